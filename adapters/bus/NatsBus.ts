@@ -1,0 +1,126 @@
+import { connect, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { Svcm } from '@nats-io/services';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import {
+  decodeJson, encodeJson,
+  type Bus, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
+  type ServiceSpec, type SubscribeOptions,
+} from './types';
+
+function wrap(m: Msg): BusMsg {
+  return {
+    subject: m.subject,
+    reply: m.reply,
+    data: m.data,
+    json: <T>() => decodeJson<T>(m.data),
+    respond: (payload: unknown) => m.respond(payload instanceof Uint8Array ? payload : encodeJson(payload)),
+  };
+}
+
+/** Bus over a real NATS connection (the v3 `@nats-io/transport-node` client). */
+export class NatsBus implements Bus {
+  readonly kind = 'nats' as const;
+  private listeners = new Set<(s: BusStatus) => void>();
+  private subs = new Set<BusSubscription>();
+  status: BusStatus = 'connected';
+
+  private constructor(readonly nc: NatsConnection) {
+    void (async () => {
+      for await (const s of nc.status()) {
+        const next: BusStatus | undefined =
+          s.type === 'disconnect' ? 'disconnected' : s.type === 'reconnecting' ? 'reconnecting' : s.type === 'reconnect' ? 'connected' : undefined;
+        if (next && next !== this.status) {
+          this.status = next;
+          for (const l of this.listeners) l(next);
+        }
+      }
+    })();
+    void nc.closed().then(() => {
+      this.status = 'closed';
+      for (const l of this.listeners) l('closed');
+    });
+  }
+
+  static async connect(opts: ConnectionOptions): Promise<NatsBus> {
+    try {
+      const nc = await connect({ maxReconnectAttempts: -1, reconnectTimeWait: 500, ...opts });
+      return new NatsBus(nc);
+    } catch (e) {
+      throw new GridtwinError(ErrorCode.UNAVAILABLE, `cannot connect to NATS at ${String(opts.servers)}`, { cause: e });
+    }
+  }
+
+  publish(subject: string, payload: unknown): void {
+    this.nc.publish(subject, payload instanceof Uint8Array ? payload : encodeJson(payload));
+  }
+
+  subscribe(subject: string, handler: (msg: BusMsg) => void, opts: SubscribeOptions = {}): BusSubscription {
+    const sub = this.nc.subscribe(subject, {
+      queue: opts.queue,
+      callback: (err, m) => {
+        if (!err) handler(wrap(m));
+      },
+    });
+    const subs = this.subs;
+    const handle: BusSubscription = {
+      subject,
+      get closed() {
+        return sub.isClosed();
+      },
+      unsubscribe() {
+        subs.delete(handle);
+        if (!sub.isClosed()) sub.unsubscribe();
+      },
+    };
+    subs.add(handle);
+    return handle;
+  }
+
+  async request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
+    try {
+      const m = await this.nc.request(subject, encodeJson(payload), { timeout: opts.timeoutMs ?? 10_000 });
+      return decodeJson<T>(m.data);
+    } catch (e) {
+      const code = (e as { code?: string; name?: string }).name === 'TimeoutError' || /timeout/i.test(String((e as Error).message))
+        ? ErrorCode.TIMEOUT
+        : ErrorCode.UNAVAILABLE;
+      throw new GridtwinError(code, `request to ${subject} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  async serve(spec: ServiceSpec): Promise<ServiceHandle> {
+    const svc = await new Svcm(this.nc as unknown as ConstructorParameters<typeof Svcm>[0]).add({
+      name: spec.name,
+      version: spec.version,
+      description: spec.description,
+      queue: spec.queue,
+    });
+    for (const e of spec.endpoints) {
+      svc.addEndpoint(e.name, {
+        subject: e.subject,
+        handler: (err, m) => {
+          if (err) return;
+          void e.handler(wrap(m as unknown as Msg));
+        },
+      });
+    }
+    return { stop: async () => void (await svc.stop()) };
+  }
+
+  onStatus(listener: (s: BusStatus) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  async flush(): Promise<void> {
+    await this.nc.flush();
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}

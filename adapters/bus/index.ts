@@ -1,0 +1,4 @@
+export * from './types';
+export { LocalBus } from './LocalBus';
+export { NatsBus } from './NatsBus';
+export { subjectMatches } from './subjectMatch';

@@ -1,0 +1,66 @@
+/**
+ * The message bus seam. Core code sees only this interface; `NatsBus` speaks NATS, `LocalBus` is the
+ * in-process implementation used by the standalone node and unit tests. Payloads are JSON.
+ */
+export interface BusMsg {
+  subject: string;
+  reply?: string;
+  data: Uint8Array;
+  json<T = unknown>(): T;
+  /** Reply to a request; returns false when the message had no reply subject. */
+  respond(payload: unknown): boolean;
+}
+
+export interface BusSubscription {
+  unsubscribe(): void;
+  readonly subject: string;
+  readonly closed: boolean;
+}
+
+export interface SubscribeOptions {
+  queue?: string;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+}
+
+export interface Endpoint {
+  /** Endpoint name reported by the NATS micro service ($SRV.INFO). */
+  name: string;
+  subject: string;
+  handler: (msg: BusMsg) => void | Promise<void>;
+}
+
+export interface ServiceSpec {
+  name: string;
+  version: string;
+  description?: string;
+  queue?: string;
+  endpoints: Endpoint[];
+}
+
+export interface ServiceHandle {
+  stop(): Promise<void>;
+}
+
+export type BusStatus = 'connected' | 'disconnected' | 'reconnecting' | 'closed';
+
+export interface Bus {
+  readonly kind: 'nats' | 'local';
+  publish(subject: string, payload: unknown): void;
+  subscribe(subject: string, handler: (msg: BusMsg) => void, opts?: SubscribeOptions): BusSubscription;
+  /** JSON request/reply. Rejects with GridtwinError TIMEOUT / UNAVAILABLE. */
+  request<T = unknown>(subject: string, payload: unknown, opts?: RequestOptions): Promise<T>;
+  /** Serves endpoints; on NATS as a micro service ($SRV.PING/INFO/STATS). */
+  serve(spec: ServiceSpec): Promise<ServiceHandle>;
+  onStatus(listener: (status: BusStatus) => void): () => void;
+  readonly status: BusStatus;
+  /** Number of live subscriptions this bus holds (for leak assertions and metrics). */
+  subscriptionCount(): number;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const encodeJson = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v ?? null));
+export const decodeJson = <T>(d: Uint8Array): T => JSON.parse(Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('utf8')) as T;

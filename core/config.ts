@@ -1,0 +1,153 @@
+import { z } from 'zod';
+import { ErrorCode, GridtwinError } from './errors';
+import { DEFAULT_PREFIX } from './subjects';
+
+/**
+ * All configuration, parsed and validated once at start. Nothing else reads process.env.
+ * Every option has its default here; `loadConfig` maps GRIDTWIN_* / well-known env vars onto it.
+ */
+const ms = z.coerce.number().int().nonnegative();
+
+export const ConfigSchema = z.object({
+  nodeId: z.string().min(1).default('node-1'),
+  prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default(DEFAULT_PREFIX),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  environment: z.enum(['development', 'test', 'production']).default('development'),
+  /** Standalone = embedded PGlite + in-process bus + simulators; chosen explicitly, never as a fallback. */
+  mode: z.enum(['standalone', 'production']).default('standalone'),
+  database: z.object({
+    url: z.string().optional(),
+    /** PGlite data directory for the standalone node; `memory://` keeps nothing. */
+    pgliteDir: z.string().default('.data/pglite'),
+    poolMax: z.coerce.number().int().positive().default(10),
+  }).default({ pgliteDir: '.data/pglite', poolMax: 10 }),
+  nats: z.object({ url: z.string().optional(), name: z.string().default('gridtwin') }).default({ name: 'gridtwin' }),
+  actors: z.object({
+    /** A device actor with no message for this long is passivated (stopped, state dropped). */
+    passivateAfterMs: ms.default(10 * 60_000),
+    /** How long a request waits for an actor's reply. */
+    askTimeoutMs: ms.default(15_000),
+  }).default({ passivateAfterMs: 600_000, askTimeoutMs: 15_000 }),
+  interactions: z.object({
+    /** A PROCESSING interaction with no outcome after this long is FAILED by reconciliation. */
+    processingDeadlineMs: ms.default(120_000),
+    /** Meter not seen for this long → new interactions are ABORTED by the gatekeeper. */
+    abortWhenNotSeenForMs: ms.default(30 * 24 * 3600_000),
+    /** Commissioning steps for a meter not seen for this long are DEFERRED. */
+    deferWhenNotSeenForMs: ms.default(3600_000),
+    /** Batch progress is recomputed at most once per this period (final counts always written). */
+    batchRecountThrottleMs: ms.default(5_000),
+    reconcileEveryMs: ms.default(15_000),
+  }).default({ processingDeadlineMs: 120_000, abortWhenNotSeenForMs: 2_592_000_000, deferWhenNotSeenForMs: 3_600_000, batchRecountThrottleMs: 5_000, reconcileEveryMs: 15_000 }),
+  notify: z.object({
+    orderWebhookUrl: z.string().url().optional(),
+    telegramBaseUrl: z.string().url().default('https://api.telegram.org'),
+    telegramBotToken: z.string().optional(),
+    telegramChatId: z.string().optional(),
+    maxAttempts: z.coerce.number().int().positive().default(5),
+    initialBackoffMs: ms.default(500),
+  }).default({ telegramBaseUrl: 'https://api.telegram.org', maxAttempts: 5, initialBackoffMs: 500 }),
+  analytics: z.object({ readReportUrl: z.string().url().optional() }).default({}),
+  drivers: z.object({
+    /** Which meter driver serves each protocol: simulated | chirpstack | calin | emlite. */
+    simulatedLatencyMs: ms.default(0),
+    simulatedFailureRate: z.coerce.number().min(0).max(1).default(0),
+    calinBaseUrl: z.string().url().optional(),
+    calinCompany: z.string().optional(),
+    calinUser: z.string().optional(),
+    calinPassword: z.string().optional(),
+    mqttUrl: z.string().optional(),
+    chirpstackApplicationId: z.string().optional(),
+  }).default({ simulatedLatencyMs: 0, simulatedFailureRate: 0 }),
+  emlite: z.object({
+    deadlineMs: ms.default(75_000),
+    perMediatorConcurrency: z.coerce.number().int().positive().default(32),
+    tlsCaFile: z.string().optional(),
+    tlsCertFile: z.string().optional(),
+    tlsKeyFile: z.string().optional(),
+  }).default({ deadlineMs: 75_000, perMediatorConcurrency: 32 }),
+  solar: z.object({
+    /** 32-byte key (hex or base64) encrypting vendor credentials at rest. */
+    credentialKey: z.string().optional(),
+    pollCron: z.string().default('*/10 * * * *'),
+    pollDeadlineMs: ms.default(1_200_000),
+  }).default({ pollCron: '*/10 * * * *', pollDeadlineMs: 1_200_000 }),
+  gateway: z.object({
+    enabled: z.coerce.boolean().default(true),
+    host: z.string().default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    jwtSecret: z.string().optional(),
+    jwksUrl: z.string().url().optional(),
+    /** Standalone only: accept unauthenticated clients as the demo organization's operator. */
+    allowAnonymous: z.coerce.boolean().default(false),
+    maxBackpressureBytes: z.coerce.number().int().positive().default(1 << 20),
+    maxPayloadBytes: z.coerce.number().int().positive().default(64 * 1024),
+    maxTopicsPerSocket: z.coerce.number().int().positive().default(256),
+    idleTimeoutSec: z.coerce.number().int().positive().default(60),
+  }).default({ enabled: true, host: '127.0.0.1', port: 8080, allowAnonymous: false, maxBackpressureBytes: 1 << 20, maxPayloadBytes: 65536, maxTopicsPerSocket: 256, idleTimeoutSec: 60 }),
+  cluster: z.object({
+    partitions: z.coerce.number().int().positive().max(4096).default(256),
+    leaseTtlMs: ms.default(3_000),
+    enabled: z.coerce.boolean().default(false),
+  }).default({ partitions: 256, leaseTtlMs: 3_000, enabled: false }),
+  simulators: z.object({
+    /** Start the bundled simulators (meters, mediator, vendor clouds). Default: on in standalone. */
+    enabled: z.coerce.boolean().optional(),
+    seedFleet: z.coerce.boolean().default(true),
+  }).default({ seedFleet: true }),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+export function parseConfig(input: DeepPartial<Config> | unknown): Config {
+  const r = ConfigSchema.safeParse(input ?? {});
+  if (!r.success) {
+    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid configuration', {
+      details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  return r.data;
+}
+
+/** Maps environment variables onto the config. The only place that reads the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const pick = <T extends Record<string, string | undefined>>(o: T) =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
+  const databaseUrl = env.DATABASE_URL;
+  const natsUrl = env.NATS_URL;
+  const production = Boolean(databaseUrl && natsUrl);
+  if (Boolean(databaseUrl) !== Boolean(natsUrl)) {
+    throw new GridtwinError(
+      ErrorCode.VALIDATION_FAILED,
+      'set both DATABASE_URL and NATS_URL for a production node, or neither for the standalone node',
+    );
+  }
+  return parseConfig({
+    ...pick({ nodeId: env.GRIDTWIN_NODE_ID, prefix: env.GRIDTWIN_PREFIX, logLevel: env.LOG_LEVEL, environment: env.GRIDTWIN_ENV }),
+    mode: production ? 'production' : 'standalone',
+    database: pick({ url: databaseUrl, pgliteDir: env.GRIDTWIN_PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX }),
+    nats: pick({ url: natsUrl }),
+    notify: pick({
+      orderWebhookUrl: env.ORDER_WEBHOOK_URL,
+      telegramBaseUrl: env.TELEGRAM_BASE_URL,
+      telegramBotToken: env.TELEGRAM_BOT_TOKEN,
+      telegramChatId: env.TELEGRAM_CHAT_ID,
+    }),
+    analytics: pick({ readReportUrl: env.ANALYTICS_READ_REPORT_URL }),
+    drivers: pick({
+      calinBaseUrl: env.CALIN_BASE_URL, calinCompany: env.CALIN_COMPANY, calinUser: env.CALIN_USER,
+      calinPassword: env.CALIN_PASSWORD, mqttUrl: env.MQTT_URL, chirpstackApplicationId: env.CHIRPSTACK_APPLICATION_ID,
+    }),
+    emlite: pick({ deadlineMs: env.EMLITE_DEADLINE_MS, tlsCaFile: env.EMLITE_TLS_CA, tlsCertFile: env.EMLITE_TLS_CERT, tlsKeyFile: env.EMLITE_TLS_KEY }),
+    solar: pick({ credentialKey: env.GRIDTWIN_CREDENTIAL_KEY, pollCron: env.SOLAR_POLL_CRON }),
+    gateway: pick({
+      host: env.GATEWAY_HOST, port: env.GATEWAY_PORT ?? env.PORT, jwtSecret: env.JWT_SECRET, jwksUrl: env.JWKS_URL,
+      allowAnonymous: env.GATEWAY_ALLOW_ANONYMOUS ?? (production ? undefined : 'true'),
+    }),
+    cluster: pick({ partitions: env.GRIDTWIN_PARTITIONS, leaseTtlMs: env.GRIDTWIN_LEASE_TTL_MS, enabled: env.GRIDTWIN_CLUSTER }),
+    simulators: pick({ enabled: env.GRIDTWIN_SIMULATORS }),
+  });
+}

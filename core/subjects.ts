@@ -1,0 +1,51 @@
+/**
+ * Every NATS subject and WebSocket topic gridtwin uses is built here, and only here.
+ * Ids must already be subject-safe (see core/ids.ts).
+ */
+export const DEFAULT_PREFIX = 'gridtwin';
+
+export type RegistryKind = 'organization' | 'grid' | 'dcu' | 'meter' | 'plant' | 'credential';
+
+export function subjects(prefix: string = DEFAULT_PREFIX) {
+  const p = prefix;
+  return {
+    prefix: p,
+    // commands (request/reply)
+    meterCreateInteraction: (meterId: string) => `${p}.meter.${meterId}.interactions.create`,
+    meterGet: (meterId: string) => `${p}.meter.${meterId}.get`,
+    meterDesiredSet: (meterId: string) => `${p}.meter.${meterId}.desired.set`,
+    meterSync: (meterId: string) => `${p}.meter.${meterId}.sync`,
+    interactionGet: (id: string) => `${p}.interaction.${id}.get`,
+    interactionAbort: (id: string) => `${p}.interaction.${id}.abort`,
+    commissioningCreate: () => `${p}.commissioning.create`,
+    commissioningGet: (id: string) => `${p}.commissioning.${id}.get`,
+    batchCreate: () => `${p}.batch.create`,
+    batchGet: (id: string) => `${p}.batch.${id}.get`,
+    registryUpsert: (kind: RegistryKind) => `${p}.registry.${kind}.upsert`,
+    gridOnlineSet: () => `${p}.registry.grid.online`,
+    dcuOnlineSet: () => `${p}.registry.dcu.online`,
+    escoSync: (esco: string) => `${p}.esco.${esco}.sync`,
+    plantPoll: (plantId: string) => `${p}.plant.${plantId}.poll`,
+    plantGet: (plantId: string) => `${p}.plant.${plantId}.get`,
+    alertAck: (alertId: string) => `${p}.alert.${alertId}.ack`,
+    alertsList: () => `${p}.alerts.list`,
+    clusterStatus: () => `${p}.cluster.status`,
+    // events (publish/subscribe)
+    evtGridMeterInteraction: (gridId: string) => `${p}.evt.grid.${gridId}.meter-interaction`,
+    evtMeterState: (meterId: string) => `${p}.evt.meter.${meterId}.state`,
+    evtPlantStatus: (plantId: string) => `${p}.evt.plant.${plantId}.status`,
+    evtPlantAlert: (plantId: string) => `${p}.evt.plant.${plantId}.alert`,
+    evtEscoSync: (esco: string) => `${p}.evt.esco.${esco}.sync`,
+    evtOrgAlert: (orgId: string) => `${p}.evt.org.${orgId}.alert`,
+  };
+}
+export type Subjects = ReturnType<typeof subjects>;
+
+/** WebSocket topics (gateway). */
+export const topics = {
+  grid: (gridId: string) => `grid/${gridId}`,
+  meter: (meterId: string) => `meter/${meterId}`,
+  plant: (plantId: string) => `plant/${plantId}`,
+  alerts: (orgId: string) => `alerts/${orgId}`,
+  escoSync: (esco: string) => `esco/${esco}/sync`,
+};
