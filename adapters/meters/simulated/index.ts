@@ -1,0 +1,5 @@
+export { SimulatedFleetDriver, type SimulatedFleetOptions } from './SimulatedFleetDriver';
+export { SimulatedTokenService } from './SimulatedTokenService';
+export { applyCommand, createSimMeter, type SimMeterState, type SimMeterOptions } from './meterState';
+export { encodeSimToken, decodeSimToken, type SimTokenKind, type SimTokenContent } from './tokenCodec';
+export { createPrng, fnv1a } from './prng';
