@@ -1,0 +1,65 @@
+import { type Codec, checkUint, dateToEmopSeconds, emopSecondsToDate, encodeObjectId, expectLength, invalidData, invalidValue } from './bytes';
+import { ObjectId, RecordFormat } from '../objectIds';
+
+export interface MeterEvent {
+  timestamp: Date;
+  eventId: number;
+  eventSet: number;
+}
+
+/** A page of the event log holds the 10 most recent events before `logIdx * 10`. */
+export const EVENTS_PER_PAGE = 10;
+const EVENT_BYTES = 6;
+
+/**
+ * Event log request data field, sent with sendRawMessage: format (1) + object id (3, BE) + log index (1),
+ * the structure of the origin's `event_log` request. UNVERIFIED: the format byte and object id values
+ * (see objectIds.ts).
+ */
+export const eventLogRequestCodec: Codec<number> = {
+  name: 'event_log_request',
+  encode(logIdx) {
+    checkUint('event_log_request', 'logIdx', logIdx, 0xff);
+    return Buffer.concat([Buffer.from([RecordFormat.eventLog]), encodeObjectId(ObjectId.eventLog), Buffer.from([logIdx])]);
+  },
+  decode(dataField) {
+    expectLength('event_log_request', dataField, 5);
+    if (dataField[0] !== RecordFormat.eventLog || dataField.readUIntBE(1, 3) !== ObjectId.eventLog) {
+      throw invalidData('event_log_request', 'not an event log request', dataField);
+    }
+    return dataField[4]!;
+  },
+};
+
+/**
+ * Event log response: up to 10 records, newest first. UNVERIFIED record layout (the origin's
+ * emop_event_log_response.ksy is unpublished): timestamp u4le (seconds since 2000-01-01Z), event id u1,
+ * event set u1; the fields are the ones the origin's syncer stores.
+ */
+export const eventLogResponseCodec: Codec<MeterEvent[]> = {
+  name: 'event_log_response',
+  encode(events) {
+    if (events.length > EVENTS_PER_PAGE) throw invalidValue('event_log_response', `at most ${EVENTS_PER_PAGE} events`);
+    const b = Buffer.alloc(events.length * EVENT_BYTES);
+    events.forEach((e, i) => {
+      const s = dateToEmopSeconds(e.timestamp);
+      checkUint('event_log_response', 'timestamp', s, 0xffffffff);
+      checkUint('event_log_response', 'eventId', e.eventId, 0xff);
+      checkUint('event_log_response', 'eventSet', e.eventSet, 0xff);
+      b.writeUInt32LE(s, i * EVENT_BYTES);
+      b[i * EVENT_BYTES + 4] = e.eventId;
+      b[i * EVENT_BYTES + 5] = e.eventSet;
+    });
+    return b;
+  },
+  decode(payload) {
+    if (payload.length % EVENT_BYTES !== 0 || payload.length > EVENTS_PER_PAGE * EVENT_BYTES) {
+      throw invalidData('event_log_response', `length ${payload.length} is not n × ${EVENT_BYTES} (n ≤ ${EVENTS_PER_PAGE})`, payload);
+    }
+    const events: MeterEvent[] = [];
+    for (let o = 0; o < payload.length; o += EVENT_BYTES) {
+      events.push({ timestamp: emopSecondsToDate(payload.readUInt32LE(o)), eventId: payload[o + 4]!, eventSet: payload[o + 5]! });
+    }
+    return events;
+  },
+};
