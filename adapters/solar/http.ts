@@ -1,0 +1,89 @@
+import { Agent, request } from 'undici';
+import type { z } from 'zod';
+import { isGridtwinError } from '../../core/errors';
+import {
+  DEFAULT_RETRY_AFTER_MS, authFailed, invalidData, networkTimeout, parseRetryAfter, rateLimited, vendorError,
+  type VendorFailure,
+} from './errors';
+import type { SolarBrand } from './types';
+
+/**
+ * The one HTTP path of the solar adapters: undici with a per-credential Agent, a hard deadline per call,
+ * and the mapping of transport and HTTP failures onto typed errors. Vendor envelopes are checked by the
+ * clients after `readJson`.
+ */
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export class VendorHttp {
+  private readonly agent: Agent;
+
+  constructor(readonly brand: SolarBrand, private readonly timeoutMs: number, connections: number) {
+    this.agent = new Agent({ connections, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: timeoutMs });
+  }
+
+  async post(url: string, operation: string, headers: Record<string, string>, body: string): Promise<HttpResponse> {
+    try {
+      const res = await request(url, {
+        method: 'POST', headers, body, dispatcher: this.agent, signal: AbortSignal.timeout(this.timeoutMs),
+      });
+      const text = await res.body.text();
+      return { status: res.statusCode, headers: res.headers, text };
+    } catch (e) {
+      throw networkTimeout({ brand: this.brand, operation }, stripUrl(e));
+    }
+  }
+
+  /** Maps non-2xx statuses, then parses and validates the JSON body. */
+  readJson<S extends z.ZodType>(res: HttpResponse, operation: string, schema: S): z.infer<S> {
+    const failure: VendorFailure = { brand: this.brand, operation, httpStatus: res.status };
+    if (res.status === 401 || res.status === 403) throw authFailed({ ...failure, vendorMessage: snippet(res.text) });
+    if (res.status === 429) throw rateLimited(failure, parseRetryAfter(res.headers['retry-after'], DEFAULT_RETRY_AFTER_MS));
+    if (res.status < 200 || res.status >= 300) throw vendorError({ ...failure, vendorMessage: snippet(res.text) });
+    return parseBody(this.brand, operation, res.text, schema);
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+export function parseBody<S extends z.ZodType>(brand: SolarBrand, operation: string, text: string, schema: S): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw invalidData({ brand, operation, vendorMessage: snippet(text) }, 'response is not JSON', e);
+  }
+  const r = schema.safeParse(json);
+  if (!r.success) {
+    const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw invalidData({ brand, operation, vendorMessage: issues.join('; ') }, 'response does not match the expected shape', r.error);
+  }
+  return r.data;
+}
+
+const snippet = (text: string) => text.slice(0, 200);
+
+/** Transport errors can carry the request URL (Deye puts appId in the query); keep only name, code and message. */
+function stripUrl(e: unknown): unknown {
+  if (isGridtwinError(e)) return e;
+  if (e instanceof Error) {
+    const out = new Error(e.message);
+    out.name = e.name;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') Object.assign(out, { code });
+    return out;
+  }
+  return e;
+}
+
+/** Vendors send numbers as numbers or strings; "" and null mean absent. */
+export function num(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}

@@ -1,0 +1,143 @@
+import type { z } from 'zod';
+import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
+import { changedSince, testByListing, timezoneOf } from '../base';
+import { VendorHttp, num } from '../http';
+import { dateInZone, monthsBetween } from '../time';
+import {
+  ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
+  type PlantRef, type PlantSummary, type SolarAdapter, type SolisCredentials, type VendorAlarm,
+} from '../types';
+import {
+  ENERGY_TO_KWH, POWER_TO_W, SOLIS_LEVEL_TO_SEVERITY, SolisAlarmPage, SolisMonth, SolisStationDetail, SolisStationPage,
+  solisEnvelope,
+} from './codec';
+import { solisHeaders } from './signature';
+
+/** SolisCloud platform API v2 (https://www.soliscloud.com:13333): signed POSTs, `{success, code, msg, data}`. */
+export const SOLIS_PATHS = {
+  stationList: '/v1/api/userStationList',
+  stationDetail: '/v1/api/stationDetail',
+  alarmList: '/v1/api/alarmList',
+  stationMonth: '/v1/api/stationMonth',
+} as const;
+
+const CAPABILITIES: AdapterCapabilities = {
+  // the public client throttles to 2 calls/s per key
+  maxConcurrentRequests: 2,
+  requestsPerMinute: 120,
+  batchSize: 1,
+  features: ['currentPower', 'totalEnergy', 'alarms', 'alarmClears', 'dailySeries', 'plantTimezone'],
+};
+const PAGE_SIZE = 100;
+
+export class SolisAdapter implements SolarAdapter {
+  readonly brand = 'SOLIS' as const;
+  private readonly http: VendorHttp;
+  private readonly baseUrl: string;
+  private readonly now: () => Date;
+
+  constructor(private readonly credentials: SolisCredentials, opts: AdapterOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.now = opts.now ?? (() => new Date());
+    this.http = new VendorHttp('SOLIS', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, CAPABILITIES.maxConcurrentRequests);
+  }
+
+  getCapabilities(): AdapterCapabilities {
+    return structuredClone(CAPABILITIES);
+  }
+
+  testConnection() {
+    return testByListing(() => this.listPlants());
+  }
+
+  async listPlants(): Promise<PlantInfo[]> {
+    const out: PlantInfo[] = [];
+    for (let pageNo = 1; ; pageNo++) {
+      const data = await this.call(SOLIS_PATHS.stationList, { pageNo, pageSize: PAGE_SIZE }, SolisStationPage, 'station list');
+      for (const s of data.page.records) {
+        out.push({ vendorPlantId: String(s.id), name: s.stationName, timezone: s.timeZoneStandardId ?? null, capacityKwp: num(s.capacity) });
+      }
+      if (data.page.records.length < PAGE_SIZE || out.length >= data.page.total) return out;
+    }
+  }
+
+  async getPlantSummary(ref: PlantRef): Promise<PlantSummary> {
+    const op = 'station detail';
+    const d = await this.call(SOLIS_PATHS.stationDetail, { id: ref.vendorPlantId }, SolisStationDetail, op);
+    const unit = (table: Record<string, number>, u: string | null | undefined, fallback: string) => {
+      const f = table[u ?? fallback];
+      if (f === undefined) throw invalidData({ brand: this.brand, operation: op, vendorMessage: `unit ${u}` }, `unknown unit ${u}`);
+      return f;
+    };
+    const power = num(d.power), day = num(d.dayEnergy), all = num(d.allEnergy), ts = num(d.dataTimestamp);
+    if (power === null || day === null || all === null || ts === null) {
+      throw invalidData({ brand: this.brand, operation: op }, 'station detail lacks power, energy or timestamp');
+    }
+    return {
+      vendorPlantId: ref.vendorPlantId,
+      currentPowerW: Math.round(power * unit(POWER_TO_W, d.powerStr, 'kW')),
+      todayEnergyKwh: day * unit(ENERGY_TO_KWH, d.dayEnergyStr, 'kWh'),
+      totalEnergyKwh: all * unit(ENERGY_TO_KWH, d.allEnergyStr, 'kWh'),
+      lastSeenAt: new Date(ts),
+      timezone: timezoneOf(d.timeZoneStandardId, ref),
+    };
+  }
+
+  async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    const tz = ref.timezone ?? 'UTC';
+    const body = (pageNo: number) => ({
+      pageNo, pageSize: PAGE_SIZE, stationId: ref.vendorPlantId,
+      alarmBeginTime: dateInZone(since, tz), alarmEndTime: dateInZone(this.now(), tz),
+    });
+    const out: VendorAlarm[] = [];
+    for (let pageNo = 1; ; pageNo++) {
+      const data = await this.call(SOLIS_PATHS.alarmList, body(pageNo), SolisAlarmPage, 'alarm list');
+      for (const a of data.page.records) {
+        const end = num(a.alarmEndTime);
+        out.push({
+          vendorAlarmCode: String(a.alarmCode),
+          deviceSn: a.alarmDeviceSn || null,
+          severity: SOLIS_LEVEL_TO_SEVERITY[String(a.alarmLevel) as keyof typeof SOLIS_LEVEL_TO_SEVERITY] ?? 'INFO',
+          message: a.alarmMsg ?? `alarm ${a.alarmCode}`,
+          raisedAt: new Date(num(a.alarmBeginTime) ?? 0),
+          clearedAt: String(a.state) === '2' && end ? new Date(end) : null,
+        });
+      }
+      if (data.page.records.length < PAGE_SIZE) break;
+    }
+    return changedSince(out, since);
+  }
+
+  async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
+    const out: DailyEnergy[] = [];
+    for (const month of monthsBetween(range.from, range.to)) {
+      const rows = await this.call(SOLIS_PATHS.stationMonth, { id: ref.vendorPlantId, month, money: 'EUR' }, SolisMonth, 'station month');
+      for (const r of rows) {
+        const kwh = num(r.energy);
+        if (r.dateStr >= range.from && r.dateStr <= range.to && kwh !== null) {
+          out.push({ date: r.dateStr.slice(0, 10), kwh: kwh * (ENERGY_TO_KWH[r.energyStr ?? 'kWh'] ?? 1) });
+        }
+      }
+    }
+    return out.sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private async call<S extends z.ZodType>(path: string, params: object, data: S, operation: string): Promise<z.infer<S>> {
+    const body = JSON.stringify(params);
+    const headers = solisHeaders(this.credentials.keyId, this.credentials.keySecret, path, body, this.now());
+    const res = await this.http.post(this.baseUrl + path, operation, headers, body);
+    if (res.status === VENDOR_CODES.SOLIS.clockSkewHttpStatus) {
+      throw authFailed({ brand: this.brand, operation, httpStatus: res.status, vendorMessage: 'Date header too far from server time' });
+    }
+    const env = this.http.readJson(res, operation, solisEnvelope(data));
+    if (String(env.code) !== '0' || env.success === false) {
+      throw vendorError({ brand: this.brand, operation, vendorCode: String(env.code), vendorMessage: env.msg });
+    }
+    if (env.data === undefined || env.data === null) throw invalidData({ brand: this.brand, operation }, 'success without data');
+    return env.data as z.infer<S>;
+  }
+}

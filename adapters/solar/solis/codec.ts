@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/** SolisCloud response shapes (fields we read), validated before use. */
+const numeric = z.union([z.number(), z.string()]);
+
+export const solisEnvelope = <T extends z.ZodType>(data: T) =>
+  z.object({ success: z.boolean().optional(), code: z.union([z.string(), z.number()]), msg: z.string().optional(), data: data.optional().nullable() });
+
+export const SolisStationRow = z.object({
+  id: z.union([z.string(), z.number()]),
+  stationName: z.string(),
+  capacity: numeric.optional().nullable(),
+  capacityStr: z.string().optional().nullable(),
+  timeZoneStandardId: z.string().optional().nullable(),
+});
+
+export const SolisStationPage = z.object({
+  page: z.object({ records: z.array(SolisStationRow), total: z.number(), pages: z.number().optional(), current: z.number().optional() }),
+});
+
+export const SolisStationDetail = z.object({
+  id: z.union([z.string(), z.number()]),
+  power: numeric,
+  powerStr: z.string().optional().nullable(),
+  dayEnergy: numeric,
+  dayEnergyStr: z.string().optional().nullable(),
+  allEnergy: numeric,
+  allEnergyStr: z.string().optional().nullable(),
+  dataTimestamp: numeric,
+  timeZoneStandardId: z.string().optional().nullable(),
+});
+
+export const SolisAlarmRow = z.object({
+  id: z.union([z.string(), z.number()]),
+  alarmDeviceSn: z.string().optional().nullable(),
+  alarmCode: z.union([z.string(), z.number()]),
+  alarmLevel: z.union([z.string(), z.number()]),
+  alarmMsg: z.string().optional().nullable(),
+  alarmBeginTime: numeric,
+  alarmEndTime: numeric.optional().nullable(),
+  /** 0 pending, 1 processed, 2 restored (cleared). */
+  state: z.union([z.string(), z.number()]),
+});
+
+export const SolisAlarmPage = z.object({
+  page: z.object({ records: z.array(SolisAlarmRow), total: z.number(), pages: z.number().optional() }),
+});
+
+export const SolisMonthRow = z.object({ dateStr: z.string(), energy: numeric, energyStr: z.string().optional().nullable() });
+export const SolisMonth = z.array(SolisMonthRow);
+
+/** Power and energy come with a unit string; normalise to W and kWh. */
+export const POWER_TO_W: Record<string, number> = { W: 1, kW: 1000, MW: 1_000_000 };
+export const ENERGY_TO_KWH: Record<string, number> = { Wh: 0.001, kWh: 1, MWh: 1000, GWh: 1_000_000 };
+
+/** Solis alarmLevel: 3 emergency, 2 important, 1 general, 0 hint. */
+export const SOLIS_LEVEL_TO_SEVERITY = { '3': 'CRITICAL', '2': 'MAJOR', '1': 'MINOR', '0': 'INFO' } as const;
