@@ -1,0 +1,195 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import mqtt, { type MqttClient } from 'mqtt';
+import { GridtwinError } from '../../../core/errors';
+import { applyCommand, createSimMeter, type SimMeterOptions, type SimMeterState } from '../simulated/meterState';
+import { decodeCommand, encodeReport, encodeResponse, type Outcome } from './frame';
+import {
+  assertTopicSafe, commandDownWildcard, devEuiFromTopic, eventTopic,
+  type ChirpstackAckEvent, type ChirpstackDownlinkCommand, type ChirpstackJoinEvent, type ChirpstackRxInfo, type ChirpstackUplinkEvent,
+} from './topics';
+
+/**
+ * Simulated Calin LoRaWAN meters behind a simulated ChirpStack: listens on `command/down`, applies the
+ * command to its meter state and publishes the `event/up` answer (with rxInfo), `event/ack` for
+ * confirmed downlinks, periodic READ_REPORT uplinks and `event/join`.
+ */
+export interface SimulatedDeviceSpec {
+  devEui: string;
+  /** Meter serial used to verify tokens; default: the devEui. */
+  serial?: string;
+  /** The gateways that hear this device; default: one gateway `gw-1` at -80 dBm, 7.5 dB. */
+  gateways?: Array<{ gatewayId: string; rssi: number; snr: number }>;
+  state?: Partial<Omit<SimMeterState, 'serial'>>;
+}
+
+export interface SimulatedLorawanDevicesOptions extends SimMeterOptions {
+  mqttUrl: string;
+  applicationId: string;
+  devices: SimulatedDeviceSpec[];
+  seed?: number;
+  fPort?: number;
+  /** Delay before answering a downlink (LoRaWAN class A devices answer on their next uplink). */
+  responseDelayMs?: number;
+  /** Send a READ_REPORT from every device this often; 0 = only on demand. */
+  reportEveryMs?: number;
+}
+
+interface Device {
+  spec: Required<Pick<SimulatedDeviceSpec, 'devEui' | 'gateways'>>;
+  state: SimMeterState;
+  silent: boolean;
+  fCnt: number;
+  fCntDown: number;
+}
+
+export class SimulatedLorawanDevices {
+  /** Downlinks received per devEui (including ones left unanswered). */
+  readonly received = new Map<string, number>();
+  private readonly devices = new Map<string, Device>();
+  private client?: MqttClient;
+  private reportTimer?: NodeJS.Timeout;
+  private readonly opts: Required<Omit<SimulatedLorawanDevicesOptions, 'drainKwhPerHour'>> & SimMeterOptions;
+
+  constructor(options: SimulatedLorawanDevicesOptions) {
+    this.opts = { seed: 1, fPort: 10, responseDelayMs: 0, reportEveryMs: 0, ...options };
+    assertTopicSafe(this.opts.applicationId, 'applicationId');
+    for (const d of options.devices) this.add(d);
+  }
+
+  add(spec: SimulatedDeviceSpec): void {
+    const devEui = assertTopicSafe(spec.devEui.toLowerCase(), 'devEui');
+    const state = createSimMeter(spec.serial ?? devEui, this.opts.seed, Date.now());
+    Object.assign(state, spec.state ?? {});
+    this.devices.set(devEui, {
+      spec: { devEui, gateways: spec.gateways ?? [{ gatewayId: 'gw-1', rssi: -80, snr: 7.5 }] },
+      state, silent: false, fCnt: 0, fCntDown: 0,
+    });
+  }
+
+  async start(): Promise<this> {
+    this.client = await mqtt.connectAsync(this.opts.mqttUrl, { connectTimeout: 5_000 });
+    this.client.on('message', (topic, payload) => void this.onDownlink(topic, payload));
+    await this.client.subscribeAsync(commandDownWildcard(this.opts.applicationId), { qos: 1 });
+    if (this.opts.reportEveryMs > 0) {
+      this.reportTimer = setInterval(() => { for (const devEui of this.devices.keys()) void this.sendReport(devEui); }, this.opts.reportEveryMs);
+    }
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    if (this.reportTimer) clearInterval(this.reportTimer);
+    await this.client?.endAsync();
+    this.client = undefined;
+  }
+
+  /** The device stops answering downlinks (it still receives and counts them). */
+  silence(devEui: string, silent = true): void { this.device(devEui).silent = silent; }
+  setGateways(devEui: string, gateways: SimulatedDeviceSpec['gateways'] & object): void { this.device(devEui).spec.gateways = gateways; }
+  getState(devEui: string): Readonly<SimMeterState> { return this.device(devEui).state; }
+
+  async sendReport(devEui: string): Promise<void> {
+    const d = this.device(devEui);
+    const result = applyCommand(d.state, { type: 'READ_REPORT', params: {} }, Date.now(), this.opts);
+    await this.publishUp(d, encodeReport(result));
+  }
+
+  async join(devEui: string): Promise<void> {
+    const d = this.device(devEui);
+    const ev: ChirpstackJoinEvent = { deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), devAddr: '01020304' };
+    await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'join'), JSON.stringify(ev), { qos: 1 });
+  }
+
+  private async onDownlink(topic: string, payload: Buffer): Promise<void> {
+    const devEui = devEuiFromTopic(topic);
+    const d = devEui ? this.devices.get(devEui) : undefined;
+    if (!d || !devEui) return;
+    this.received.set(devEui, (this.received.get(devEui) ?? 0) + 1);
+    let down: ChirpstackDownlinkCommand;
+    let cmd: ReturnType<typeof decodeCommand>;
+    try {
+      down = JSON.parse(payload.toString('utf8')) as ChirpstackDownlinkCommand;
+      if (down.fPort !== this.opts.fPort) return;
+      cmd = decodeCommand(Buffer.from(down.data, 'base64'));
+    } catch {
+      return; // a real device ignores frames it cannot parse
+    }
+    d.fCntDown++;
+    if (down.confirmed) {
+      const ack: ChirpstackAckEvent = { deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), queueItemId: randomUUID(), acknowledged: true, fCntDown: d.fCntDown };
+      await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, devEui, 'ack'), JSON.stringify(ack), { qos: 1 });
+    }
+    if (d.silent) return;
+    if (this.opts.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.responseDelayMs));
+    let outcome: Outcome;
+    try {
+      outcome = { ok: true, result: applyCommand(d.state, cmd, Date.now(), this.opts) };
+    } catch (e) {
+      outcome = { ok: false, reason: e instanceof GridtwinError ? e.message : 'error' };
+    }
+    await this.publishUp(d, encodeResponse(cmd.corr, cmd.type, outcome));
+  }
+
+  private async publishUp(d: Device, frame: Buffer): Promise<void> {
+    d.fCnt++;
+    const rxInfo: ChirpstackRxInfo[] = d.spec.gateways.map((g, i) => ({ gatewayId: g.gatewayId, uplinkId: d.fCnt * 16 + i, rssi: g.rssi, snr: g.snr, context: '' }));
+    const ev: ChirpstackUplinkEvent & Record<string, unknown> = {
+      deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d),
+      devAddr: '01020304', adr: true, dr: 5, fCnt: d.fCnt, fPort: this.opts.fPort, confirmed: false,
+      data: frame.toString('base64'), rxInfo, txInfo: { frequency: 868_100_000 },
+    };
+    await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'up'), JSON.stringify(ev), { qos: 1 });
+  }
+
+  private deviceInfo(d: Device) {
+    return { tenantId: 'simulated', applicationId: this.opts.applicationId, deviceName: `meter-${d.state.serial}`, devEui: d.spec.devEui };
+  }
+
+  private device(devEui: string): Device {
+    const d = this.devices.get(devEui.toLowerCase());
+    if (!d) throw new RangeError(`unknown simulated device ${devEui}`);
+    return d;
+  }
+
+  private mqtt(): MqttClient {
+    if (!this.client) throw new Error('simulated devices not started');
+    return this.client;
+  }
+}
+
+/** devEuis the CLI gives its devices: 70b3d5 + 10 hex digits. */
+export const simulatedDevEui = (i: number) => `70b3d5${i.toString(16).padStart(10, '0')}`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      mqtt: { type: 'string', default: 'mqtt://127.0.0.1:1883' },
+      app: { type: 'string', default: 'demo' },
+      devices: { type: 'string', default: '10' },
+      'report-every': { type: 'string', default: '60000' },
+      'response-delay': { type: 'string', default: '200' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  const count = Number(values.devices);
+  const sim = new SimulatedLorawanDevices({
+    mqttUrl: values.mqtt, applicationId: values.app, seed: Number(values.seed),
+    reportEveryMs: Number(values['report-every']), responseDelayMs: Number(values['response-delay']),
+    devices: Array.from({ length: count }, (_, i) => ({
+      devEui: simulatedDevEui(i + 1),
+      gateways: [{ gatewayId: `gw-${(i % 3) + 1}`, rssi: -70 - (i % 30), snr: 9 - (i % 10) }],
+    })),
+  });
+  await sim.start();
+  console.log(`simulating ${count} LoRaWAN meters on ${values.mqtt}, application ${values.app}`);
+  for (let i = 1; i <= count; i++) console.log(`  ${simulatedDevEui(i)}`);
+  for (let i = 1; i <= count; i++) await sim.join(simulatedDevEui(i));
+  const stop = () => void sim.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => { console.error(e); process.exit(1); });
+}
