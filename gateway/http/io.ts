@@ -1,0 +1,118 @@
+import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import type { Reply } from '../../core/reply';
+
+/** HTTP status for each wire error code; anything unlisted is a 500. */
+const STATUS_BY_CODE: Partial<Record<string, number>> = {
+  [ErrorCode.VALIDATION_FAILED]: 400,
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.INVALID_ID]: 400,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.INVALID_STATE]: 409,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 409,
+  [ErrorCode.RATE_LIMIT_EXCEEDED]: 429,
+  [ErrorCode.TIMEOUT]: 504,
+  [ErrorCode.UNAVAILABLE]: 503,
+};
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
+  405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+export const httpStatusFor = (code: string): number => STATUS_BY_CODE[code] ?? 500;
+
+/** Tracks whether the response may still be written (uWS forbids touching it after abort or end). */
+export interface Exchange {
+  res: HttpResponse;
+  aborted: boolean;
+}
+
+export function beginExchange(res: HttpResponse): Exchange {
+  const ex: Exchange = { res, aborted: false };
+  res.onAborted(() => {
+    ex.aborted = true;
+  });
+  return ex;
+}
+
+export function send(ex: Exchange, status: number, body: string, contentType: string, extraHeaders: Record<string, string> = {}): void {
+  if (ex.aborted) return;
+  ex.aborted = true; // ended: no second write
+  ex.res.cork(() => {
+    ex.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim()).writeHeader('content-type', contentType);
+    for (const [k, v] of Object.entries(extraHeaders)) ex.res.writeHeader(k, v);
+    ex.res.end(body);
+  });
+}
+
+export const sendJson = (ex: Exchange, status: number, body: unknown): void =>
+  send(ex, status, JSON.stringify(body), 'application/json; charset=utf-8', { 'cache-control': 'no-store' });
+
+/** Sends a reply envelope with the status its error code implies (or `okStatus`). */
+export function sendReply(ex: Exchange, reply: Reply<unknown>, okStatus = 200): void {
+  sendJson(ex, 'error' in reply ? httpStatusFor(reply.error.code) : okStatus, reply);
+}
+
+export function sendError(ex: Exchange, e: GridtwinError): void {
+  sendJson(ex, httpStatusFor(e.code), { error: e.toJSON() });
+}
+
+/** Reads a JSON body with onData, copying chunks (uWS neuters them) and refusing bodies over `limit`. */
+export function readJsonBody(ex: Exchange, limit: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    ex.res.onData((chunk, isLast) => {
+      if (failed) return;
+      size += chunk.byteLength;
+      if (size > limit) {
+        failed = true;
+        return reject(new GridtwinError(ErrorCode.BAD_REQUEST, `body larger than ${limit} bytes`, { details: { limit } }));
+      }
+      chunks.push(Buffer.from(chunk.slice(0)));
+      if (!isLast) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return resolve({});
+      try {
+        resolve(JSON.parse(text));
+      } catch {
+        reject(new GridtwinError(ErrorCode.BAD_REQUEST, 'malformed JSON body'));
+      }
+    });
+  });
+}
+
+/** Headers are only readable synchronously inside the uWS handler, so they are copied first. */
+export interface RequestHead {
+  method: string;
+  url: string;
+  query: string;
+  authorization: string;
+  idempotencyKey: string;
+  params: string[];
+}
+
+const safeDecode = (s: string): string => {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s; // left as is: the id check refuses it
+  }
+};
+
+export function readHead(req: HttpRequest, paramCount = 0): RequestHead {
+  return {
+    method: req.getMethod(),
+    url: req.getUrl(),
+    query: req.getQuery() ?? '',
+    authorization: req.getHeader('authorization'),
+    idempotencyKey: req.getHeader('idempotency-key'),
+    params: Array.from({ length: paramCount }, (_, i) => safeDecode(req.getParameter(i) ?? '')),
+  };
+}

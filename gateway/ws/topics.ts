@@ -1,0 +1,102 @@
+import { policy, type Ownership, type Principal } from '../auth';
+import { SUBJECT_SAFE_ID } from '../../core/ids';
+import { topics, type Subjects } from '../../core/subjects';
+
+/**
+ * The WS topic catalogue: for each kind, the bus subjects that feed it, the command that gives its
+ * snapshot, which of its events are state (coalesced under backpressure) and who may see it.
+ */
+export type TopicKind = 'grid' | 'meter' | 'plant' | 'alerts' | 'esco';
+
+export interface TopicFeed {
+  subject: string;
+  /** State feeds carry the whole current value, so under backpressure only the newest is kept. */
+  state: boolean;
+  /** Shapes the bus payload into the WS event's `data`. */
+  shape?: (payload: unknown) => unknown;
+}
+
+export interface TopicSpec {
+  kind: TopicKind;
+  id: string;
+  topic: string;
+  feeds: TopicFeed[];
+  snapshot: { subject: string; payload: unknown };
+  /** Checked before the snapshot is fetched. */
+  allowed(p: Principal): boolean;
+}
+
+const TOPIC_PATTERNS: Array<[TopicKind, RegExp]> = [
+  ['grid', /^grid\/([^/]+)$/],
+  ['meter', /^meter\/([^/]+)$/],
+  ['plant', /^plant\/([^/]+)$/],
+  ['alerts', /^alerts\/([^/]+)$/],
+  ['esco', /^esco\/([^/]+)\/sync$/],
+];
+
+/** The seed's grid event, as socket.io clients of the origin received it. */
+const gridEvent = (payload: unknown) => {
+  const e = payload as { event?: string; operation?: string; interaction?: unknown; id?: string; at?: string };
+  return { event: e.event ?? 'meter-interaction', operation: e.operation ?? 'UPDATE', interaction: e.interaction, id: e.id, at: e.at };
+};
+
+/** Resolves a topic string to its spec, or undefined when it is not a known topic with a safe id. */
+export function resolveTopic(topic: string, s: Subjects): TopicSpec | undefined {
+  for (const [kind, re] of TOPIC_PATTERNS) {
+    const m = re.exec(topic);
+    if (!m) continue;
+    const id = m[1]!;
+    if (!SUBJECT_SAFE_ID.test(id)) return undefined;
+    switch (kind) {
+      case 'grid':
+        return {
+          kind, id, topic: topics.grid(id),
+          feeds: [{ subject: s.evtGridMeterInteraction(id), state: false, shape: gridEvent }],
+          snapshot: { subject: s.gridGet(id), payload: {} },
+          allowed: (p) => policy.grid(p, id),
+        };
+      case 'meter':
+        return {
+          kind, id, topic: topics.meter(id),
+          feeds: [{ subject: s.evtMeterState(id), state: true }],
+          snapshot: { subject: s.meterGet(id), payload: {} },
+          allowed: () => true, // the meter's grid and organization are checked against its snapshot
+        };
+      case 'plant':
+        return {
+          kind, id, topic: topics.plant(id),
+          feeds: [{ subject: s.evtPlantStatus(id), state: true }, { subject: s.evtPlantAlert(id), state: false }],
+          snapshot: { subject: s.plantGet(id), payload: {} },
+          allowed: (p) => policy.plant(p, id),
+        };
+      case 'alerts':
+        return {
+          kind, id, topic: topics.alerts(id),
+          feeds: [{ subject: s.evtOrgAlert(id), state: false }],
+          snapshot: { subject: s.alertsList(), payload: { organizationId: id } },
+          allowed: (p) => policy.organization(p, id),
+        };
+      case 'esco':
+        return {
+          kind, id, topic: topics.escoSync(id),
+          feeds: [{ subject: s.evtEscoSync(id), state: true }],
+          snapshot: { subject: s.escoSyncStatus(id), payload: {} },
+          allowed: (p) => policy.esco(p, id),
+        };
+    }
+  }
+  return undefined;
+}
+
+type Loose = Record<string, unknown> | undefined;
+const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+
+/** Reads the ownership facts (organization, grid) the runtime includes in a snapshot or a get reply. */
+export function ownershipOf(data: unknown): Ownership {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const inner = (d.meter ?? d.grid ?? d.plant) as Loose;
+  const organizationId = str(d.organizationId) ?? str(inner?.organizationId);
+  const gridRaw = d.meter !== undefined ? (inner?.gridId as unknown) : undefined;
+  const gridId = gridRaw === null ? null : str(gridRaw);
+  return gridRaw === undefined ? { organizationId } : { organizationId, gridId };
+}
