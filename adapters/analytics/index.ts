@@ -1,0 +1,2 @@
+export { HttpReadReportSink, type ReadReportSinkOptions } from './ReadReportSink';
+export { createReadReportSimulator } from '../notify/simulators';
