@@ -160,9 +160,10 @@ export class FakeRuntime {
     };
     const emit = (i: MeterInteractionEvent['interaction']) =>
       this.bus.publish(this.s.evtGridMeterInteraction(m.gridId), { id: newId(), at: new Date().toISOString(), event: 'meter-interaction', operation: 'UPDATE', gridId: m.gridId, interaction: i } satisfies MeterInteractionEvent);
-    setTimeout(() => {
+    const later = (fn: () => void, ms: number) => setTimeout(() => this.bus.status !== 'closed' && fn(), ms);
+    later(() => {
       emit(interaction);
-      setTimeout(() => {
+      later(() => {
         const patch: Partial<MeterView> = { lastSeenAt: new Date().toISOString() };
         if (interaction.type === 'TURN_OFF') patch.isOn = false;
         if (interaction.type === 'TURN_ON') patch.isOn = true;
