@@ -1,0 +1,170 @@
+import type { z } from 'zod';
+import { changedSince, testByListing } from '../base';
+import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
+import { VendorHttp, num } from '../http';
+import { addDays, dateInZone } from '../time';
+import {
+  ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
+  type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
+} from '../types';
+import { DEYE_LEVEL_TO_SEVERITY, DEYE_MAX_HISTORY_DAYS, DeyeAlerts, DeyeHistory, DeyeStationLatest, DeyeStationList, DeyeStatus, DeyeToken, deyePasswordHash } from './codec';
+
+/**
+ * Deye Cloud OpenAPI v1.0 (the seed's `DELE`): a bearer token from appId/appSecret plus the account login
+ * and the SHA-256 of its password; station list/latest/history and the station alert list. HTTP 401 means
+ * the token is gone (one fresh token, one retry).
+ */
+export const DEYE_PATHS = {
+  token: '/v1.0/account/token',
+  stations: '/v1.0/station/list',
+  latest: '/v1.0/station/latest',
+  history: '/v1.0/station/history',
+  alerts: '/v1.0/station/alertList',
+} as const;
+
+const CAPABILITIES: AdapterCapabilities = {
+  maxConcurrentRequests: 4,
+  requestsPerMinute: 120,
+  batchSize: 1,
+  features: ['currentPower', 'alarms', 'alarmClears', 'dailySeries', 'plantTimezone'],
+};
+const PAGE_SIZE = 100;
+
+export class DeyeAdapter implements SolarAdapter {
+  readonly brand = 'DEYE' as const;
+  private readonly http: VendorHttp;
+  private readonly baseUrl: string;
+  private readonly now: () => Date;
+  private token: Promise<{ value: string; expiresAt: number }> | null = null;
+  private zones: Map<string, string> | null = null;
+
+  constructor(private readonly credentials: DeyeCredentials, opts: AdapterOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.now = opts.now ?? (() => new Date());
+    this.http = new VendorHttp('DEYE', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, CAPABILITIES.maxConcurrentRequests);
+  }
+
+  getCapabilities(): AdapterCapabilities {
+    return structuredClone(CAPABILITIES);
+  }
+
+  testConnection() {
+    return testByListing(() => this.listPlants());
+  }
+
+  async listPlants(): Promise<PlantInfo[]> {
+    const out: PlantInfo[] = [];
+    for (let page = 1; ; page++) {
+      const data = await this.call(DEYE_PATHS.stations, { page, size: PAGE_SIZE }, DeyeStationList, 'station list');
+      for (const s of data.stationList) {
+        out.push({ vendorPlantId: String(s.id), name: s.name, timezone: s.regionTimezone ?? null, capacityKwp: num(s.installedCapacity) });
+      }
+      if (data.stationList.length < PAGE_SIZE || out.length >= data.total) break;
+    }
+    this.zones = new Map(out.flatMap((p) => (p.timezone ? [[p.vendorPlantId, p.timezone] as const] : [])));
+    return out;
+  }
+
+  async getPlantSummary(ref: PlantRef): Promise<PlantSummary> {
+    const op = 'station latest';
+    const tz = await this.zoneOf(ref);
+    const latest = await this.call(DEYE_PATHS.latest, { stationId: Number(ref.vendorPlantId) }, DeyeStationLatest, op);
+    const power = num(latest.generationPower), updated = num(latest.lastUpdateTime);
+    if (power === null || updated === null) throw invalidData({ brand: this.brand, operation: op }, 'latest lacks generationPower or lastUpdateTime');
+    const today = dateInZone(this.now(), tz);
+    const [row] = await this.history(ref, today, today);
+    return {
+      vendorPlantId: ref.vendorPlantId,
+      currentPowerW: power,
+      todayEnergyKwh: row?.kwh ?? 0,
+      totalEnergyKwh: null,
+      lastSeenAt: new Date(updated * 1000),
+      timezone: tz,
+    };
+  }
+
+  async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    const out: VendorAlarm[] = [];
+    for (let page = 1; ; page++) {
+      const body = { stationId: Number(ref.vendorPlantId), startTimestamp: Math.floor(since.getTime() / 1000), endTimestamp: Math.ceil(this.now().getTime() / 1000), page, size: PAGE_SIZE };
+      const data = await this.call(DEYE_PATHS.alerts, body, DeyeAlerts, 'alert list');
+      for (const a of data.stationAlertItems) {
+        out.push({
+          vendorAlarmCode: String(a.alertCode),
+          deviceSn: a.deviceSn || null,
+          severity: DEYE_LEVEL_TO_SEVERITY[a.level as keyof typeof DEYE_LEVEL_TO_SEVERITY] ?? 'INFO',
+          message: a.alertName ?? `alert ${a.alertCode}`,
+          raisedAt: new Date(a.alertTime * 1000),
+          clearedAt: a.recoveryTime ? new Date(a.recoveryTime * 1000) : null,
+        });
+      }
+      if (data.stationAlertItems.length < PAGE_SIZE || out.length >= data.total) break;
+    }
+    return changedSince(out, since);
+  }
+
+  async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
+    const out: DailyEnergy[] = [];
+    for (let from = range.from; from <= range.to; from = addDays(from, DEYE_MAX_HISTORY_DAYS)) {
+      const end = addDays(from, DEYE_MAX_HISTORY_DAYS - 1);
+      out.push(...(await this.history(ref, from, end < range.to ? end : range.to)));
+    }
+    return out;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private async history(ref: PlantRef, from: string, to: string): Promise<DailyEnergy[]> {
+    const data = await this.call(DEYE_PATHS.history, { stationId: Number(ref.vendorPlantId), granularity: 2, startAt: from, endAt: to }, DeyeHistory, 'station history');
+    const two = (n: number) => String(n).padStart(2, '0');
+    return data.stationDataItems
+      .map((i) => ({ date: `${i.year}-${two(i.month)}-${two(i.day)}`, kwh: num(i.generationValue) }))
+      .filter((d): d is DailyEnergy => d.kwh !== null && d.date >= from && d.date <= to)
+      .sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  private async zoneOf(ref: PlantRef): Promise<string> {
+    if (ref.timezone) return ref.timezone;
+    if (!this.zones) await this.listPlants();
+    return this.zones?.get(ref.vendorPlantId) ?? 'UTC';
+  }
+
+  private async bearer(): Promise<string> {
+    const current = this.token ? await this.token.catch(() => null) : null;
+    if (current && current.expiresAt > this.now().getTime()) return current.value;
+    this.token = (async () => {
+      const op = 'token';
+      const c = this.credentials;
+      const login = c.login.includes('@') ? { email: c.login } : { username: c.login };
+      const body = JSON.stringify({ appSecret: c.appSecret, ...login, password: deyePasswordHash(c.password), ...(c.companyId ? { companyId: c.companyId } : {}) });
+      const res = await this.http.post(`${this.baseUrl}${DEYE_PATHS.token}?appId=${encodeURIComponent(c.appId)}`, op, { 'Content-Type': 'application/json' }, body);
+      if (res.status === 200) {
+        const status = this.http.readJson(res, op, DeyeStatus);
+        if (!status.success) throw authFailed({ brand: this.brand, operation: op, vendorCode: String(status.code), vendorMessage: status.msg ?? undefined });
+      }
+      const t = this.http.readJson(res, op, DeyeToken);
+      // refresh a minute early; the default lifetime is 60 days
+      const ttlMs = (num(t.expiresIn) ?? 3600) * 1000 - 60_000;
+      return { value: t.accessToken, expiresAt: this.now().getTime() + ttlMs };
+    })().catch((e) => { this.token = null; throw e; });
+    return (await this.token).value;
+  }
+
+  private async call<S extends z.ZodType>(path: string, params: object, schema: S, operation: string, retried = false): Promise<z.infer<S>> {
+    const token = await this.bearer();
+    const res = await this.http.post(this.baseUrl + path, operation, { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, JSON.stringify(params));
+    if (res.status === 401 && !retried) {
+      this.token = null;
+      return this.call(path, params, schema, operation, true);
+    }
+    if (res.status === 200) {
+      const status = this.http.readJson(res, operation, DeyeStatus);
+      if (!status.success || (status.code !== undefined && String(status.code) !== VENDOR_CODES.DEYE.success)) {
+        throw vendorError({ brand: this.brand, operation, vendorCode: String(status.code), vendorMessage: status.msg ?? undefined });
+      }
+    }
+    return this.http.readJson(res, operation, schema);
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** FusionSolar northbound shapes: every answer is HTTP 200 `{success, failCode, message, data, params}`. */
+const numeric = z.union([z.number(), z.string()]).nullable().optional();
+
+export const huaweiEnvelope = <T extends z.ZodType>(data: T) =>
+  z.object({
+    success: z.boolean(),
+    failCode: z.number(),
+    message: z.string().nullable().optional(),
+    data: z.union([data, z.null()]).optional(),
+    params: z.object({ currentTime: z.number().optional() }).passthrough().nullable().optional(),
+  });
+
+export const HuaweiStationPage = z.object({
+  list: z.array(z.object({ plantCode: z.string(), plantName: z.string(), capacity: numeric })),
+  pageCount: z.number(),
+  pageNo: z.number(),
+  total: z.number(),
+});
+
+export const HuaweiRealKpi = z.array(z.object({
+  stationCode: z.string(),
+  dataItemMap: z.object({
+    day_power: numeric,
+    total_power: numeric,
+    /** 1 disconnected, 2 faulty, 3 healthy. */
+    real_health_state: z.union([z.number(), z.string()]),
+  }).passthrough(),
+}));
+
+export const HuaweiAlarms = z.array(z.object({
+  stationCode: z.string(),
+  alarmId: z.union([z.number(), z.string()]),
+  alarmName: z.string().nullable().optional(),
+  esnCode: z.string().nullable().optional(),
+  /** 1 critical, 2 major, 3 minor, 4 warning. */
+  lev: z.number(),
+  raiseTime: z.number(),
+}));
+
+export const HuaweiKpiDay = z.array(z.object({
+  stationCode: z.string(),
+  collectTime: z.number(),
+  dataItemMap: z.object({ inverter_power: numeric, PVYield: numeric }).passthrough(),
+}));
+
+export const HUAWEI_LEVEL_TO_SEVERITY = { 1: 'CRITICAL', 2: 'MAJOR', 3: 'MINOR', 4: 'INFO' } as const;
