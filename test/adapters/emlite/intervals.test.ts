@@ -65,7 +65,7 @@ describe('half-hourly intervals', () => {
 
   it('merges import and export per interval', () => {
     const imp = deriveHalfHourlyIntervals([at('2025-01-01T00:00:00Z', 0), at('2025-01-01T00:30:00Z', 100)]);
-    const exp = deriveHalfHourlyIntervals([at('2025-01-01T00:00:00Z', 50), at('2025-01-01T00:30:00Z', 40)]);
+    const exp = deriveHalfHourlyIntervals([at('2025-01-01T00:00:00Z', 5000), at('2025-01-01T00:30:00Z', 4990)]);
     expect(mergeImportExport(imp, exp)).toEqual([
       { start: new Date('2025-01-01T00:00:00Z'), importWh: 100, exportWh: 0, flags: ['REVERSAL'] },
     ]);
