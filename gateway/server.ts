@@ -29,6 +29,8 @@ export interface GatewayOptions {
   /** Subscribe/unsubscribe rate per socket: burst and refill per second. */
   subscribeBurst?: number;
   subscribePerSec?: number;
+  /** How long one /readyz check may take before it counts as failing. */
+  readinessTimeoutMs?: number;
 }
 
 export interface Gateway {

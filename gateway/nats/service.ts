@@ -1,0 +1,130 @@
+import { z } from 'zod';
+import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { Runtime } from '../../actors/system';
+import { COMMUNICATION_PROTOCOLS, INTERACTION_TYPES } from '../../core/domain';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import { SUBJECT_SAFE_ID, assertSubjectSafeId } from '../../core/ids';
+import type { Logger } from '../../core/logger';
+import { fail, ok } from '../../core/reply';
+import type { Subjects } from '../../core/subjects';
+import { interactionsRepo, registryRepo, type Database } from '../../persistence';
+
+const id = z.string().regex(SUBJECT_SAFE_ID);
+const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: z.record(z.string(), z.unknown()).optional() }).strict();
+const GridSchema = z.object({ id, organizationId: id, name: z.string().min(1).max(200), timezone: z.string().optional() }).strict();
+const DcuSchema = z.object({ id, gridId: id, externalReference: z.string().min(1).max(128), kind: z.enum(['DCU', 'LORAWAN_GATEWAY']).optional() }).strict();
+const MeterSchema = z.object({
+  id, serial: z.string().min(1).max(64), externalReference: z.string().min(1).max(128).nullish(), protocol: z.enum(COMMUNICATION_PROTOCOLS),
+  gridId: id.nullish(), dcuId: id.nullish(), mode: z.enum(['active', 'passive', 'virtual']).optional(), esco: id.nullish(),
+  mediatorAddress: z.string().max(200).nullish(), tariffPerKwh: z.number().nonnegative().max(1e6).nullish(),
+  powerLimitShouldBe: z.number().int().positive().max(100_000).nullish(), lastSeenAt: z.string().datetime().nullish(),
+}).strict();
+const OnlineSchema = z.object({ id, online: z.boolean() }).strict();
+const CommissioningSchema = z.object({
+  meterId: id, steps: z.array(z.object({ type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1).max(20),
+}).strict();
+const BatchSchema = z.object({
+  type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}), meterIds: z.array(id).min(1).max(10_000), organizationId: id.optional(),
+}).strict();
+const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
+
+function parseBody(m: BusMsg): unknown {
+  if (m.data.length === 0) return {};
+  try {
+    return m.json();
+  } catch {
+    throw new GridtwinError(ErrorCode.BAD_REQUEST, 'payload is not valid JSON');
+  }
+}
+
+function validate<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body);
+  if (!r.success) {
+    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid request', { details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+  }
+  return r.data;
+}
+
+/** The token of a subject at a position (ids are single tokens). */
+const token = (subject: string, prefix: string, index: number) => subject.slice(prefix.length + 1).split('.')[index] ?? '';
+
+/**
+ * The runtime's NATS interface: subjects → runtime calls → `{data}` / `{error}` replies. Served as a NATS
+ * micro service named `gridtwin` ($SRV.PING / INFO / STATS) when the bus is NATS.
+ */
+export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string }): Promise<ServiceHandle> {
+  const { bus, subjects: s, runtime, db, logger } = opts;
+  const p = s.prefix;
+  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>): Endpoint => ({
+    name,
+    subject,
+    handler: async (m) => {
+      try {
+        m.respond(ok(await f(m)));
+      } catch (e) {
+        const err = e instanceof GridtwinError ? e : new GridtwinError(ErrorCode.INTERNAL, 'internal error', { cause: e });
+        if (err.code === ErrorCode.INTERNAL) logger.error({ subject: m.subject, err: (e as Error).message }, 'request failed');
+        m.respond(fail(err));
+      }
+    },
+  });
+  const registry = async (kind: 'organization' | 'grid' | 'dcu' | 'meter', body: unknown) => {
+    switch (kind) {
+      case 'organization': { const o = validate(OrgSchema, body); await registryRepo.upsertOrganization(db.sql, o); return o; }
+      case 'grid': { const g = validate(GridSchema, body); await registryRepo.upsertGrid(db.sql, g); return g; }
+      case 'dcu': { const d = validate(DcuSchema, body); await registryRepo.upsertDcu(db.sql, d); return d; }
+      case 'meter': {
+        const m = validate(MeterSchema, body);
+        const row = await registryRepo.upsertMeter(db.sql, m);
+        runtime.notifyWorldChanged([m.id]);
+        return row;
+      }
+    }
+  };
+  return bus.serve({
+    name: 'gridtwin',
+    version: opts.version,
+    description: 'gridtwin device runtime',
+    queue: 'gridtwin',
+    endpoints: [
+      endpoint('meter-interactions-create', `${p}.meter.*.interactions.create`, async (m) => runtime.createInteraction(token(m.subject, p, 1), parseBody(m))),
+      endpoint('meter-get', `${p}.meter.*.get`, async (m) => runtime.getMeter(token(m.subject, p, 1))),
+      endpoint('meter-desired-set', `${p}.meter.*.desired.set`, async (m) => runtime.setDesired(token(m.subject, p, 1), validate(DesiredSchema, parseBody(m)))),
+      endpoint('interaction-get', `${p}.interaction.*.get`, async (m) => runtime.getInteraction(token(m.subject, p, 1))),
+      endpoint('interaction-abort', `${p}.interaction.*.abort`, async (m) => runtime.abortInteraction(token(m.subject, p, 1), validate(AbortSchema, parseBody(m)).reason)),
+      endpoint('commissioning-create', s.commissioningCreate(), async (m) => {
+        const b = validate(CommissioningSchema, parseBody(m));
+        return runtime.createCommissioning(b.meterId, b.steps);
+      }),
+      endpoint('commissioning-get', `${p}.commissioning.*.get`, async (m) => runtime.getCommissioning(token(m.subject, p, 1))),
+      endpoint('batch-create', s.batchCreate(), async (m) => runtime.createBatch(validate(BatchSchema, parseBody(m)))),
+      endpoint('batch-get', `${p}.batch.*.get`, async (m) => runtime.getBatch(token(m.subject, p, 1))),
+      endpoint('grid-get', `${p}.grid.*.get`, async (m) => {
+        const gridId = assertSubjectSafeId(token(m.subject, p, 1), 'gridId');
+        const v = await registryRepo.gridView(db.sql, gridId);
+        if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
+        const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);
+        return { ...v, recentInteractions: recent.map((i) => ({ ...i, gridId })) };
+      }),
+      endpoint('registry-organization', s.registryUpsert('organization'), async (m) => registry('organization', parseBody(m))),
+      endpoint('registry-grid', s.registryUpsert('grid'), async (m) => registry('grid', parseBody(m))),
+      endpoint('registry-dcu', s.registryUpsert('dcu'), async (m) => registry('dcu', parseBody(m))),
+      endpoint('registry-meter', s.registryUpsert('meter'), async (m) => registry('meter', parseBody(m))),
+      endpoint('grid-online', s.gridOnlineSet(), async (m) => {
+        const b = validate(OnlineSchema, parseBody(m));
+        const r = await db.tx((sql) => registryRepo.setGridOnline(sql, b.id, b.online));
+        if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${b.id} not found`);
+        runtime.notifyWorldChanged(r.meterIds);
+        return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
+      }),
+      endpoint('dcu-online', s.dcuOnlineSet(), async (m) => {
+        const b = validate(OnlineSchema, parseBody(m));
+        const r = await db.tx((sql) => registryRepo.setDcuOnline(sql, b.id, b.online));
+        if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `dcu ${b.id} not found`);
+        runtime.notifyWorldChanged(r.meterIds);
+        return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
+      }),
+    ],
+  });
+}

@@ -1,0 +1,26 @@
+import type { Logger } from '../core/logger';
+import { registryRepo, type Database } from '../persistence';
+
+/**
+ * The standalone node's first-run fleet: one organization, two grids (a Calin API grid with a DCU and a
+ * LoRaWAN grid with two gateways), twelve simulated meters. Runs only when the database has no meters.
+ */
+export async function seedDemoFleet(db: Database, logger: Logger): Promise<boolean> {
+  const existing = await db.sql.one<{ n: string }>(`select count(*) as n from meters`);
+  if (Number(existing?.n ?? 0) > 0) return false;
+  const now = new Date().toISOString();
+  await db.tx(async (sql) => {
+    await registryRepo.upsertOrganization(sql, { id: 'demo-esco', name: 'Demo ESCO' });
+    await registryRepo.upsertGrid(sql, { id: 'grid-north', organizationId: 'demo-esco', name: 'North minigrid', timezone: 'Africa/Lagos' });
+    await registryRepo.upsertGrid(sql, { id: 'grid-lake', organizationId: 'demo-esco', name: 'Lake minigrid (LoRaWAN)', timezone: 'Africa/Lagos' });
+    await registryRepo.upsertDcu(sql, { id: 'dcu-north-1', gridId: 'grid-north', externalReference: 'DCU-0001' });
+    await registryRepo.upsertDcu(sql, { id: 'gw-lake-1', gridId: 'grid-lake', externalReference: 'a84041000001', kind: 'LORAWAN_GATEWAY' });
+    await registryRepo.upsertDcu(sql, { id: 'gw-lake-2', gridId: 'grid-lake', externalReference: 'a84041000002', kind: 'LORAWAN_GATEWAY' });
+    for (let i = 1; i <= 6; i++) {
+      await registryRepo.upsertMeter(sql, { id: `mtr-n${i}`, serial: `4700000${i}`, protocol: 'CALIN_V2', gridId: 'grid-north', dcuId: 'dcu-north-1', tariffPerKwh: 250, powerLimitShouldBe: 2000, lastSeenAt: now });
+      await registryRepo.upsertMeter(sql, { id: `mtr-l${i}`, serial: `5800000${i}`, externalReference: `70b3d5000000000${i}`, protocol: 'CALIN_LORAWAN', gridId: 'grid-lake', dcuId: 'gw-lake-1', tariffPerKwh: 250, lastSeenAt: now });
+    }
+  });
+  logger.info('seeded the demo fleet: 1 organization, 2 grids, 3 gateways, 12 simulated meters');
+  return true;
+}
