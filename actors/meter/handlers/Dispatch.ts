@@ -1,0 +1,66 @@
+import type { DriverCommand } from '../../../adapters/meters/types';
+import { ErrorCode, GridtwinError, toGridtwinError } from '../../../core/errors';
+import { interactionsRepo } from '../../../persistence';
+import type { MeterEnv, MeterState } from '../state';
+import { finish } from './Finish';
+
+/**
+ * Sends the next QUEUED interaction when nothing is in flight: at most one per meter, in arrival order.
+ * Reads past their TTL EXPIRE unsent. The driver call is not awaited here: its outcome comes back as a
+ * `driverReplied` message, so the actor keeps answering while the meter works.
+ */
+export async function dispatchNext(state: MeterState & { ctx: NonNullable<MeterState['ctx']> }, env: MeterEnv): Promise<MeterState> {
+  let s = state;
+  while (!s.inFlight) {
+    const next = s.queue.find((i) => i.status === 'QUEUED');
+    if (!next) return s;
+    const now = env.now();
+    if (next.expiresAt && Date.parse(next.expiresAt) <= now) {
+      s = (await finish(s, env, next, { status: 'EXPIRED', failureReason: 'read expired before it was sent' })) as typeof s;
+      continue;
+    }
+    const deadlineAt = now + env.config.interactions.processingDeadlineMs;
+    const moved = await interactionsRepo.transition(env.db.sql, next.id, ['QUEUED'], 'PROCESSING', { deadlineAt: new Date(deadlineAt).toISOString() });
+    if (!moved) {
+      s = { ...s, queue: s.queue.filter((q) => q.id !== next.id) };
+      continue;
+    }
+    const processing = { ...next, status: 'PROCESSING' as const, deadlineAt: new Date(deadlineAt).toISOString() };
+    s = { ...s, inFlight: next.id, queue: s.queue.map((q) => (q.id === next.id ? processing : q)) };
+    env.metrics.interactionsByStatus.inc({ type: next.type, status: 'PROCESSING' });
+    sendToDriver(s, env, processing.id, processing.type, processing.params, deadlineAt);
+  }
+  return s;
+}
+
+export function sendToDriver(s: MeterState, env: MeterEnv, interactionId: string, type: DriverCommand['type'], params: Record<string, unknown>, deadlineAt: number) {
+  const m = s.ctx!.meter;
+  const dcu = s.ctx!.dcus.find((d) => d.id === m.dcuId);
+  const cmd: DriverCommand = {
+    interactionId, type, params: params as DriverCommand['params'], deadlineAt,
+    meter: { id: m.id, serial: m.serial, externalReference: m.externalReference, protocol: m.protocol, dcuExternalReference: dcu?.externalReference ?? null, mediatorAddress: m.mediatorAddress },
+  };
+  let settled = false;
+  const guard = setTimeout(() => {
+    if (settled) return;
+    settled = true;
+    env.self({ type: 'driverReplied', interactionId, outcome: { ok: false, error: new GridtwinError(ErrorCode.TIMEOUT, 'no answer from the meter before the deadline') } });
+  }, Math.max(0, deadlineAt - env.now()) + 50);
+  env.driver.execute(cmd).then(
+    (response) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
+      env.metrics.driverCommands.inc({ protocol: m.protocol, type, outcome: 'ok' });
+      env.self({ type: 'driverReplied', interactionId, outcome: { ok: true, response } });
+    },
+    (e) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
+      const error = toGridtwinError(e);
+      env.metrics.driverCommands.inc({ protocol: m.protocol, type, outcome: error.code });
+      env.self({ type: 'driverReplied', interactionId, outcome: { ok: false, error } });
+    },
+  );
+}

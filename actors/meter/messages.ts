@@ -1,0 +1,30 @@
+import type { UnsolicitedReport, DriverResponse } from '../../adapters/meters/types';
+import type { InteractionView } from '../../core/events';
+import type { GridtwinError } from '../../core/errors';
+import type { ReplyFn } from '../host';
+import type { CreateInteractionRequest } from './rules/params';
+import type { MeterView } from './views';
+
+/** Internal options for interactions the runtime creates itself (commissioning steps, follow-ups). */
+export interface CreateOptions {
+  deferred?: boolean;
+  commissioningId?: string;
+  fromCommissioning?: boolean;
+  isRetry?: boolean;
+  followUpOf?: string;
+}
+
+export type CreateResult = InteractionView & { coalesced?: boolean; replayed?: boolean };
+
+/** The MeterActor protocol: one union, one switch. */
+export type MeterMsg =
+  | { type: 'create'; req: CreateInteractionRequest; opts?: CreateOptions; reply?: ReplyFn<CreateResult> }
+  | { type: 'get'; reply: ReplyFn<MeterView> }
+  | { type: 'abort'; interactionId: string; reason: string; onlyWaiting?: boolean; reply?: ReplyFn<InteractionView> }
+  | { type: 'abortCommissioningSiblings'; commissioningId: string; reason: string; reply?: ReplyFn<number> }
+  | { type: 'release'; interactionId: string; reply?: ReplyFn<InteractionView | null> }
+  | { type: 'driverReplied'; interactionId: string; outcome: { ok: true; response: DriverResponse } | { ok: false; error: GridtwinError } }
+  | { type: 'worldChanged' }
+  | { type: 'tick' }
+  | { type: 'unsolicited'; report: UnsolicitedReport }
+  | { type: 'setDesired'; desired: Record<string, unknown>; reply: ReplyFn<MeterView> };

@@ -1,0 +1,22 @@
+import type { InteractionType } from '../../../core/domain';
+import type { InteractionRow } from '../../../persistence';
+
+const stable = (v: unknown) => JSON.stringify(v, Object.keys((v as object) ?? {}).sort());
+
+/** Controls that contradict each other: a newer one supersedes an older queued one. */
+const CONTRADICTS: Partial<Record<InteractionType, (older: InteractionRow, params: Record<string, unknown>) => boolean>> = {
+  TURN_ON: (o) => o.type === 'TURN_OFF',
+  TURN_OFF: (o) => o.type === 'TURN_ON',
+  SET_POWER_LIMIT: (o, p) => o.type === 'SET_POWER_LIMIT' && o.params.powerLimitW !== p.powerLimitW,
+};
+
+/**
+ * Coalescing (meter twin): an equal QUEUED interaction (same type and params, outside commissioning) is
+ * joined instead of adding a second; contradicting QUEUED controls are superseded by the new one.
+ */
+export function coalesce(queue: InteractionRow[], type: InteractionType, params: Record<string, unknown>) {
+  const queued = queue.filter((i) => i.status === 'QUEUED' && !i.meterCommissioningId);
+  const join = queued.find((i) => i.type === type && stable(i.params) === stable(params));
+  const supersede = join ? [] : queued.filter((i) => CONTRADICTS[type]?.(i, params) ?? false);
+  return { join, supersede };
+}

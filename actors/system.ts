@@ -1,0 +1,151 @@
+import { start, stop as stopSystem, spawnStateless } from 'nact';
+import type { OrderNotifier } from '../adapters/notify/types';
+import { ErrorCode, GridtwinError } from '../core/errors';
+import { assertSubjectSafeId, newId } from '../core/ids';
+import { unwrap } from '../core/reply';
+import { batchesRepo, commissioningsRepo, interactionsRepo, registryRepo } from '../persistence';
+import { batchBehaviour, type BatchMsg, type BatchView, type CreateBatchRequest } from './batch/BatchExecutionActor';
+import { commissioningBehaviour, type CommissioningMsg, type CommissioningStep, type CommissioningView } from './commissioning/CommissioningActor';
+import type { RuntimeDeps } from './deps';
+import { EffectsRunner } from './effects/EffectsRunner';
+import { ActorHost } from './host';
+import { followUpKey } from './meter/cascade/FollowUps';
+import { meterBehaviour } from './meter/MeterActor';
+import type { CreateResult, MeterMsg } from './meter/messages';
+import { parseCreateInteraction } from './meter/rules/params';
+import type { MeterState } from './meter/state';
+import { interactionView, type MeterView } from './meter/views';
+import type { InteractionView } from '../core/events';
+
+export interface RuntimeOptions {
+  notifier?: OrderNotifier;
+  /** Start the periodic reconcile tick (deadlines, TTLs, twin reconciliation, outbox sweep). Default true. */
+  autorun?: boolean;
+}
+
+/**
+ * Starts nact with a root supervisor and one kind supervisor per actor kind (meter, batch,
+ * commissioning); device actors are spawned under them on first message.
+ */
+export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
+  const system = start();
+  const supervisor = (name: string) => spawnStateless(system, () => undefined, name);
+  const hostOpts = (kind: string) => ({ kind, passivateAfterMs: deps.config.actors.passivateAfterMs, askTimeoutMs: deps.config.actors.askTimeoutMs, logger: deps.logger, metrics: deps.metrics });
+
+  // Hosts reference each other through these late-bound handles.
+  const handles: { meters?: ActorHost<MeterState, MeterMsg>; batches?: ActorHost<unknown, BatchMsg>; commissionings?: ActorHost<null, CommissioningMsg> } = {};
+  const effects = new EffectsRunner(deps, {
+    recountBatch: (batchId, outboxId) => handles.batches!.tell(batchId, { type: 'recount', interactionId: '', final: false, outboxId }),
+    commissioning: (p, view, outboxId) =>
+      handles.commissionings!.tell(p.commissioningId, p.mode === 'advance' ? { type: 'advance', interactionId: view.id, status: view.status, outboxId } : { type: 'resume', outboxId }),
+    createFollowUp: async (meterId, type, originId) => {
+      unwrap(await handles.meters!.ask<CreateResult>(meterId, (reply) => ({
+        type: 'create', req: { type, params: {}, idempotencyKey: followUpKey(originId, type) }, opts: { followUpOf: originId }, reply,
+      })));
+    },
+  }, opts.notifier);
+
+  const meters = new ActorHost<MeterState, MeterMsg>(supervisor('meters'), meterBehaviour(deps, effects, (id) => (m) => meters.tell(id, m)), hostOpts('meter'));
+  const batches = new ActorHost<unknown, BatchMsg>(supervisor('batches'), batchBehaviour(deps, effects, (id) => (m) => batches.tell(id, m)) as never, hostOpts('batch'));
+  const commissionings = new ActorHost<null, CommissioningMsg>(supervisor('commissionings'), commissioningBehaviour(deps, effects, {
+    release: async (meterId, interactionId) => unwrap(await meters.ask<InteractionView | null>(meterId, (reply) => ({ type: 'release', interactionId, reply }))),
+    abortSiblings: async (meterId, commissioningId, reason) => unwrap(await meters.ask<number>(meterId, (reply) => ({ type: 'abortCommissioningSiblings', commissioningId, reason, reply }))),
+  }), hostOpts('commissioning'));
+  Object.assign(handles, { meters, batches, commissionings });
+
+  const stopUnsolicited = deps.driver.onUnsolicited(async (report) => {
+    const meterId = await registryRepo.findMeterIdByExternalReference(deps.db.sql, report.meterExternalReference).catch(() => undefined);
+    if (meterId) meters.tell(meterId, { type: 'unsolicited', report });
+    else deps.logger.warn({ ref: report.meterExternalReference, type: report.type }, 'unsolicited report from an unknown meter');
+  });
+
+  let tickTimer: NodeJS.Timeout | null = null;
+  const tick = async () => {
+    for (const id of meters.ids()) meters.tell(id, { type: 'tick' });
+    await effects.sweep().catch((e) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep failed'));
+  };
+  if (opts.autorun !== false) {
+    tickTimer = setInterval(() => void tick(), deps.config.interactions.reconcileEveryMs);
+    tickTimer.unref?.();
+    void effects.sweep().catch(() => undefined);
+  }
+
+  const api = {
+    meters, batches, commissionings, effects, tick,
+
+    async createInteraction(meterId: string, body: unknown): Promise<CreateResult> {
+      assertSubjectSafeId(meterId, 'meterId');
+      const req = parseCreateInteraction(body);
+      return unwrap(await meters.ask<CreateResult>(meterId, (reply) => ({ type: 'create', req, reply })));
+    },
+    async getMeter(meterId: string): Promise<MeterView> {
+      assertSubjectSafeId(meterId, 'meterId');
+      return unwrap(await meters.ask<MeterView>(meterId, (reply) => ({ type: 'get', reply })));
+    },
+    async setDesired(meterId: string, desired: Record<string, unknown>): Promise<MeterView> {
+      assertSubjectSafeId(meterId, 'meterId');
+      return unwrap(await meters.ask<MeterView>(meterId, (reply) => ({ type: 'setDesired', desired, reply })));
+    },
+    async getInteraction(id: string): Promise<InteractionView> {
+      assertSubjectSafeId(id, 'interactionId');
+      const i = await interactionsRepo.get(deps.db.sql, id);
+      if (!i) throw new GridtwinError(ErrorCode.NOT_FOUND, `interaction ${id} not found`);
+      const g = await deps.db.sql.one<{ grid_id: string | null }>(`select grid_id from meters where id = ?`, [i.meterId]);
+      return interactionView(i, g?.grid_id ?? null);
+    },
+    async abortInteraction(id: string, reason = 'aborted by request'): Promise<InteractionView> {
+      assertSubjectSafeId(id, 'interactionId');
+      const i = await interactionsRepo.get(deps.db.sql, id);
+      if (!i) throw new GridtwinError(ErrorCode.NOT_FOUND, `interaction ${id} not found`);
+      return unwrap(await meters.ask<InteractionView>(i.meterId, (reply) => ({ type: 'abort', interactionId: id, reason, reply })));
+    },
+    async createCommissioning(meterId: string, steps: CommissioningStep[]): Promise<CommissioningView> {
+      assertSubjectSafeId(meterId, 'meterId');
+      for (const s of steps) parseCreateInteraction({ type: s.type, params: s.params });
+      if (!(await registryRepo.loadMeterContext(deps.db.sql, meterId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `meter ${meterId} not found`);
+      const id = newId();
+      await deps.db.tx((sql) => commissioningsRepo.create(sql, { id, meterId, steps }));
+      meters.tell(meterId, { type: 'worldChanged' });
+      let first = true;
+      for (const s of steps) {
+        const r = unwrap(await meters.ask<CreateResult>(meterId, (reply) => ({
+          type: 'create', req: { type: s.type, params: s.params }, opts: { commissioningId: id, fromCommissioning: true, deferred: !first }, reply,
+        })));
+        if (first && r.status === 'QUEUED') await commissioningsRepo.setStatus(deps.db.sql, id, ['PENDING'], 'PROCESSING');
+        first = false;
+      }
+      return (await commissioningsRepo.get(deps.db.sql, id))!;
+    },
+    async getCommissioning(id: string): Promise<CommissioningView> {
+      assertSubjectSafeId(id, 'commissioningId');
+      return unwrap(await commissionings.ask<CommissioningView>(id, (reply) => ({ type: 'get', reply })));
+    },
+    async createBatch(req: CreateBatchRequest): Promise<BatchView & { interactions: CreateResult[] }> {
+      for (const m of req.meterIds) assertSubjectSafeId(m, 'meterId');
+      parseCreateInteraction({ type: req.type, params: req.params });
+      const id = newId();
+      await batchesRepo.create(deps.db.sql, { id, organizationId: req.organizationId ?? null, type: req.type, total: req.meterIds.length });
+      const results = await Promise.all(req.meterIds.map((m) => meters.ask<CreateResult>(m, (reply) => ({
+        type: 'create', req: { type: req.type, params: req.params, batchExecutionId: id }, reply,
+      }))));
+      const interactions = results.map((r) => ('data' in r ? r.data : null)).filter((x): x is CreateResult => x !== null);
+      batches.tell(id, { type: 'recount', interactionId: '', final: false });
+      return { ...(await batchesRepo.get(deps.db.sql, id))!, interactions };
+    },
+    async getBatch(id: string): Promise<BatchView> {
+      assertSubjectSafeId(id, 'batchId');
+      return unwrap(await batches.ask<BatchView>(id, (reply) => ({ type: 'get', reply })));
+    },
+    /** A grid or gateway changed: the meters concerned re-judge their suspended work. */
+    notifyWorldChanged(meterIds: string[]) {
+      for (const id of meterIds) meters.tell(id, { type: 'worldChanged' });
+    },
+    async stop() {
+      if (tickTimer) clearInterval(tickTimer);
+      stopUnsolicited();
+      stopSystem(system);
+    },
+  };
+  return api;
+}
+export type Runtime = ReturnType<typeof startRuntime>;

@@ -1,0 +1,103 @@
+import { MikroORM, type EntityManager } from '@mikro-orm/core';
+import { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { PGliteDriver } from 'mikro-orm-pglite';
+import { mkdirSync } from 'node:fs';
+import { ErrorCode, GridtwinError } from '../core/errors';
+import { allEntities } from './entities';
+import { migrationsList } from './migrations';
+
+type Row = Record<string, unknown>;
+
+/** Parameterised SQL (`?` placeholders) inside or outside a transaction. Only persistence/ uses it. */
+export interface Sql {
+  all<T = Row>(sql: string, params?: unknown[]): Promise<T[]>;
+  one<T = Row>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /** Returns the number of affected rows. */
+  run(sql: string, params?: unknown[]): Promise<number>;
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  readonly orm: MikroORM;
+  em(): EntityManager;
+  sql: Sql;
+  tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres://… for a server; omitted → embedded PGlite in `pgliteDir` (`memory://` for none). */
+  url?: string;
+  pgliteDir?: string;
+  poolMax?: number;
+  debug?: boolean;
+}
+
+function wrapSql(em: EntityManager): Sql {
+  const conn = () => (em as unknown as { getConnection(): { execute: (q: string, p: unknown[], m: string, ctx?: unknown) => Promise<unknown> } }).getConnection();
+  const ctx = () => em.getTransactionContext();
+  return {
+    all: async <T>(q: string, p: unknown[] = []) => (await conn().execute(q, p, 'all', ctx())) as T[],
+    one: async <T>(q: string, p: unknown[] = []) => (await conn().execute(q, p, 'get', ctx())) as T | undefined,
+    run: async (q: string, p: unknown[] = []) => ((await conn().execute(q, p, 'run', ctx())) as { affectedRows: number }).affectedRows,
+  };
+}
+
+export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
+  const common = {
+    entities: allEntities,
+    discovery: { warnWhenNoEntities: false },
+    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    extensions: [Migrator],
+    allowGlobalContext: false,
+    debug: opts.debug ?? false,
+  };
+  let orm: MikroORM;
+  let kind: Database['kind'];
+  try {
+    if (opts.url) {
+      kind = 'postgres';
+      orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: opts.poolMax ?? 10 } });
+    } else {
+      kind = 'pglite';
+      const dir = opts.pgliteDir ?? 'memory://';
+      const { PGlite } = await import('@electric-sql/pglite');
+      if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+      const pglite = new PGlite(dir);
+      orm = await MikroORM.init({
+        ...common,
+        driver: PGliteDriver,
+        dbName: 'postgres',
+        driverOptions: { connection: { pglite: () => pglite } },
+      } as Parameters<typeof MikroORM.init>[0]);
+      const close = orm.close.bind(orm);
+      orm.close = async (force?: boolean) => {
+        await close(force);
+        await pglite.close();
+      };
+    }
+  } catch (e) {
+    throw new GridtwinError(ErrorCode.UNAVAILABLE, `cannot open the database (${opts.url ? 'postgres' : 'pglite'})`, { cause: e });
+  }
+  const root = orm.em;
+  return {
+    kind,
+    orm,
+    em: () => root.fork(),
+    sql: wrapSql(root.fork()),
+    tx: <T>(fn: (sql: Sql) => Promise<T>) => root.fork().transactional((em) => fn(wrapSql(em))),
+    migrate: async () => (await orm.getMigrator().up()).map((m) => m.name),
+    ping: async () => {
+      try {
+        await wrapSql(root.fork()).one('select 1 as ok');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => orm.close(true),
+  };
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000001_core } from './Migration20261123000001_core';
+
+/** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261123000001_core', class: Migration20261123000001_core },
+];

@@ -1,0 +1,167 @@
+import type { InteractionStatus } from '../../core/domain';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import type { Sql } from '../db';
+import { STATUS_TIMESTAMP_COLUMN, toInteractionRow, toOutboxRow, type InteractionRow, type OutboxRow } from '../rows';
+
+export interface NewInteraction {
+  id: string;
+  meterId: string;
+  type: InteractionRow['type'];
+  status: InteractionStatus;
+  params: Record<string, unknown>;
+  targetValue?: unknown;
+  failureReason?: string | null;
+  orderId?: string | null;
+  batchExecutionId?: string | null;
+  meterCommissioningId?: string | null;
+  idempotencyKey?: string | null;
+  requestHash?: string | null;
+  skipWebsocketEmission?: boolean;
+  followUpOf?: string | null;
+  expiresAt?: string | null;
+  resultValue?: unknown;
+}
+
+const SELECT = `select i.*, (select coalesce(json_agg(b.batch_execution_id order by b.batch_execution_id), '[]'::json) from batch_interactions b where b.interaction_id = i.id) as batch_ids from meter_interactions i`;
+
+/** Meter columns a cascade may write, camelCase → column. The one whitelist for dynamic updates. */
+const METER_COLUMNS: Record<string, string> = {
+  isOn: 'is_on', isOnUpdatedAt: 'is_on_updated_at', powerLimit: 'power_limit', powerLimitUpdatedAt: 'power_limit_updated_at',
+  powerLimitShouldBe: 'power_limit_should_be', kwhCreditAvailable: 'kwh_credit_available',
+  kwhCreditAvailableUpdatedAt: 'kwh_credit_available_updated_at', balanceInLocalCurrency: 'balance_in_local_currency',
+  balanceInLocalCurrencyUpdatedAt: 'balance_in_local_currency_updated_at', version: 'version', versionUpdatedAt: 'version_updated_at',
+  lastSeenAt: 'last_seen_at', connectionMetrics: 'connection_metrics', connectionMetricsUpdatedAt: 'connection_metrics_updated_at',
+  dcuId: 'dcu_id', lastEncounteredIssueId: 'last_encountered_issue_id', desired: 'desired', shadowMetadata: 'shadow_metadata',
+  lastCommissioningId: 'last_commissioning_id',
+};
+const JSON_COLUMNS = new Set(['connection_metrics', 'desired', 'shadow_metadata']);
+
+function meterSet(patch: Record<string, unknown>): { set: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  for (const [k, v] of Object.entries(patch)) {
+    const col = METER_COLUMNS[k];
+    if (!col) throw new GridtwinError(ErrorCode.INTERNAL, `meter column not writable: ${k}`);
+    parts.push(JSON_COLUMNS.has(col) ? `${col} = ?::jsonb` : `${col} = ?`);
+    params.push(JSON_COLUMNS.has(col) ? JSON.stringify(v) : v);
+  }
+  return { set: parts.join(', '), params };
+}
+
+export interface OutcomeCommit {
+  interactionId: string;
+  fromStatuses: InteractionStatus[];
+  status: InteractionStatus;
+  resultValue?: unknown;
+  failureReason?: string | null;
+  meterId: string;
+  meterRowVersion: number;
+  meterPatch: Record<string, unknown>;
+  closeIssueIds: string[];
+  outbox: Array<{ step: string; payload?: Record<string, unknown> }>;
+}
+
+export const interactionsRepo = {
+  async insert(sql: Sql, n: NewInteraction): Promise<InteractionRow> {
+    const ts = STATUS_TIMESTAMP_COLUMN[n.status];
+    const row = await sql.one(
+      `insert into meter_interactions(id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id,
+         batch_execution_id, meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of,
+         expires_at, result_value, ${ts})
+       values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, now()) returning *`,
+      [n.id, n.meterId, n.type, n.status, JSON.stringify(n.params), JSON.stringify(n.targetValue ?? null), n.failureReason ?? null,
+        n.orderId ?? null, n.batchExecutionId ?? null, n.meterCommissioningId ?? null, n.idempotencyKey ?? null,
+        n.requestHash ?? null, n.skipWebsocketEmission ?? false, n.followUpOf ?? null, n.expiresAt ?? null,
+        JSON.stringify(n.resultValue ?? null)],
+    );
+    if (n.batchExecutionId) {
+      await sql.run(`insert into batch_interactions(batch_execution_id, interaction_id) values (?, ?) on conflict do nothing`, [n.batchExecutionId, n.id]);
+    }
+    return { ...toInteractionRow(row!), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] };
+  },
+  async linkBatch(sql: Sql, interactionId: string, batchId: string) {
+    await sql.run(`insert into batch_interactions(batch_execution_id, interaction_id) values (?, ?) on conflict do nothing`, [batchId, interactionId]);
+    await sql.run(`update meter_interactions set joined_count = joined_count + 1, updated_at = now() where id = ?`, [interactionId]);
+  },
+  async get(sql: Sql, id: string): Promise<InteractionRow | undefined> {
+    const r = await sql.one(`${SELECT} where i.id = ?`, [id]);
+    return r ? toInteractionRow(r) : undefined;
+  },
+  async byIdempotencyKey(sql: Sql, key: string): Promise<InteractionRow | undefined> {
+    const r = await sql.one(`${SELECT} where i.idempotency_key = ?`, [key]);
+    return r ? toInteractionRow(r) : undefined;
+  },
+  /** Interactions of a meter not yet terminal, in arrival order. */
+  async openOfMeter(sql: Sql, meterId: string): Promise<InteractionRow[]> {
+    const rows = await sql.all(
+      `${SELECT} where i.meter_id = ? and i.status in ('QUEUED','SUSPENDED','DEFERRED','PROCESSING','VERIFYING') order by i.seq`, [meterId]);
+    return rows.map(toInteractionRow);
+  },
+  async recentOfGrid(sql: Sql, gridId: string, limit = 50): Promise<InteractionRow[]> {
+    const rows = await sql.all(`${SELECT} join meters m on m.id = i.meter_id where m.grid_id = ? order by i.seq desc limit ?`, [gridId, limit]);
+    return rows.map(toInteractionRow);
+  },
+  /** Moves an interaction between non-terminal statuses; fenced on its current status. */
+  async transition(sql: Sql, id: string, from: InteractionStatus[], to: InteractionStatus, fields: { failureReason?: string | null; deadlineAt?: string | null; resultValue?: unknown } = {}): Promise<boolean> {
+    const ts = STATUS_TIMESTAMP_COLUMN[to];
+    const n = await sql.run(
+      `update meter_interactions set status = ?, ${ts} = now(), updated_at = now(), row_version = row_version + 1,
+         failure_reason = coalesce(?, failure_reason), deadline_at = coalesce(?::timestamptz, deadline_at),
+         result_value = coalesce(?::jsonb, result_value)
+       where id = ? and status in (${from.map(() => '?').join(',')})`,
+      [to, fields.failureReason ?? null, fields.deadlineAt ?? null, fields.resultValue === undefined ? null : JSON.stringify(fields.resultValue), id, ...from],
+    );
+    return n === 1;
+  },
+  /** Cascade steps 1–4 and the outbox for steps 5–8, atomically. Throws CONFLICT when fenced out. */
+  async commitOutcome(sql: Sql, c: OutcomeCommit): Promise<{ meterRowVersion: number; outbox: OutboxRow[] }> {
+    const ts = STATUS_TIMESTAMP_COLUMN[c.status];
+    const moved = await sql.run(
+      `update meter_interactions set status = ?, ${ts} = now(), updated_at = now(), row_version = row_version + 1,
+         result_value = ?::jsonb, failure_reason = ?
+       where id = ? and status in (${c.fromStatuses.map(() => '?').join(',')})`,
+      [c.status, JSON.stringify(c.resultValue ?? null), c.failureReason ?? null, c.interactionId, ...c.fromStatuses],
+    );
+    if (moved !== 1) throw new GridtwinError(ErrorCode.CONFLICT, `interaction ${c.interactionId} is no longer in ${c.fromStatuses.join('/')}`);
+    const { set, params } = meterSet(c.meterPatch);
+    const mv = await sql.one<{ row_version: number }>(
+      `update meters set ${set ? `${set}, ` : ''}row_version = row_version + 1, updated_at = now() where id = ? and row_version = ? returning row_version`,
+      [...params, c.meterId, c.meterRowVersion],
+    );
+    if (!mv) throw new GridtwinError(ErrorCode.CONFLICT, `meter ${c.meterId} changed under its actor (row version ${c.meterRowVersion})`);
+    if (c.closeIssueIds.length) {
+      await sql.run(
+        `update issues set status = 'CLOSED', closed_at = now(), closed_by_interaction_id = ?, updated_at = now() where status = 'OPEN' and id in (${c.closeIssueIds.map(() => '?').join(',')})`,
+        [c.interactionId, ...c.closeIssueIds],
+      );
+    }
+    const outbox: OutboxRow[] = [];
+    for (const o of c.outbox) {
+      const r = await sql.one(
+        `insert into cascade_outbox(interaction_id, meter_id, step, payload) values (?, ?, ?, ?::jsonb) on conflict (interaction_id, step) do nothing returning *`,
+        [c.interactionId, c.meterId, o.step, JSON.stringify(o.payload ?? {})],
+      );
+      if (r) outbox.push(toOutboxRow(r));
+    }
+    return { meterRowVersion: Number(mv.row_version), outbox };
+  },
+  async pendingOutboxOfMeter(sql: Sql, meterId: string): Promise<OutboxRow[]> {
+    return (await sql.all(`select * from cascade_outbox where meter_id = ? and status = 'PENDING' order by id`, [meterId])).map(toOutboxRow);
+  },
+  async dueOutbox(sql: Sql, limit = 500): Promise<OutboxRow[]> {
+    return (await sql.all(`select * from cascade_outbox where status = 'PENDING' and next_attempt_at <= now() order by id limit ?`, [limit])).map(toOutboxRow);
+  },
+  /** Marks a step done exactly once; false when someone already did. */
+  async completeOutbox(sql: Sql, id: number): Promise<boolean> {
+    return (await sql.run(`update cascade_outbox set status = 'DONE', done_at = now() where id = ? and status = 'PENDING'`, [id])) === 1;
+  },
+  async retryOutboxLater(sql: Sql, id: number, error: string, delayMs: number) {
+    await sql.run(
+      `update cascade_outbox set attempts = attempts + 1, last_error = ?, next_attempt_at = now() + (? || ' milliseconds')::interval where id = ? and status = 'PENDING'`,
+      [error.slice(0, 500), String(delayMs), id],
+    );
+  },
+  async outboxOfInteraction(sql: Sql, interactionId: string) {
+    return sql.all<{ step: string; status: string; attempts: number }>(`select step, status, attempts from cascade_outbox where interaction_id = ? order by id`, [interactionId]);
+  },
+};

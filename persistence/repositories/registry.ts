@@ -1,0 +1,143 @@
+import type { Sql } from '../db';
+import { toIssueRow, toMeterRow, type IssueRow, type MeterRow } from '../rows';
+
+export interface OrganizationInput { id: string; name: string; settings?: Record<string, unknown> }
+export interface GridInput { id: string; organizationId: string; name: string; timezone?: string; isOnline?: boolean }
+export interface DcuInput { id: string; gridId: string; externalReference: string; kind?: string; isOnline?: boolean }
+export interface MeterInput {
+  id: string; serial: string; externalReference?: string | null; protocol: MeterRow['protocol']; gridId?: string | null;
+  dcuId?: string | null; mode?: MeterRow['mode']; esco?: string | null; mediatorAddress?: string | null;
+  tariffPerKwh?: number | null; powerLimitShouldBe?: number | null; lastSeenAt?: string | null;
+}
+
+/** What a meter actor needs to rehydrate: the meter row and the world around it. */
+export interface MeterContext {
+  meter: MeterRow;
+  organizationId: string | null;
+  organizationSettings: Record<string, unknown>;
+  grid: { id: string; isOnline: boolean } | null;
+  dcus: Array<{ id: string; externalReference: string; isOnline: boolean }>;
+  openIssues: IssueRow[];
+  lastCommissioningStatus: string | null;
+}
+
+export const registryRepo = {
+  async upsertOrganization(sql: Sql, o: OrganizationInput) {
+    await sql.run(
+      `insert into organizations(id, name, settings) values (?, ?, ?::jsonb)
+       on conflict (id) do update set name = excluded.name, settings = excluded.settings, updated_at = now()`,
+      [o.id, o.name, JSON.stringify(o.settings ?? {})],
+    );
+  },
+  async upsertGrid(sql: Sql, g: GridInput) {
+    await sql.run(
+      `insert into grids(id, organization_id, name, timezone, is_online, is_online_updated_at) values (?, ?, ?, ?, ?, now())
+       on conflict (id) do update set organization_id = excluded.organization_id, name = excluded.name, timezone = excluded.timezone, updated_at = now()`,
+      [g.id, g.organizationId, g.name, g.timezone ?? 'UTC', g.isOnline ?? true],
+    );
+  },
+  async upsertDcu(sql: Sql, d: DcuInput) {
+    await sql.run(
+      `insert into dcus(id, grid_id, external_reference, kind, is_online, is_online_updated_at) values (?, ?, ?, ?, ?, now())
+       on conflict (id) do update set grid_id = excluded.grid_id, external_reference = excluded.external_reference, kind = excluded.kind, updated_at = now()`,
+      [d.id, d.gridId, d.externalReference, d.kind ?? 'DCU', d.isOnline ?? true],
+    );
+  },
+  async upsertMeter(sql: Sql, m: MeterInput): Promise<MeterRow> {
+    const row = await sql.one(
+      `insert into meters(id, serial, external_reference, communication_protocol, grid_id, dcu_id, mode, esco, mediator_address, tariff_per_kwh, power_limit_should_be, last_seen_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       on conflict (id) do update set serial = excluded.serial, external_reference = excluded.external_reference,
+         communication_protocol = excluded.communication_protocol, grid_id = excluded.grid_id, dcu_id = excluded.dcu_id,
+         mode = excluded.mode, esco = excluded.esco, mediator_address = excluded.mediator_address,
+         tariff_per_kwh = excluded.tariff_per_kwh,
+         power_limit_should_be = coalesce(excluded.power_limit_should_be, meters.power_limit_should_be),
+         last_seen_at = coalesce(meters.last_seen_at, excluded.last_seen_at),
+         row_version = meters.row_version + 1, updated_at = now()
+       returning *`,
+      [m.id, m.serial, m.externalReference ?? null, m.protocol, m.gridId ?? null, m.dcuId ?? null, m.mode ?? 'active', m.esco ?? null,
+        m.mediatorAddress ?? null, m.tariffPerKwh ?? null, m.powerLimitShouldBe ?? null, m.lastSeenAt ?? null],
+    );
+    return toMeterRow(row!);
+  },
+  /** Sets a grid's online state; returns the ids of its meters when the state changed (else []). */
+  async setGridOnline(sql: Sql, gridId: string, online: boolean): Promise<{ found: boolean; changed: boolean; meterIds: string[] }> {
+    const prev = await sql.one<{ is_online: boolean }>(`select is_online from grids where id = ? for update`, [gridId]);
+    if (!prev) return { found: false, changed: false, meterIds: [] };
+    if (prev.is_online === online) return { found: true, changed: false, meterIds: [] };
+    await sql.run(`update grids set is_online = ?, is_online_updated_at = now(), updated_at = now() where id = ?`, [online, gridId]);
+    const meters = await sql.all<{ id: string }>(`select id from meters where grid_id = ?`, [gridId]);
+    return { found: true, changed: true, meterIds: meters.map((m) => m.id) };
+  },
+  async setDcuOnline(sql: Sql, dcuId: string, online: boolean): Promise<{ found: boolean; changed: boolean; meterIds: string[] }> {
+    const prev = await sql.one<{ is_online: boolean; grid_id: string }>(`select is_online, grid_id from dcus where id = ? for update`, [dcuId]);
+    if (!prev) return { found: false, changed: false, meterIds: [] };
+    if (prev.is_online === online) return { found: true, changed: false, meterIds: [] };
+    await sql.run(`update dcus set is_online = ?, is_online_updated_at = now(), updated_at = now() where id = ?`, [online, dcuId]);
+    // LoRaWAN meters depend on any gateway of the grid, API meters on their own DCU: tell the whole grid.
+    const meters = await sql.all<{ id: string }>(`select id from meters where grid_id = ? or dcu_id = ?`, [prev.grid_id, dcuId]);
+    return { found: true, changed: true, meterIds: meters.map((m) => m.id) };
+  },
+  async loadMeterContext(sql: Sql, meterId: string): Promise<MeterContext | undefined> {
+    const r = await sql.one<Record<string, unknown>>(
+      `select m.*, g.is_online as grid_is_online, g.organization_id as org_id, o.settings as org_settings, c.status as last_commissioning_status
+         from meters m
+         left join grids g on g.id = m.grid_id
+         left join organizations o on o.id = g.organization_id
+         left join meter_commissionings c on c.id = m.last_commissioning_id
+        where m.id = ?`,
+      [meterId],
+    );
+    if (!r) return undefined;
+    const meter = toMeterRow(r);
+    const dcus = meter.gridId
+      ? await sql.all<{ id: string; external_reference: string; is_online: boolean }>(
+          `select id, external_reference, is_online from dcus where grid_id = ? order by id`, [meter.gridId])
+      : [];
+    const issues = await sql.all(`select * from issues where meter_id = ? and status = 'OPEN' order by created_at`, [meterId]);
+    return {
+      meter,
+      organizationId: (r.org_id as string | null) ?? null,
+      organizationSettings: (typeof r.org_settings === 'string' ? JSON.parse(r.org_settings) : r.org_settings) ?? {},
+      grid: meter.gridId ? { id: meter.gridId, isOnline: Boolean(r.grid_is_online) } : null,
+      dcus: dcus.map((d) => ({ id: d.id, externalReference: d.external_reference, isOnline: d.is_online })),
+      openIssues: issues.map(toIssueRow),
+      lastCommissioningStatus: (r.last_commissioning_status as string | null) ?? null,
+    };
+  },
+  async findMeterIdByExternalReference(sql: Sql, ref: string): Promise<string | undefined> {
+    const r = await sql.one<{ id: string }>(`select id from meters where external_reference = ? or serial = ? limit 1`, [ref, ref]);
+    return r?.id;
+  },
+  async meterIdsOfGrid(sql: Sql, gridId: string): Promise<string[]> {
+    return (await sql.all<{ id: string }>(`select id from meters where grid_id = ? order by id`, [gridId])).map((r) => r.id);
+  },
+  async gridView(sql: Sql, gridId: string) {
+    const g = await sql.one(`select id, organization_id, name, timezone, is_online from grids where id = ?`, [gridId]);
+    if (!g) return undefined;
+    const meters = await sql.all(`select * from meters where grid_id = ? order by id`, [gridId]);
+    const dcus = await sql.all(`select id, external_reference, is_online from dcus where grid_id = ? order by id`, [gridId]);
+    return {
+      grid: { id: g.id, organizationId: g.organization_id, name: g.name, timezone: g.timezone, isOnline: g.is_online },
+      dcus: dcus.map((d) => ({ id: d.id, externalReference: d.external_reference, isOnline: d.is_online })),
+      meters: meters.map(toMeterRow),
+    };
+  },
+  /** Operator intent (meter twin); fenced on the meter's row version. Returns the new version. */
+  async setDesired(sql: Sql, meterId: string, desired: Record<string, unknown>, rowVersion: number): Promise<number | undefined> {
+    const r = await sql.one<{ row_version: number }>(
+      `update meters set desired = ?::jsonb, row_version = row_version + 1, updated_at = now() where id = ? and row_version = ? returning row_version`,
+      [JSON.stringify(desired), meterId, rowVersion],
+    );
+    return r ? Number(r.row_version) : undefined;
+  },
+  async openIssue(sql: Sql, issue: { id: string; meterId: string; gridId: string | null; type: IssueRow['type']; details?: unknown }) {
+    const row = await sql.one<{ id: string }>(
+      `insert into issues(id, meter_id, grid_id, issue_type, details) values (?, ?, ?, ?, ?::jsonb)
+       on conflict (meter_id, issue_type) where status = 'OPEN' do nothing returning id`,
+      [issue.id, issue.meterId, issue.gridId, issue.type, JSON.stringify(issue.details ?? null)],
+    );
+    if (row) await sql.run(`update meters set last_encountered_issue_id = ? where id = ?`, [row.id, issue.meterId]);
+    return row?.id;
+  },
+};
