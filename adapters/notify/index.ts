@@ -6,3 +6,4 @@ export {
   HttpSinkSimulator, createOrderWebhookSimulator, createTelegramSimulator, createReadReportSimulator,
   type HttpSinkSimulatorOptions, type RecordedRequest,
 } from './simulators';
+export { createNotifiers, type Notifiers } from './factory';

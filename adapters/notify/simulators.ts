@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 
 /**
  * HTTP receivers standing in for the order webhook (FlowXO), Telegram's Bot API and the analytics API.
@@ -132,4 +134,31 @@ export function createTelegramSimulator(opts: HttpSinkSimulatorOptions & { botTo
     }
     return { status: 200, body: { ok: true, result: { message_id: ++messageId, chat: { id: b.chat_id }, date: Math.floor(Date.now() / 1000), text: b.text } } };
   });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      kind: { type: 'string', default: 'webhook' },
+      port: { type: 'string', default: '8091' },
+      'fail-first': { type: 'string', default: '0' },
+      delay: { type: 'string', default: '0' },
+      'bot-token': { type: 'string', default: 'demo:token' },
+    },
+  });
+  const opts = { port: Number(values.port), failFirst: Number(values['fail-first']), delayMs: Number(values.delay) };
+  const sim =
+    values.kind === 'telegram' ? createTelegramSimulator({ ...opts, botToken: values['bot-token'] })
+    : values.kind === 'analytics' ? createReadReportSimulator(opts)
+    : createOrderWebhookSimulator(opts);
+  await sim.start();
+  console.log(`${values.kind} simulator on ${sim.url}`);
+  const timer = setInterval(() => console.log(`requests ${sim.requests.length}, deliveries ${sim.deliveries.length}, duplicates ${sim.duplicates}`), 10_000);
+  const stop = () => { clearInterval(timer); void sim.stop().then(() => process.exit(0)); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((e) => { console.error(e); process.exit(1); });
 }

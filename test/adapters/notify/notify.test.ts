@@ -152,3 +152,17 @@ describe('HttpReadReportSink', () => {
     expect(sim.deliveries[0]!.body).toEqual({ meter_id: 'm-1', interaction_id: 'i-9', result: { kwhCredit: 3 }, received_at: '2026-03-01T10:00:00.000Z' });
   });
 });
+
+describe('createNotifiers', () => {
+  it('builds configured sinks only; read reports only in production', async () => {
+    const { createNotifiers } = await import('../../../adapters/notify');
+    const { parseConfig } = await import('../../../core/config');
+    const base = { notify: { orderWebhookUrl: 'http://127.0.0.1:1/h', telegramBotToken: 't', telegramChatId: '1' }, analytics: { readReportUrl: 'http://127.0.0.1:1/r' } };
+    const dev = createNotifiers(parseConfig({ ...base, environment: 'development' }));
+    expect(dev.order).toBeInstanceOf(OrderWebhookNotifier);
+    expect(dev.chat).toBeInstanceOf(TelegramNotifier);
+    expect(dev.readReports).toBeUndefined();
+    expect(createNotifiers(parseConfig({ ...base, environment: 'production' })).readReports).toBeInstanceOf(HttpReadReportSink);
+    expect(createNotifiers(parseConfig({})).order).toBeUndefined();
+  });
+});
