@@ -78,7 +78,7 @@ export class NatsBus implements Bus {
 
   async request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
     try {
-      const m = await this.nc.request(subject, encodeJson(payload), { timeout: opts.timeoutMs ?? 10_000 });
+      const m = await this.nc.request(subject, payload instanceof Uint8Array ? payload : encodeJson(payload), { timeout: opts.timeoutMs ?? 10_000 });
       return decodeJson<T>(m.data);
     } catch (e) {
       const code = (e as { code?: string; name?: string }).name === 'TimeoutError' || /timeout/i.test(String((e as Error).message))
