@@ -70,10 +70,11 @@ export class SimulatedLorawanDevices {
 
   async start(): Promise<this> {
     this.client = await mqtt.connectAsync(this.opts.mqttUrl, { connectTimeout: 5_000 });
-    this.client.on('message', (topic, payload) => void this.onDownlink(topic, payload));
+    // a publish can fail once the broker connection is closing; a lost uplink is what a real device does too
+    this.client.on('message', (topic, payload) => { this.onDownlink(topic, payload).catch(() => undefined); });
     await this.client.subscribeAsync(commandDownWildcard(this.opts.applicationId), { qos: 1 });
     if (this.opts.reportEveryMs > 0) {
-      this.reportTimer = setInterval(() => { for (const devEui of this.devices.keys()) void this.sendReport(devEui); }, this.opts.reportEveryMs);
+      this.reportTimer = setInterval(() => { for (const devEui of this.devices.keys()) this.sendReport(devEui).catch(() => undefined); }, this.opts.reportEveryMs);
     }
     return this;
   }

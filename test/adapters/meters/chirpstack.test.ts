@@ -124,6 +124,23 @@ describe('ChirpstackDriver through Mosquitto', () => {
   });
 });
 
+describe('ChirpstackDriver robustness', () => {
+  it('ignores malformed events, other fPorts and late answers, then keeps working', async () => {
+    const { driver, app } = await world();
+    const got: UnsolicitedReport[] = [];
+    driver.onUnsolicited((r) => got.push(r));
+    const pub = await mqtt.connectAsync(MQTT_URL);
+    cleanups.push(() => pub.endAsync());
+    const up = `application/${app}/device/${DEV}/event/up`;
+    await pub.publishAsync(up, 'not json', { qos: 1 });
+    await pub.publishAsync(up, JSON.stringify({ deviceInfo: { devEui: DEV }, fPort: 99, data: Buffer.from([1, 2, 3]).toString('base64') }), { qos: 1 });
+    await pub.publishAsync(up, JSON.stringify({ deviceInfo: { devEui: DEV }, fPort: 10, data: Buffer.from([0xc1, 0x01]).toString('base64') }), { qos: 1 });
+    await pub.publishAsync(up, JSON.stringify({ deviceInfo: { devEui: DEV }, fPort: 10, data: encodeResponse(200, 'READ_CREDIT', { ok: true, result: { kwhCredit: 1, isOn: true } }).toString('base64') }), { qos: 1 });
+    expect((await driver.execute(cmd('READ_POWER_LIMIT'))).result).toEqual({ powerLimitW: 2000 });
+    expect(got).toHaveLength(0);
+  });
+});
+
 async function waitUntil(cond: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
