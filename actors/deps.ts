@@ -1,5 +1,6 @@
 import type { Bus } from '../adapters/bus';
 import type { MeterDriver } from '../adapters/meters/types';
+import type { MediatorPool } from '../adapters/emlite';
 import type { Config } from '../core/config';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
@@ -16,4 +17,6 @@ export interface RuntimeDeps {
   logger: Logger;
   metrics: Metrics;
   now: () => number;
+  /** Emlite mediators (seed 001); absent when the node syncs no Emlite meters. */
+  mediators?: MediatorPool;
 }

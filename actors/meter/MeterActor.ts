@@ -9,6 +9,7 @@ import { abortCommissioningSiblings, abortInteraction, expireOverdue, release, w
 import { ensureLoaded } from './handlers/Load';
 import { reconcile, resetReconcileWhenInSync } from './handlers/Reconcile';
 import { unsolicited } from './handlers/Unsolicited';
+import { syncMeter } from './handlers/Sync';
 import { publishMeterState } from './handlers/Finish';
 import { initialMeterState, type MeterEnv, type MeterState } from './state';
 import { meterView } from './views';
@@ -102,6 +103,12 @@ export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf
               const next: Loaded = { ...s, reconcile: {}, ctx: { ...s.ctx, meter: { ...s.ctx.meter, desired, rowVersion: rv } } };
               publishMeterState(next, env);
               return { state: next, data: meterView(next.ctx, next.queue, next.inFlight) };
+            });
+            break;
+          case 'sync':
+            state = await answering(msg.reply, s, async () => {
+              const r = await syncMeter(s, env, msg.syncers, msg.sweepId);
+              return { state: r.state, data: r.result };
             });
             break;
           default: {

@@ -4,6 +4,7 @@ import type { GridtwinError } from '../../core/errors';
 import type { ReplyFn } from '../host';
 import type { CreateInteractionRequest } from './rules/params';
 import type { MeterView } from './views';
+import type { SyncResult } from './handlers/Sync';
 
 /** Internal options for interactions the runtime creates itself (commissioning steps, follow-ups). */
 export interface CreateOptions {
@@ -27,4 +28,6 @@ export type MeterMsg =
   | { type: 'worldChanged' }
   | { type: 'tick' }
   | { type: 'unsolicited'; report: UnsolicitedReport }
-  | { type: 'setDesired'; desired: Record<string, unknown>; reply: ReplyFn<MeterView> };
+  | { type: 'setDesired'; desired: Record<string, unknown>; reply: ReplyFn<MeterView> }
+  /** Emlite sync (seed 001): run the enabled syncers in one turn of this actor (never overlapping a command). */
+  | { type: 'sync'; syncers?: string[]; sweepId?: string; reply?: ReplyFn<SyncResult> };
