@@ -117,7 +117,7 @@ export class SimulatedFleetDriver implements MeterDriver {
   /** Registers a meter with an explicit serial and optional starting state. */
   addMeter(meterId: string, serial: string, state: Partial<Omit<SimMeterState, 'serial'>> = {}): void {
     const slot = this.slot(meterId, serial);
-    Object.assign(slot.state, state);
+    Object.assign(slot.state, state, { serial });
   }
   /** A copy of the meter's state, or undefined if it was never used. */
   getMeter(meterId: string): Readonly<SimMeterState> | undefined {
