@@ -19,7 +19,7 @@ afterAll(() => w.close());
 
 const call = async (method: string, path: string, body?: unknown, headers: Record<string, string> = auth) => {
   const res = await fetch(`${w.gateway.url}${path}`, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
-  return { status: res.status, type: res.headers.get('content-type'), body: res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text() };
+  return { status: res.status, type: res.headers.get('content-type'), body: (res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text()) as any };
 };
 
 describe('HTTP', () => {
