@@ -42,10 +42,12 @@ export class HuaweiAdapter implements SolarAdapter {
   private readonly http: VendorHttp;
   private readonly baseUrl: string;
   private token: Promise<string> | null = null;
+  private readonly now: () => Date;
   private readonly realKpi: (code: string) => Promise<{ row: RealKpiRow; serverTime: number | null }>;
 
   constructor(private readonly credentials: HuaweiCredentials, opts: AdapterOptions & { batchWindowMs?: number }) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.now = opts.now ?? (() => new Date());
     this.http = new VendorHttp('HUAWEI', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, 2);
     this.realKpi = createBatcher(
       async (codes) => {
@@ -92,7 +94,7 @@ export class HuaweiAdapter implements SolarAdapter {
   }
 
   async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
-    const body = { stationCodes: ref.vendorPlantId, beginTime: since.getTime(), endTime: Date.now(), language: 'en_US' };
+    const body = { stationCodes: ref.vendorPlantId, beginTime: since.getTime(), endTime: this.now().getTime(), language: 'en_US' };
     const { data } = await this.call(HUAWEI_PATHS.alarms, body, HuaweiAlarms, 'alarm list');
     const alarms = data.filter((a) => a.stationCode === ref.vendorPlantId).map((a): VendorAlarm => ({
       vendorAlarmCode: String(a.alarmId),

@@ -68,6 +68,16 @@ describe('FusionSolar', () => {
     await expect(adapter.getPlantSummary(ref)).rejects.toMatchObject({ code: ErrorCode.AUTH_FAILED, details: { vendorCode: 305 } });
   });
 
+  it('a session expiring under 50 concurrent calls is renewed by a single login', async () => {
+    const { sim, adapter } = await setup(startHuaweiSimulator, 'HUAWEI', SIMULATOR_CREDENTIALS.HUAWEI, 50);
+    await adapter.listPlants();
+    sim.expireTokens();
+    const since = new Date(Date.now() - 7 * 24 * 3_600_000);
+    const all = await Promise.all(sim.fleet.plants.map((p) => adapter.getAlarmsSince({ vendorPlantId: p.id, timezone: p.timezone }, since)));
+    expect(all.filter((a) => a.length > 0)).toHaveLength(16);
+    expect(sim.counters.byPath['/thirdData/login']).toBe(2);
+  });
+
   it('failCode 407 → RATE_LIMIT_EXCEEDED keeping the vendor code', async () => {
     const { sim, adapter, ref } = await setup(startHuaweiSimulator, 'HUAWEI', SIMULATOR_CREDENTIALS.HUAWEI);
     sim.inject('rateLimit', { times: 1 });
