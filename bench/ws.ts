@@ -24,6 +24,7 @@ const GRIDS = 100;
 const CLIENT_PROCESSES = 2;
 /** Lighter load first: a saturated phase leaves a backlog in the clients. */
 const PHASES = [
+  { rate: 200, seconds: 10 },
   { rate: 1_000, seconds: 10 },
   { rate: 5_000, seconds: 15 },
 ];

@@ -6,7 +6,7 @@ import type { Metrics } from '../../core/metrics';
 import type { Subjects } from '../../core/subjects';
 import { extractToken, type Authenticator, type Principal } from '../auth';
 import { runCommand, type CommandName } from '../ws/commands';
-import { beginExchange, readHead, readJsonBody, sendError, sendJson, sendReply, type Exchange, type RequestHead } from './io';
+import { beginExchange, readHead, readJsonBody, send, sendError, sendJson, sendReply, type Exchange, type RequestHead } from './io';
 
 export interface HttpDeps {
   bus: Bus;
@@ -73,7 +73,7 @@ export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
   app.get('/metrics', (res) => {
     const ex = beginExchange(res);
     void deps.metrics.registry.metrics().then(
-      (text) => sendText(ex, 200, text, deps.metrics.registry.contentType),
+      (text) => send(ex, 200, text, deps.metrics.registry.contentType),
       (e) => sendError(ex, toGridtwinError(e)),
     );
   });
@@ -89,12 +89,6 @@ export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
   }
 
   app.any('/api/*', (res) => sendError(beginExchange(res), new GridtwinError(ErrorCode.NOT_FOUND, 'no such API route')));
-}
-
-function sendText(ex: Exchange, status: number, text: string, contentType: string): void {
-  if (ex.aborted) return;
-  ex.aborted = true;
-  ex.res.cork(() => ex.res.writeStatus(status === 200 ? '200 OK' : `${status}`).writeHeader('content-type', contentType).end(text));
 }
 
 async function handleApi(deps: HttpDeps, ex: Exchange, head: RequestHead, bodyP: Promise<unknown>, command: CommandName, argsFrom: ArgsFrom, okStatus = 200): Promise<void> {

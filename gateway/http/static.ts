@@ -17,18 +17,14 @@ export function registerDashboard(app: TemplatedApp, dir: string): void {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { body: readFileSync(join(dir, name)), type });
   }
-  const serve = (name: string) => {
-    const file = files.get(name);
-    return file;
-  };
   app.get('/', (res) => {
-    const f = serve('index.html');
+    const f = files.get('index.html');
     const ex = beginExchange(res);
     if (f) send(ex, 200, f.body.toString('utf8'), f.type, { 'cache-control': 'no-cache' });
     else send(ex, 404, 'dashboard not found', 'text/plain');
   });
   app.get('/dashboard/:file', (res, req) => {
-    const f = serve(req.getParameter(0) ?? '');
+    const f = files.get(req.getParameter(0) ?? '');
     const ex = beginExchange(res);
     if (f) send(ex, 200, f.body.toString('utf8'), f.type, { 'cache-control': 'no-cache' });
     else send(ex, 404, 'not found', 'text/plain');
