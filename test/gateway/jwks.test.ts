@@ -7,7 +7,7 @@ import { Client, sleep, startWorld, type TestWorld } from './helpers';
 
 let w: TestWorld;
 let jwksServer: Server;
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let jwksDelayMs = 0;
 let jwksHits = 0;
 
