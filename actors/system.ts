@@ -106,14 +106,15 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       const id = newId();
       await deps.db.tx((sql) => commissioningsRepo.create(sql, { id, meterId, steps }));
       meters.tell(meterId, { type: 'worldChanged' });
-      let first = true;
+      // Every step is recorded (DEFERRED) before the first may run, so the flow always sees all its steps.
+      const created: CreateResult[] = [];
       for (const s of steps) {
-        const r = unwrap(await meters.ask<CreateResult>(meterId, (reply) => ({
-          type: 'create', req: { type: s.type, params: s.params }, opts: { commissioningId: id, fromCommissioning: true, deferred: !first }, reply,
-        })));
-        if (first && r.status === 'QUEUED') await commissioningsRepo.setStatus(deps.db.sql, id, ['PENDING'], 'PROCESSING');
-        first = false;
+        created.push(unwrap(await meters.ask<CreateResult>(meterId, (reply) => ({
+          type: 'create', req: { type: s.type, params: s.params }, opts: { commissioningId: id, fromCommissioning: true, deferred: true }, reply,
+        }))));
       }
+      const first = unwrap(await meters.ask<InteractionView | null>(meterId, (reply) => ({ type: 'release', interactionId: created[0]!.id, reply })));
+      if (first && first.status !== 'DEFERRED') await commissioningsRepo.setStatus(deps.db.sql, id, ['PENDING'], 'PROCESSING');
       return (await commissioningsRepo.get(deps.db.sql, id))!;
     },
     async getCommissioning(id: string): Promise<CommissioningView> {

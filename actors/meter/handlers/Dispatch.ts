@@ -33,6 +33,13 @@ export async function dispatchNext(state: MeterState & { ctx: NonNullable<MeterS
   return s;
 }
 
+/**
+ * Driver calls whose outcome has not been handled yet, process-wide. After a crash reset, a PROCESSING
+ * interaction found here is still being worked on (its outcome will arrive as a message); one not
+ * found here was interrupted by a stop of the node.
+ */
+export const outcomesPending = new Set<string>();
+
 export function sendToDriver(s: MeterState, env: MeterEnv, interactionId: string, type: DriverCommand['type'], params: Record<string, unknown>, deadlineAt: number) {
   const m = s.ctx!.meter;
   const dcu = s.ctx!.dcus.find((d) => d.id === m.dcuId);
@@ -41,6 +48,7 @@ export function sendToDriver(s: MeterState, env: MeterEnv, interactionId: string
     meter: { id: m.id, serial: m.serial, externalReference: m.externalReference, protocol: m.protocol, dcuExternalReference: dcu?.externalReference ?? null, mediatorAddress: m.mediatorAddress },
   };
   let settled = false;
+  outcomesPending.add(interactionId);
   const guard = setTimeout(() => {
     if (settled) return;
     settled = true;

@@ -4,7 +4,7 @@ import { interactionsRepo } from '../../../persistence';
 import { twinSettings } from '../rules/twinSettings';
 import { VERIFY_WITH } from '../rules/verification';
 import type { MeterEnv, MeterState } from '../state';
-import { sendToDriver } from './Dispatch';
+import { outcomesPending, sendToDriver } from './Dispatch';
 import { finish } from './Finish';
 
 type Loaded = MeterState & { ctx: NonNullable<MeterState['ctx']> };
@@ -18,7 +18,19 @@ export async function driverReplied(
   state: Loaded, env: MeterEnv, interactionId: string, outcome: { ok: true; response: DriverResponse } | { ok: false; error: GridtwinError },
 ): Promise<MeterState> {
   const i = state.queue.find((q) => q.id === interactionId);
-  if (!i || (i.status !== 'PROCESSING' && i.status !== 'VERIFYING')) return state;
+  if (!i || (i.status !== 'PROCESSING' && i.status !== 'VERIFYING')) {
+    outcomesPending.delete(interactionId);
+    return state;
+  }
+  const next = await decide(state, env, i, outcome);
+  // Handled (or handed to a verification read, which re-adds it): a crash before this line redelivers.
+  if (!next.queue.some((q) => q.id === interactionId && q.status === 'VERIFYING')) outcomesPending.delete(interactionId);
+  return next;
+}
+
+async function decide(
+  state: Loaded, env: MeterEnv, i: Loaded['queue'][number], outcome: { ok: true; response: DriverResponse } | { ok: false; error: GridtwinError },
+): Promise<MeterState> {
   if (i.status === 'VERIFYING') {
     const check = VERIFY_WITH[i.type]!;
     if (outcome.ok && check.applied(i.params, outcome.response.result)) {

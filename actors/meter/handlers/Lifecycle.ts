@@ -58,7 +58,9 @@ export async function release(state: Loaded, env: MeterEnv, interactionId: strin
 export async function worldChanged(state: Loaded, env: MeterEnv): Promise<MeterState> {
   const fresh = await registryRepo.loadMeterContext(env.db.sql, state.id);
   if (!fresh) return state;
-  let s: Loaded = { ...state, ctx: { ...state.ctx, grid: fresh.grid, dcus: fresh.dcus, organizationSettings: fresh.organizationSettings } };
+  // Someone else wrote the registry (upsert, commissioning, grid state): take the fresh world, keep the
+  // operator intent accepted in memory but not yet written.
+  let s: Loaded = { ...state, ctx: { ...fresh, meter: { ...fresh.meter, desired: { ...fresh.meter.desired, ...state.ctx.meter.desired } } } };
   const settings = twinSettings(s.ctx.organizationSettings);
   const suspended = s.queue.filter((q) => q.status === 'SUSPENDED');
   if (!suspended.length) return s;

@@ -1,6 +1,7 @@
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { interactionsRepo, registryRepo } from '../../../persistence';
 import type { MeterEnv, MeterState } from '../state';
+import { outcomesPending } from './Dispatch';
 
 /**
  * Rehydrates a meter actor from the database: meter, grid, gateways, open issues, open interactions,
@@ -21,8 +22,9 @@ export async function load(state: MeterState, env: MeterEnv): Promise<MeterState
   const next: MeterState = { ...state, ctx, queue, inFlight: null };
   // Interrupted sends: the outcome is unknown, so they finish as a timeout (FAILED, or VERIFYING for controls).
   for (const i of queue.filter((q) => q.status === 'PROCESSING' || q.status === 'VERIFYING')) {
-    env.self({ type: 'driverReplied', interactionId: i.id, outcome: { ok: false, error: new GridtwinError(ErrorCode.TIMEOUT, 'interrupted: the node stopped while the command was in flight') } });
     next.inFlight = i.id;
+    if (outcomesPending.has(i.id)) continue;
+    env.self({ type: 'driverReplied', interactionId: i.id, outcome: { ok: false, error: new GridtwinError(ErrorCode.TIMEOUT, 'interrupted: the node stopped while the command was in flight') } });
   }
   return next;
 }

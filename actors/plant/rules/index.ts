@@ -8,3 +8,8 @@ export {
 } from './alarmDedupe';
 export { BACKFILL_DAYS, backfillRange, missingSnapshotDays } from './backfill';
 export { OFFLINE_AFTER_MS, offlineVerdict, type OfflineVerdict } from './offline';
+export { snapshotDay } from './snapshotDay';
+export {
+  LOW_GENERATION_ALERT, OFFLINE_ALERT, lowGenerationCondition, offlineCondition, planDerivedAlerts,
+  type DerivedCondition, type DerivedPlan,
+} from './derivedAlerts';
