@@ -91,7 +91,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       await service.stop();
       await runtime.stop();
       if (!o.bus) await bus.close();
-      await driver!.close().catch(() => undefined);
+      if (!o.driver) await driver!.close().catch(() => undefined);
       if (!o.db) await db.close();
     },
   };
