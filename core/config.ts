@@ -7,6 +7,14 @@ import { DEFAULT_PREFIX } from './subjects';
  * Every option has its default here; `loadConfig` maps GRIDTWIN_* / well-known env vars onto it.
  */
 const ms = z.coerce.number().int().nonnegative();
+/** "true"/"1"/"yes"/"on" and "false"/"0"/"no"/"off" (any case); anything else is refused, never guessed. */
+const bool = z.preprocess((v) => {
+  if (typeof v === 'boolean' || v === undefined) return v;
+  const t = String(v).trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(t)) return true;
+  if (['false', '0', 'no', 'off'].includes(t)) return false;
+  return v;
+}, z.boolean());
 
 export const ConfigSchema = z.object({
   nodeId: z.string().min(1).default('node-1'),
@@ -73,13 +81,13 @@ export const ConfigSchema = z.object({
     pollDeadlineMs: ms.default(1_200_000),
   }).default({ pollCron: '*/10 * * * *', pollDeadlineMs: 1_200_000 }),
   gateway: z.object({
-    enabled: z.coerce.boolean().default(true),
+    enabled: bool.default(true),
     host: z.string().default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(8080),
     jwtSecret: z.string().optional(),
     jwksUrl: z.string().url().optional(),
     /** Standalone only: accept unauthenticated clients as the demo organization's operator. */
-    allowAnonymous: z.coerce.boolean().default(false),
+    allowAnonymous: bool.default(false),
     maxBackpressureBytes: z.coerce.number().int().positive().default(1 << 20),
     maxPayloadBytes: z.coerce.number().int().positive().default(64 * 1024),
     maxTopicsPerSocket: z.coerce.number().int().positive().default(256),
@@ -88,12 +96,12 @@ export const ConfigSchema = z.object({
   cluster: z.object({
     partitions: z.coerce.number().int().positive().max(4096).default(256),
     leaseTtlMs: ms.default(3_000),
-    enabled: z.coerce.boolean().default(false),
+    enabled: bool.default(false),
   }).default({ partitions: 256, leaseTtlMs: 3_000, enabled: false }),
   simulators: z.object({
     /** Start the bundled simulators (meters, mediator, vendor clouds). Default: on in standalone. */
-    enabled: z.coerce.boolean().optional(),
-    seedFleet: z.coerce.boolean().default(true),
+    enabled: bool.optional(),
+    seedFleet: bool.default(true),
   }).default({ seedFleet: true }),
 });
 

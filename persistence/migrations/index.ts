@@ -1,9 +1,11 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000001_core } from './Migration20261123000001_core';
+import { Migration20261123000005_idempotency_aliases } from './Migration20261123000005_idempotency_aliases';
 import { Migration20261123000002_emlite } from './Migration20261123000002_emlite';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000001_core', class: Migration20261123000001_core },
   { name: 'Migration20261123000002_emlite', class: Migration20261123000002_emlite },
+  { name: 'Migration20261123000005_idempotency_aliases', class: Migration20261123000005_idempotency_aliases },
 ];

@@ -87,9 +87,16 @@ export const interactionsRepo = {
     const r = await sql.one(`${SELECT} where i.id = ?`, [id]);
     return r ? toInteractionRow(r) : undefined;
   },
+  /** The interaction a key names: its own key, or the key of a caller coalesced into it (with that caller's hash). */
   async byIdempotencyKey(sql: Sql, key: string): Promise<InteractionRow | undefined> {
     const r = await sql.one(`${SELECT} where i.idempotency_key = ?`, [key]);
-    return r ? toInteractionRow(r) : undefined;
+    if (r) return toInteractionRow(r);
+    const a = await sql.one<Record<string, unknown>>(
+      `${SELECT} join interaction_idempotency_aliases a on a.interaction_id = i.id where a.idempotency_key = ?`.replace('select i.*,', 'select i.*, a.request_hash as alias_hash,'), [key]);
+    return a ? { ...toInteractionRow(a), requestHash: String(a.alias_hash) } : undefined;
+  },
+  async addIdempotencyAlias(sql: Sql, key: string, interactionId: string, requestHash: string) {
+    await sql.run(`insert into interaction_idempotency_aliases(idempotency_key, interaction_id, request_hash) values (?, ?, ?) on conflict do nothing`, [key, interactionId, requestHash]);
   },
   /** Interactions of a meter not yet terminal, in arrival order. */
   async openOfMeter(sql: Sql, meterId: string): Promise<InteractionRow[]> {

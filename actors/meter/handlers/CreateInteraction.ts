@@ -46,12 +46,13 @@ export async function createInteraction(
   const settings = twinSettings(ctx.organizationSettings);
   let s: MeterState = state;
   if (settings.coalescing && !opts.commissioningId) {
-    const { join, supersede } = coalesce(s.queue, req.type, req.params);
+    const { join, supersede } = coalesce(s.queue, req.type, req.params, req.orderId ?? null);
     if (join) {
       if (req.batchExecutionId) {
         await interactionsRepo.linkBatch(env.db.sql, join.id, req.batchExecutionId);
         join.batchExecutionIds = [...new Set([...join.batchExecutionIds, req.batchExecutionId])];
       }
+      if (req.idempotencyKey) await interactionsRepo.addIdempotencyAlias(env.db.sql, req.idempotencyKey, join.id, hash);
       env.metrics.coalescedInteractions.inc();
       return { state: s, result: { ...interactionView(join, ctx.meter.gridId), coalesced: true } };
     }

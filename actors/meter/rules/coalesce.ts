@@ -1,4 +1,4 @@
-import type { InteractionType } from '../../../core/domain';
+import { isTokenType, type InteractionType } from '../../../core/domain';
 import type { InteractionRow } from '../../../persistence';
 
 const stable = (v: unknown) => JSON.stringify(v, Object.keys((v as object) ?? {}).sort());
@@ -11,12 +11,15 @@ const CONTRADICTS: Partial<Record<InteractionType, (older: InteractionRow, param
 };
 
 /**
- * Coalescing (meter twin): an equal QUEUED interaction (same type and params, outside commissioning) is
- * joined instead of adding a second; contradicting QUEUED controls are superseded by the new one.
+ * Coalescing (meter twin): an equal QUEUED read or control (same type, params and order, outside
+ * commissioning) is joined instead of adding a second; contradicting QUEUED controls are superseded by the
+ * new one. Token interactions are never coalesced.
  */
-export function coalesce(queue: InteractionRow[], type: InteractionType, params: Record<string, unknown>) {
+export function coalesce(queue: InteractionRow[], type: InteractionType, params: Record<string, unknown>, orderId: string | null = null) {
+  // Tokens are never merged: two top-ups are two purchases. An order's interaction keeps its own notification.
+  if (isTokenType(type)) return { join: undefined, supersede: [] as InteractionRow[] };
   const queued = queue.filter((i) => i.status === 'QUEUED' && !i.meterCommissioningId);
-  const join = queued.find((i) => i.type === type && stable(i.params) === stable(params));
+  const join = queued.find((i) => i.type === type && stable(i.params) === stable(params) && (i.orderId ?? null) === orderId);
   const supersede = join ? [] : queued.filter((i) => CONTRADICTS[type]?.(i, params) ?? false);
   return { join, supersede };
 }
