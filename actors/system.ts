@@ -1,5 +1,5 @@
 import { start, stop as stopSystem, spawnStateless } from 'nact';
-import type { OrderNotifier } from '../adapters/notify/types';
+import type { Notifiers } from '../adapters/notify';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { assertSubjectSafeId, newId } from '../core/ids';
 import { unwrap } from '../core/reply';
@@ -18,7 +18,8 @@ import { interactionView, type MeterView } from './meter/views';
 import type { InteractionView } from '../core/events';
 
 export interface RuntimeOptions {
-  notifier?: OrderNotifier;
+  /** Cascade sinks: order webhook (step 5), Telegram, READ_REPORT analytics. Absent sinks are skipped. */
+  sinks?: Notifiers;
   /** Start the periodic reconcile tick (deadlines, TTLs, twin reconciliation, outbox sweep). Default true. */
   autorun?: boolean;
 }
@@ -43,7 +44,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
         type: 'create', req: { type, params: {}, idempotencyKey: followUpKey(originId, type) }, opts: { followUpOf: originId }, reply,
       })));
     },
-  }, opts.notifier);
+  }, opts.sinks ?? {});
 
   const meters = new ActorHost<MeterState, MeterMsg>(supervisor('meters'), meterBehaviour(deps, effects, (id) => (m) => meters.tell(id, m)), hostOpts('meter'));
   const batches = new ActorHost<unknown, BatchMsg>(supervisor('batches'), batchBehaviour(deps, effects, (id) => (m) => batches.tell(id, m)) as never, hostOpts('batch'));

@@ -1,18 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { LocalBus, NatsBus, type Bus } from '../adapters/bus';
-import type { MeterDriver, TokenService } from '../adapters/meters/types';
-import { createMeterDriverRouter } from '../adapters/meters/router';
-import { SimulatedFleetDriver, SimulatedTokenService } from '../adapters/meters/simulated';
-import { OrderWebhookNotifier } from '../adapters/notify';
+import type { MeterDriver } from '../adapters/meters/types';
+import { createMeterAdapters } from '../adapters/meters/factory';
+import type { SimulatedFleetDriver } from '../adapters/meters/simulated';
+import { createNotifiers, type Notifiers } from '../adapters/notify';
 import type { OrderNotifier } from '../adapters/notify/types';
+import { EmliteMeterDriver, MediatorPool, startMediatorSimulator, type MediatorSimulator } from '../adapters/emlite';
+import { createMeterDriverRouter } from '../adapters/meters/router';
+import { SyncSweeper } from '../actors/sync';
 import { startRuntime, type Runtime } from '../actors/system';
 import type { Config } from '../core/config';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
 import { subjects as makeSubjects } from '../core/subjects';
-import { openDatabase, type Database } from '../persistence';
+import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { serveNats } from './nats/service';
-import { seedDemoFleet } from './seed';
+import { serveSyncNats } from './nats/syncService';
+import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet } from './seed';
 import { startGateway, type Gateway } from './server';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -22,12 +26,16 @@ export interface NodeOverrides {
   bus?: Bus;
   driver?: MeterDriver;
   notifier?: OrderNotifier;
+  /** Replaces all cascade sinks (order webhook, Telegram, analytics). */
+  sinks?: Notifiers;
   logger?: Logger;
   metrics?: Metrics;
   now?: () => number;
   /** Skip the gateway (tests of the NATS surface only). */
   gateway?: boolean;
   autorun?: boolean;
+  /** Emlite mediators (tests and benches pass their own pool). */
+  mediators?: MediatorPool;
 }
 
 export interface GridtwinNode {
@@ -37,6 +45,9 @@ export interface GridtwinNode {
   runtime: Runtime;
   gateway: Gateway | null;
   simulatedFleet: SimulatedFleetDriver | null;
+  mediators: MediatorPool | null;
+  mediatorSimulator: MediatorSimulator | null;
+  sweeper: SyncSweeper;
   logger: Logger;
   metrics: Metrics;
   stop(): Promise<void>;
@@ -55,24 +66,29 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const db = o.db ?? (await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax }));
   if (!o.db) await db.migrate();
   const bus = o.bus ?? (config.nats.url ? await NatsBus.connect({ servers: config.nats.url, name: `${config.nats.name}-${config.nodeId}` }) : new LocalBus());
+  // Emlite (seed 001): a mediator pool when there are EMLITE meters or simulators; standalone simulates the mediator.
+  const mediatorSimulator = standalone && simulators ? await startMediatorSimulator({ meters: DEMO_EMLITE_METERS }) : null;
+  const mediators = o.mediators ?? (simulators || (await emliteRepo.hasEmliteMeters(db.sql)) ? MediatorPool.fromConfig(config.emlite) : null);
   let simulatedFleet: SimulatedFleetDriver | null = null;
   let driver = o.driver;
   if (!driver) {
-    if (!simulators && !config.drivers.calinBaseUrl) {
-      logger.warn('no meter driver configured (set CALIN_BASE_URL / MQTT_URL, or GRIDTWIN_SIMULATORS=true): interactions will fail UNAVAILABLE');
-    }
-    simulatedFleet = simulators ? new SimulatedFleetDriver({ latencyMs: config.drivers.simulatedLatencyMs, failureRate: config.drivers.simulatedFailureRate }) : null;
-    const tokenService: TokenService = new SimulatedTokenService();
-    driver = createMeterDriverRouter({
-      byProtocol: simulatedFleet ? { CALIN_V1: simulatedFleet, CALIN_V2: simulatedFleet, CALIN_LORAWAN: simulatedFleet, EMLITE: simulatedFleet } : {},
-      tokenService,
-    });
+    // Real adapters where configured (Calin API tokens, ChirpStack MQTT); simulators only when asked.
+    const adapters = await createMeterAdapters(config.drivers, { useSimulators: simulators, logger });
+    simulatedFleet = adapters.simulatedFleet ?? null;
+    driver = adapters.driver;
+    if (mediators) driver = withEmlite(driver, createMeterDriverRouter({ byProtocol: { EMLITE: new EmliteMeterDriver(mediators) }, tokenService: adapters.tokenService }));
   }
-  const notifier = o.notifier ?? (config.notify.orderWebhookUrl ? new OrderWebhookNotifier({ url: config.notify.orderWebhookUrl, logger }) : undefined);
+  const configured = createNotifiers(config, logger);
+  const sinks: Notifiers = o.sinks ?? { ...configured, order: o.notifier ?? configured.order };
   const subjects = makeSubjects(config.prefix);
-  const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now }, { notifier, autorun: o.autorun });
+  const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, { sinks, autorun: o.autorun });
   const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION });
+  const meterTimeoutMs = config.emlite.deadlineMs * 12;
+  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: runtime.meters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null });
+  sweeper.start();
+  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
+  if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
   let gateway: Gateway | null = null;
   if (config.gateway.enabled && o.gateway !== false) {
     gateway = await startGateway({
@@ -85,14 +101,30 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     });
   }
   return {
-    config, db, bus, runtime, gateway, simulatedFleet, logger, metrics,
+    config, db, bus, runtime, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
     async stop() {
       await gateway?.close();
+      await sweeper.stop();
+      await syncService.stop();
       await service.stop();
       await runtime.stop();
       if (!o.bus) await bus.close();
       if (!o.driver) await driver!.close().catch(() => undefined);
+      if (!o.mediators) mediators?.close();
+      await mediatorSimulator?.stop();
       if (!o.db) await db.close();
+    },
+  };
+}
+
+/** EMLITE commands go to the mediator driver (with its own token step); every other protocol to `base`. */
+function withEmlite(base: MeterDriver, emlite: MeterDriver): MeterDriver {
+  return {
+    name: `${base.name}+${emlite.name}`,
+    execute: (cmd) => (cmd.meter.protocol === 'EMLITE' ? emlite : base).execute(cmd),
+    onUnsolicited: (listener) => base.onUnsolicited(listener),
+    close: async () => {
+      await Promise.all([base.close(), emlite.close()]);
     },
   };
 }

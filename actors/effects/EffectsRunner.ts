@@ -1,4 +1,4 @@
-import type { OrderNotifier } from '../../adapters/notify/types';
+import type { ChatNotifier, OrderNotifier, ReadReportSink } from '../../adapters/notify/types';
 import type { InteractionType } from '../../core/domain';
 import type { InteractionView, MeterInteractionEvent } from '../../core/events';
 import { interactionsRepo, type OutboxRow } from '../../persistence';
@@ -23,7 +23,7 @@ export class EffectsRunner {
   constructor(
     private readonly deps: RuntimeDeps,
     private readonly targets: EffectTargets,
-    private readonly notifier: OrderNotifier | undefined,
+    private readonly sinks: { order?: OrderNotifier; chat?: ChatNotifier; readReports?: ReadReportSink },
   ) {}
 
   /** Steps in the seed's order: 5–7 fired without waiting, the event (8) last. */
@@ -32,6 +32,10 @@ export class EffectsRunner {
     if (!fresh.length) return;
     for (const r of fresh) this.running.add(r.id);
     void this.runAll(fresh, view);
+  }
+
+  get sinkFlags() {
+    return { chat: Boolean(this.sinks.chat), analytics: Boolean(this.sinks.readReports) };
   }
 
   inFlight(): number {
@@ -62,12 +66,25 @@ export class EffectsRunner {
     try {
       switch (step) {
         case 'notifyOrder':
-          if (this.notifier && view.orderId && (view.status === 'SUCCESSFUL' || view.status === 'FAILED')) {
-            await this.notifier.notify({
+          if (this.sinks.order && view.orderId && (view.status === 'SUCCESSFUL' || view.status === 'FAILED')) {
+            await this.sinks.order.notify({
               orderId: view.orderId, interactionId: view.id, meterId: view.meterId, type: view.type, status: view.status,
               resultValue: view.resultValue, failureReason: view.failureReason, occurredAt: view.updatedAt,
               idempotencyKey: `order:${view.id}:${view.status}`,
             });
+          }
+          await this.complete(row);
+          break;
+        case 'notifyChat':
+          if (this.sinks.chat && view.orderId) {
+            const why = view.failureReason ? ` — ${view.failureReason}` : '';
+            await this.sinks.chat.send({ text: `Order ${view.orderId}: ${view.type} on meter ${view.meterId} ${view.status}${why}`, idempotencyKey: `chat:${view.id}:${view.status}` });
+          }
+          await this.complete(row);
+          break;
+        case 'analytics':
+          if (this.sinks.readReports) {
+            await this.sinks.readReports.post({ meterId: view.meterId, interactionId: view.id, result: view.resultValue, receivedAt: view.updatedAt, idempotencyKey: `report:${view.id}` });
           }
           await this.complete(row);
           break;

@@ -4,7 +4,7 @@ import { followUpsFor } from './FollowUps';
 import type { CommunicationProtocol } from '../../../core/domain';
 
 /** The asynchronous cascade steps (5–8 and follow-ups), in the seed's code order. */
-export const CASCADE_STEPS = ['notifyOrder', 'batchProgress', 'commissioning', 'followUps', 'emitEvent'] as const;
+export const CASCADE_STEPS = ['notifyOrder', 'notifyChat', 'analytics', 'batchProgress', 'commissioning', 'followUps', 'emitEvent'] as const;
 export type CascadeStep = (typeof CASCADE_STEPS)[number];
 
 export interface PlanInput {
@@ -13,6 +13,8 @@ export interface PlanInput {
   protocol: CommunicationProtocol;
   lastCommissioningId: string | null;
   lastCommissioningStatus: string | null;
+  /** Which optional sinks this node has (a step is planned only for a sink that exists). */
+  sinks?: { chat?: boolean; analytics?: boolean };
 }
 
 /**
@@ -23,6 +25,8 @@ export function planEffects(p: PlanInput): Array<{ step: CascadeStep; payload?: 
   const steps: Array<{ step: CascadeStep; payload?: Record<string, unknown> }> = [];
   const { interaction: i, status } = p;
   if (i.orderId && (status === 'SUCCESSFUL' || status === 'FAILED')) steps.push({ step: 'notifyOrder' });
+  if (i.orderId && p.sinks?.chat) steps.push({ step: 'notifyChat' });
+  if (i.type === 'READ_REPORT' && status === 'SUCCESSFUL' && p.sinks?.analytics) steps.push({ step: 'analytics' });
   if (i.batchExecutionIds.length) steps.push({ step: 'batchProgress', payload: { batchIds: i.batchExecutionIds } });
   if (i.meterCommissioningId) {
     steps.push({ step: 'commissioning', payload: { mode: 'advance', commissioningId: i.meterCommissioningId } });

@@ -41,6 +41,7 @@ export async function finish(state: MeterState & { ctx: NonNullable<MeterState['
   const steps = planEffects({
     interaction, status: o.status, protocol: ctx.meter.protocol,
     lastCommissioningId: ctx.meter.lastCommissioningId, lastCommissioningStatus: ctx.lastCommissioningStatus,
+    sinks: env.effects.sinkFlags,
   });
   // Desired state lives in memory from the moment a control is accepted; it is written with the outcome.
   const meterPatch: Record<string, unknown> = { ...patch, desired: nextMeter.desired };

@@ -1,4 +1,7 @@
-import { isTokenType, type InteractionType } from '../../../core/domain';
+import type { InteractionType } from '../../../core/domain';
+
+/** Interactions that carry money: two of them are two purchases, never one. */
+const NEVER_JOINED: ReadonlySet<InteractionType> = new Set(['TOP_UP', 'DELIVER_PREEXISTING_TOKEN']);
 import type { InteractionRow } from '../../../persistence';
 
 const stable = (v: unknown) => JSON.stringify(v, Object.keys((v as object) ?? {}).sort());
@@ -13,11 +16,11 @@ const CONTRADICTS: Partial<Record<InteractionType, (older: InteractionRow, param
 /**
  * Coalescing (meter twin): an equal QUEUED read or control (same type, params and order, outside
  * commissioning) is joined instead of adding a second; contradicting QUEUED controls are superseded by the
- * new one. Token interactions are never coalesced.
+ * new one. Top-ups and delivered tokens are never coalesced.
  */
 export function coalesce(queue: InteractionRow[], type: InteractionType, params: Record<string, unknown>, orderId: string | null = null) {
-  // Tokens are never merged: two top-ups are two purchases. An order's interaction keeps its own notification.
-  if (isTokenType(type)) return { join: undefined, supersede: [] as InteractionRow[] };
+  // An order's interaction keeps its own notification; credit is never merged.
+  if (NEVER_JOINED.has(type)) return { join: undefined, supersede: [] as InteractionRow[] };
   const queued = queue.filter((i) => i.status === 'QUEUED' && !i.meterCommissioningId);
   const join = queued.find((i) => i.type === type && stable(i.params) === stable(params) && (i.orderId ?? null) === orderId);
   const supersede = join ? [] : queued.filter((i) => CONTRADICTS[type]?.(i, params) ?? false);

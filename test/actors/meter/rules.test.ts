@@ -125,6 +125,8 @@ describe('coalescing rules', () => {
     expect(coalesce([row('a', 'TURN_OFF')], 'TURN_ON', {}).supersede.map((r) => r.id)).toEqual(['a']);
     expect(coalesce([row('a', 'SET_POWER_LIMIT', { powerLimitW: 500 })], 'SET_POWER_LIMIT', { powerLimitW: 800 }).supersede.map((r) => r.id)).toEqual(['a']);
     expect(coalesce([row('a', 'SET_POWER_LIMIT', { powerLimitW: 800 })], 'SET_POWER_LIMIT', { powerLimitW: 800 }).join?.id).toBe('a');
+    expect(coalesce([row('a', 'TOP_UP', { kwh: 5 })], 'TOP_UP', { kwh: 5 }).join).toBeUndefined();
+    expect(coalesce([row('a', 'READ_CREDIT')], 'READ_CREDIT', {}, 'order-2').join).toBeUndefined();
   });
 });
 
