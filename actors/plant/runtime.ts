@@ -1,0 +1,120 @@
+import { start, stop as stopSystem, spawnStateless } from 'nact';
+import { CredentialCipher, LimiterRegistry, createSolarAdapter } from '../../adapters/solar';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import { assertSubjectSafeId, newId } from '../../core/ids';
+import { unwrap } from '../../core/reply';
+import { alertsRepo, plantsRepo, type AlertRow, type AlertStateValue } from '../../persistence';
+import type { RuntimeDeps } from '../deps';
+import { ActorHost } from '../host';
+import type { PlantMsg } from './messages';
+import { plantBehaviour } from './PlantActor';
+import { publishAlert } from './poll/commit';
+import { RETRY_DEFAULTS, type RetryPolicy } from './poll/retry';
+import type { PollEnv } from './poll/runPoll';
+import { upsertCredential, upsertPlant, type CredentialUpsertSchema, type PlantUpsertSchema, type RegistryEnv } from './registry';
+import { startPollScheduler, type PollScheduler } from './scheduler';
+import type { PlantState } from './state';
+import { VendorGates, type AdapterFactory } from './vendorGate';
+import type { PlantView, PollReply } from './views';
+import type { z } from 'zod';
+
+export type PlantDeps = Pick<RuntimeDeps, 'db' | 'bus' | 'subjects' | 'config' | 'logger' | 'metrics' | 'now'>;
+
+export interface PlantRuntimeOptions {
+  /** Defaults to a cipher over `config.solar.credentialKey`; null when no key is configured. */
+  cipher?: CredentialCipher | null;
+  createAdapter?: AdapterFactory;
+  limiters?: LimiterRegistry;
+  retry?: Partial<RetryPolicy>;
+  /** Per vendor call (defaults to the adapters' own 15 s). */
+  adapterTimeoutMs?: number;
+  /** Run the cron sweep (and one at start). Default true. */
+  autorun?: boolean;
+}
+
+/**
+ * The solar side of a node: a `plants` kind supervisor with one PlantActor per plant, the vendor gates
+ * (adapter + limiter per credential) and the cron sweep. The surface below is what the NATS service calls.
+ */
+export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {}) {
+  const { config, logger } = deps;
+  const cipher = opts.cipher !== undefined ? opts.cipher : config.solar.credentialKey ? new CredentialCipher(config.solar.credentialKey) : null;
+  const clock = () => new Date(deps.now());
+  const createAdapter = opts.createAdapter ?? createSolarAdapter;
+  const gates = new VendorGates({ cipher, limiters: opts.limiters, createAdapter, now: clock, timeoutMs: opts.adapterTimeoutMs });
+  const env: PollEnv & RegistryEnv = {
+    db: deps.db, bus: deps.bus, subjects: deps.subjects, logger, metrics: deps.metrics, now: deps.now, newId,
+    gates, cipher, createAdapter, adapterTimeoutMs: opts.adapterTimeoutMs,
+    retry: { ...RETRY_DEFAULTS, ...opts.retry }, deadlineMs: config.solar.pollDeadlineMs,
+  };
+
+  const system = start();
+  const supervisor = spawnStateless(system, () => undefined, 'plants');
+  // an actor with a poll running must outlive the poll's deadline, or a new actor could start a second poll
+  const passivateAfterMs = Math.max(config.actors.passivateAfterMs, config.solar.pollDeadlineMs + 60_000);
+  const host = new ActorHost<PlantState, PlantMsg>(supervisor as never, plantBehaviour(env), {
+    kind: 'plant', passivateAfterMs, askTimeoutMs: config.actors.askTimeoutMs, logger, metrics: deps.metrics,
+  });
+  const pollTimeoutMs = config.solar.pollDeadlineMs + 30_000;
+
+  const scheduler: PollScheduler | null = opts.autorun === false ? null : startPollScheduler({
+    cron: config.solar.pollCron, logger,
+    activePlantIds: () => plantsRepo.activeIds(deps.db.sql),
+    poll: (id) => host.tell(id, { type: 'poll', trigger: 'SCHEDULE' }),
+  });
+
+  const requirePlant = async (plantId: string) => {
+    assertSubjectSafeId(plantId, 'plantId');
+    if (!(await plantsRepo.get(deps.db.sql, plantId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `plant ${plantId} not found`);
+  };
+
+  return {
+    host, gates,
+
+    /** Runs a poll now, or waits for the one running; resolves with its poll log. */
+    async poll(plantId: string, trigger: 'MANUAL' | 'SCHEDULE' = 'MANUAL'): Promise<PollReply> {
+      await requirePlant(plantId);
+      return unwrap(await host.ask<PollReply>(plantId, (reply) => ({ type: 'poll', trigger, reply }), pollTimeoutMs));
+    },
+
+    /** Sends `poll` to every ACTIVE plant (what the cron does); resolves with how many. */
+    async sweep(): Promise<number> {
+      const ids = await plantsRepo.activeIds(deps.db.sql);
+      for (const id of ids) host.tell(id, { type: 'poll', trigger: 'SCHEDULE' });
+      return ids.length;
+    },
+
+    async get(plantId: string): Promise<PlantView> {
+      assertSubjectSafeId(plantId, 'plantId');
+      return unwrap(await host.ask<PlantView>(plantId, (reply) => ({ type: 'get', reply })));
+    },
+
+    async ackAlert(alertId: string, by: { organizationId?: string; by?: string }): Promise<{ alert: AlertRow }> {
+      assertSubjectSafeId(alertId, 'alertId');
+      const alert = await alertsRepo.get(deps.db.sql, alertId);
+      if (!alert) throw new GridtwinError(ErrorCode.NOT_FOUND, `alert ${alertId} not found`);
+      if (by.organizationId && by.organizationId !== alert.organizationId) throw new GridtwinError(ErrorCode.FORBIDDEN, 'not allowed: the alert belongs to another organization');
+      const acked = await alertsRepo.ack(deps.db.sql, alertId, by.by ?? null, clock());
+      if (!acked) {
+        const now = await alertsRepo.get(deps.db.sql, alertId);
+        throw new GridtwinError(ErrorCode.INVALID_STATE, now?.state === 'RESOLVED' ? 'alert already resolved' : 'already acknowledged', { details: { state: now?.state } });
+      }
+      publishAlert(env, acked);
+      return { alert: acked };
+    },
+
+    async listAlerts(q: { organizationId: string; state?: AlertStateValue; plantId?: string; limit?: number }): Promise<{ alerts: AlertRow[] }> {
+      return { alerts: await alertsRepo.list(deps.db.sql, q.organizationId, q) };
+    },
+
+    upsertCredential: (input: z.infer<typeof CredentialUpsertSchema>) => upsertCredential(env, input),
+    upsertPlant: (input: z.infer<typeof PlantUpsertSchema>) => upsertPlant(env, input),
+
+    async stop(): Promise<void> {
+      scheduler?.stop();
+      stopSystem(system);
+      await gates.closeAll();
+    },
+  };
+}
+export type PlantRuntime = ReturnType<typeof startPlantRuntime>;
