@@ -9,7 +9,7 @@ import { abortCommissioningSiblings, abortInteraction, expireOverdue, release, w
 import { ensureLoaded } from './handlers/Load';
 import { reconcile, resetReconcileWhenInSync } from './handlers/Reconcile';
 import { unsolicited } from './handlers/Unsolicited';
-import { syncMeter } from './handlers/Sync';
+import { deferSync, syncMeter } from './handlers/Sync';
 import { publishMeterState } from './handlers/Finish';
 import { initialMeterState, type MeterEnv, type MeterState } from './state';
 import { meterView } from './views';
@@ -106,7 +106,9 @@ export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf
             });
             break;
           case 'sync':
-            state = await answering(msg.reply, s, async () => {
+            // A command is on the wire to this meter: the sync waits for it (the two never overlap).
+            if (s.inFlight) deferSync(env, msg);
+            else state = await answering(msg.reply, s, async () => {
               const r = await syncMeter(s, env, msg.syncers, msg.sweepId);
               return { state: r.state, data: r.result };
             });

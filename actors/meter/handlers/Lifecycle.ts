@@ -6,6 +6,7 @@ import { twinSettings } from '../rules/twinSettings';
 import type { MeterEnv, MeterState } from '../state';
 import { interactionView } from '../views';
 import { finish } from './Finish';
+import { reconcile } from './Reconcile';
 
 type Loaded = MeterState & { ctx: NonNullable<MeterState['ctx']> };
 
@@ -66,8 +67,10 @@ export async function worldChanged(state: Loaded, env: MeterEnv): Promise<MeterS
   if (!suspended.length) return s;
   const verdictNow = adjudicate({ type: suspended[0]!.type }, s.ctx, env.config.interactions, env.now());
   if (verdictNow.status === 'SUSPENDED') return s;
+  let purged = 0;
   for (const i of suspended) {
     if (settings.suspensionRecovery && i.targetValue) {
+      purged++;
       s = (await finish(s, env, i, { status: 'ABORTED', failureReason: 'stale after suspension: purged; the meter is brought to its desired state instead' })) as Loaded;
       continue;
     }
@@ -79,7 +82,8 @@ export async function worldChanged(state: Loaded, env: MeterEnv): Promise<MeterS
       s = { ...s, queue: s.queue.map((q) => (q.id === i.id ? { ...q, status: 'QUEUED' as const } : q)) };
     }
   }
-  return s;
+  // One synchronising interaction per attribute brings the meter to its desired state.
+  return purged ? reconcile({ ...s, reconcile: {} }, env) : s;
 }
 
 /** Reconciliation of time: in-flight past its deadline → FAILED; expired reads → EXPIRED. */

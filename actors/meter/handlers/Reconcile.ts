@@ -18,17 +18,19 @@ const ISSUE_FOR: Record<string, 'UNEXPECTED_METER_STATUS' | 'UNEXPECTED_POWER_LI
 };
 
 /**
- * The reconciliation loop (meter twin): when desired ≠ reported and nothing is in flight or queued,
- * issue the corrective interaction, with exponential backoff and a cap per attribute; past the cap,
+ * The reconciliation loop (meter twin): when desired ≠ reported and no interaction for that attribute is
+ * open, issue the corrective interaction, with exponential backoff and a cap per attribute; past the cap,
  * open an issue instead of looping.
  */
 export async function reconcile(state: Loaded, env: MeterEnv): Promise<MeterState> {
   const settings = twinSettings(state.ctx.organizationSettings);
-  if (!settings.reconcile || state.inFlight || state.queue.length) return state;
+  if (!settings.reconcile) return state;
   const delta = deltaOf(state.ctx.meter.desired, reportedOf(state.ctx.meter));
   let s: MeterState = state;
   const now = env.now();
   for (const [attr, value] of Object.entries(delta)) {
+    // Something already on its way for this attribute: let it land first.
+    if (s.queue.some((q) => q.targetValue && attr in (q.targetValue as Record<string, unknown>))) continue;
     const r = s.reconcile[attr] ?? { attempts: 0, nextAt: 0 };
     if (now < r.nextAt) continue;
     if (r.attempts >= settings.reconcileMaxAttempts) {

@@ -4,6 +4,8 @@ import type { InteractionType } from '../../../core/domain';
 const NEVER_JOINED: ReadonlySet<InteractionType> = new Set(['TOP_UP', 'DELIVER_PREEXISTING_TOKEN']);
 import type { InteractionRow } from '../../../persistence';
 
+const JOINABLE: ReadonlySet<InteractionRow['status']> = new Set(['QUEUED', 'PROCESSING', 'VERIFYING']);
+
 const stable = (v: unknown) => JSON.stringify(v, Object.keys((v as object) ?? {}).sort());
 
 /** Controls that contradict each other: a newer one supersedes an older queued one. */
@@ -14,7 +16,7 @@ const CONTRADICTS: Partial<Record<InteractionType, (older: InteractionRow, param
 };
 
 /**
- * Coalescing (meter twin): an equal QUEUED read or control (same type, params and order, outside
+ * Coalescing (meter twin): an equal read or control that is QUEUED or already in flight (same type, params and order, outside
  * commissioning) is joined instead of adding a second; contradicting QUEUED controls are superseded by the
  * new one. Top-ups and delivered tokens are never coalesced.
  */
@@ -22,7 +24,9 @@ export function coalesce(queue: InteractionRow[], type: InteractionType, params:
   // An order's interaction keeps its own notification; credit is never merged.
   if (NEVER_JOINED.has(type)) return { join: undefined, supersede: [] as InteractionRow[] };
   const queued = queue.filter((i) => i.status === 'QUEUED' && !i.meterCommissioningId);
-  const join = queued.find((i) => i.type === type && stable(i.params) === stable(params) && (i.orderId ?? null) === orderId);
+  // An equal interaction already on its way to the meter answers the new caller too.
+  const joinable = queue.filter((i) => JOINABLE.has(i.status) && !i.meterCommissioningId);
+  const join = joinable.find((i) => i.type === type && stable(i.params) === stable(params) && (i.orderId ?? null) === orderId);
   const supersede = join ? [] : queued.filter((i) => CONTRADICTS[type]?.(i, params) ?? false);
   return { join, supersede };
 }

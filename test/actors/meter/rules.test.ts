@@ -121,7 +121,9 @@ describe('coalescing rules', () => {
     ({ id, type, params, status, meterCommissioningId: null } as InteractionRow);
   it('joins an equal queued interaction, supersedes contradicting controls', () => {
     expect(coalesce([row('a', 'TURN_OFF')], 'TURN_OFF', {}).join?.id).toBe('a');
-    expect(coalesce([row('a', 'TURN_OFF', {}, 'PROCESSING')], 'TURN_OFF', {}).join).toBeUndefined();
+    expect(coalesce([row('a', 'TURN_OFF', {}, 'PROCESSING')], 'TURN_OFF', {}).join?.id).toBe('a');
+    expect(coalesce([row('a', 'TURN_OFF', {}, 'SUSPENDED')], 'TURN_OFF', {}).join).toBeUndefined();
+    expect(coalesce([row('a', 'TURN_OFF', {}, 'PROCESSING')], 'TURN_ON', {}).supersede).toEqual([]);
     expect(coalesce([row('a', 'TURN_OFF')], 'TURN_ON', {}).supersede.map((r) => r.id)).toEqual(['a']);
     expect(coalesce([row('a', 'SET_POWER_LIMIT', { powerLimitW: 500 })], 'SET_POWER_LIMIT', { powerLimitW: 800 }).supersede.map((r) => r.id)).toEqual(['a']);
     expect(coalesce([row('a', 'SET_POWER_LIMIT', { powerLimitW: 800 })], 'SET_POWER_LIMIT', { powerLimitW: 800 }).join?.id).toBe('a');
