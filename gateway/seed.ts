@@ -24,3 +24,21 @@ export async function seedDemoFleet(db: Database, logger: Logger): Promise<boole
   logger.info('seeded the demo fleet: 1 organization, 2 grids, 3 gateways, 12 simulated meters');
   return true;
 }
+
+/** The standalone mediator simulator's meters: four EMLITE prepayment meters of the demo ESCO. */
+export const DEMO_EMLITE_METERS = Array.from({ length: 4 }, (_, i) => ({ serial: `EMLDEMO0000${i + 1}`, esco: 'demo-esco' }));
+
+/**
+ * Points the demo EMLITE meters at this run's mediator simulator (its port changes every start). Adds
+ * them with the demo fleet, or refreshes their address when they exist; leaves any other fleet alone.
+ */
+export async function seedDemoEmliteMeters(db: Database, logger: Logger, mediatorAddress: string): Promise<void> {
+  const demo = await db.sql.one<{ n: string }>(`select count(*) as n from meters where id like 'mtr-e%' or id = 'mtr-n1'`);
+  if (Number(demo?.n ?? 0) === 0) return;
+  await db.tx(async (sql) => {
+    for (const [i, m] of DEMO_EMLITE_METERS.entries()) {
+      await registryRepo.upsertMeter(sql, { id: `mtr-e${i + 1}`, serial: m.serial, protocol: 'EMLITE', esco: m.esco, mediatorAddress, mode: 'active' });
+    }
+  });
+  logger.info({ mediatorAddress, meters: DEMO_EMLITE_METERS.length }, 'demo EMLITE meters use the simulated mediator');
+}
