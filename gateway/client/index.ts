@@ -1,0 +1,156 @@
+import { NatsBus, type Bus, type BusSubscription } from '../../adapters/bus';
+import type { BatchView } from '../../actors/batch/BatchExecutionActor';
+import type { CommissioningView, CommissioningStep } from '../../actors/commissioning/CommissioningActor';
+import type { CreateResult } from '../../actors/meter/messages';
+import type { CreateInteractionRequest } from '../../actors/meter/rules/params';
+import type { MeterView } from '../../actors/meter/views';
+import type { CommunicationProtocol, InteractionType } from '../../core/domain';
+import { GridtwinError } from '../../core/errors';
+import type { EscoSyncEvent, InteractionView, MeterInteractionEvent, MeterStateEvent, PlantAlertEvent, PlantStatusEvent } from '../../core/events';
+import { assertSubjectSafeId } from '../../core/ids';
+import { unwrap, type Reply } from '../../core/reply';
+import { DEFAULT_PREFIX, subjects, type Subjects } from '../../core/subjects';
+
+export { GridtwinError } from '../../core/errors';
+export type { ErrorCode } from '../../core/errors';
+export type { BatchView, CommissioningView, CommissioningStep, CreateResult, MeterView, InteractionView };
+export type { MeterInteractionEvent, MeterStateEvent, PlantAlertEvent, PlantStatusEvent, EscoSyncEvent };
+
+export interface ClientOptions {
+  /** Subject prefix of the gridtwin deployment (default `gridtwin`). */
+  prefix?: string;
+  timeoutMs?: number;
+}
+
+type CreateInteraction = Omit<CreateInteractionRequest, 'params' | 'batchExecutionId'> & { params?: Record<string, unknown> };
+
+/**
+ * A typed client for every gridtwin NATS subject: commands return data or throw GridtwinError (with the
+ * server's code and details); event subscriptions hand over typed payloads. Ids are checked locally, so
+ * an id that cannot be a subject token fails with INVALID_ID before anything is sent.
+ */
+export class GridtwinClient {
+  readonly s: Subjects;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly bus: Bus, opts: ClientOptions = {}) {
+    this.s = subjects(opts.prefix ?? DEFAULT_PREFIX);
+    this.timeoutMs = opts.timeoutMs ?? 20_000;
+  }
+
+  /** Connects to NATS and returns a client (close it with `close()`). */
+  static async connect(servers: string | string[], opts: ClientOptions = {}): Promise<GridtwinClient> {
+    return new GridtwinClient(await NatsBus.connect({ servers, name: 'gridtwin-client' }), opts);
+  }
+
+  private async call<T>(subject: string, body: unknown = {}): Promise<T> {
+    return unwrap(await this.bus.request<Reply<T>>(subject, body, { timeoutMs: this.timeoutMs }));
+  }
+
+  private on<T>(subject: string, cb: (e: T) => void): BusSubscription {
+    return this.bus.subscribe(subject, (m) => cb(m.json<T>()));
+  }
+
+  // meters and interactions
+  async createInteraction(meterId: string, req: CreateInteraction): Promise<CreateResult> {
+    return this.call(this.s.meterCreateInteraction(assertSubjectSafeId(meterId, 'meterId')), req);
+  }
+  async getMeter(meterId: string): Promise<MeterView> {
+    return this.call(this.s.meterGet(assertSubjectSafeId(meterId, 'meterId')));
+  }
+  async setDesired(meterId: string, desired: { relay?: 'on' | 'off'; powerLimitW?: number }): Promise<MeterView> {
+    return this.call(this.s.meterDesiredSet(assertSubjectSafeId(meterId, 'meterId')), desired);
+  }
+  async getInteraction(id: string): Promise<InteractionView> {
+    return this.call(this.s.interactionGet(assertSubjectSafeId(id, 'interactionId')));
+  }
+  async abortInteraction(id: string, reason?: string): Promise<InteractionView> {
+    return this.call(this.s.interactionAbort(assertSubjectSafeId(id, 'interactionId')), reason ? { reason } : {});
+  }
+  async createCommissioning(meterId: string, steps: Array<{ type: InteractionType; params?: Record<string, unknown> }>): Promise<CommissioningView> {
+    return this.call(this.s.commissioningCreate(), { meterId: assertSubjectSafeId(meterId, 'meterId'), steps });
+  }
+  async getCommissioning(id: string): Promise<CommissioningView> {
+    return this.call(this.s.commissioningGet(assertSubjectSafeId(id, 'commissioningId')));
+  }
+  async createBatch(req: { type: InteractionType; params?: Record<string, unknown>; meterIds: string[]; organizationId?: string }): Promise<BatchView & { interactions: CreateResult[] }> {
+    req.meterIds.forEach((m) => assertSubjectSafeId(m, 'meterId'));
+    return this.call(this.s.batchCreate(), req);
+  }
+  async getBatch(id: string): Promise<BatchView> {
+    return this.call(this.s.batchGet(assertSubjectSafeId(id, 'batchId')));
+  }
+  async getGrid(gridId: string): Promise<{ grid: Record<string, unknown>; dcus: unknown[]; meters: unknown[]; recentInteractions: InteractionView[] }> {
+    return this.call(this.s.gridGet(assertSubjectSafeId(gridId, 'gridId')));
+  }
+
+  // registry
+  async upsertOrganization(o: { id: string; name: string; settings?: Record<string, unknown> }) {
+    return this.call(this.s.registryUpsert('organization'), o);
+  }
+  async upsertGrid(g: { id: string; organizationId: string; name: string; timezone?: string }) {
+    return this.call(this.s.registryUpsert('grid'), g);
+  }
+  async upsertDcu(d: { id: string; gridId: string; externalReference: string; kind?: 'DCU' | 'LORAWAN_GATEWAY' }) {
+    return this.call(this.s.registryUpsert('dcu'), d);
+  }
+  async upsertMeter(m: {
+    id: string; serial: string; protocol: CommunicationProtocol; externalReference?: string | null; gridId?: string | null; dcuId?: string | null;
+    mode?: 'active' | 'passive' | 'virtual'; esco?: string | null; mediatorAddress?: string | null; tariffPerKwh?: number | null;
+    powerLimitShouldBe?: number | null; lastSeenAt?: string | null;
+  }) {
+    return this.call(this.s.registryUpsert('meter'), m);
+  }
+  async setGridOnline(id: string, online: boolean) {
+    return this.call<{ id: string; online: boolean; changed: boolean; meters: number }>(this.s.gridOnlineSet(), { id, online });
+  }
+  async setDcuOnline(id: string, online: boolean) {
+    return this.call<{ id: string; online: boolean; changed: boolean; meters: number }>(this.s.dcuOnlineSet(), { id, online });
+  }
+
+  // Emlite sync, plants, alerts, cluster
+  async syncMeter(meterId: string, syncers?: string[]) {
+    return this.call<unknown>(this.s.meterSync(assertSubjectSafeId(meterId, 'meterId')), syncers ? { syncers } : {});
+  }
+  async syncEsco(esco: string, opts: { async?: boolean } = {}) {
+    return this.call<unknown>(this.s.escoSync(assertSubjectSafeId(esco, 'esco')), opts);
+  }
+  async pollPlant(plantId: string) {
+    return this.call<unknown>(this.s.plantPoll(assertSubjectSafeId(plantId, 'plantId')));
+  }
+  async getPlant(plantId: string) {
+    return this.call<unknown>(this.s.plantGet(assertSubjectSafeId(plantId, 'plantId')));
+  }
+  async listAlerts(organizationId: string, state?: 'NEW' | 'ACKED' | 'RESOLVED') {
+    return this.call<unknown>(this.s.alertsList(), { organizationId, ...(state ? { state } : {}) });
+  }
+  async ackAlert(alertId: string, by?: string) {
+    return this.call<unknown>(this.s.alertAck(assertSubjectSafeId(alertId, 'alertId')), by ? { by } : {});
+  }
+  async clusterStatus() {
+    return this.call<unknown>(this.s.clusterStatus());
+  }
+
+  // events
+  onGridInteractions(gridId: string, cb: (e: MeterInteractionEvent) => void) {
+    return this.on(this.s.evtGridMeterInteraction(assertSubjectSafeId(gridId, 'gridId')), cb);
+  }
+  onMeterState(meterId: string, cb: (e: MeterStateEvent) => void) {
+    return this.on(this.s.evtMeterState(assertSubjectSafeId(meterId, 'meterId')), cb);
+  }
+  onPlantStatus(plantId: string, cb: (e: PlantStatusEvent) => void) {
+    return this.on(this.s.evtPlantStatus(assertSubjectSafeId(plantId, 'plantId')), cb);
+  }
+  onPlantAlert(plantId: string, cb: (e: PlantAlertEvent) => void) {
+    return this.on(this.s.evtPlantAlert(assertSubjectSafeId(plantId, 'plantId')), cb);
+  }
+  onEscoSync(esco: string, cb: (e: EscoSyncEvent) => void) {
+    return this.on(this.s.evtEscoSync(assertSubjectSafeId(esco, 'esco')), cb);
+  }
+
+  close(): Promise<void> {
+    return this.bus.close();
+  }
+}
+
+export const isGridtwinError = (e: unknown): e is GridtwinError => e instanceof GridtwinError;
