@@ -4,7 +4,7 @@ import type { PlantStatus } from '../../../core/events';
 import type { AlertRow, NewAlert, PlantPollUpdate, PollLogStatus, SnapshotInput } from '../../../persistence';
 import {
   LOW_GENERATION_ALERT, OFFLINE_ALERT, VENDOR_ALARM_TYPE, lowGeneration, lowGenerationCondition, offlineCondition, offlineVerdict,
-  plantDay, plantStatus, planDerivedAlerts, reconcileAlarms, snapshotDay, type AlertRecord,
+  plantDay, plantStatus, planDerivedAlerts, reconcileAlarms, snapshotDay, STALE_AFTER_MS, type AlertRecord,
 } from '../rules';
 import type { PollFacts } from './facts';
 
@@ -97,7 +97,9 @@ export function decidePoll(facts: PollFacts, newId: () => string): PollPlan {
     ...facts.snapshots.filter((s) => s.date < today).map((s) => ({ date: s.date, kwh: s.todayEnergyKwh })),
     ...snapshots.filter((s) => s.source === 'BACKFILL' && s.date < today).map((s) => ({ date: s.date, kwh: s.todayEnergyKwh })),
   ];
-  const low = day === today
+  // judged on a fresh reading of today only: a stale or silent plant is already YELLOW/RED by the last-seen rows
+  const fresh = summary.lastSeenAt !== null && now.getTime() - summary.lastSeenAt.getTime() <= STALE_AFTER_MS && day === today;
+  const low = fresh
     ? lowGeneration({ todayDate: today, todayKwh: summary.todayEnergyKwh, history, now, timezone: tz })
     : ({ verdict: 'NO_VERDICT', reason: 'too little history' } as const);
   const derived = planDerivedAlerts(

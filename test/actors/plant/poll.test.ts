@@ -44,12 +44,15 @@ describe('a full poll of each brand against its simulator', () => {
       const open = await w.db.sql.all<{ type: string; vendor_alarm_code: string; severity: string }>(
         `select type, vendor_alarm_code, severity from alerts where plant_id = ? and state <> 'RESOLVED'`, [p3]);
       expect(open).toEqual([{ type: 'VENDOR_ALARM', vendor_alarm_code: '1001', severity: 'CRITICAL' }]);
+      expect((await w.call<PlantView>(w.s.plantGet(p3!))).plant.statusReason).toBe('open critical alert');
 
       // plant 7 has been silent 30 h → RED with an OFFLINE alert
       const r7 = await w.call<PollReply>(w.s.plantPoll(p7!));
       expect(r7.status).toBe('RED');
       const offline = await w.db.sql.all(`select id from alerts where plant_id = ? and type = 'OFFLINE' and state = 'NEW'`, [p7]);
       expect(offline).toHaveLength(1);
+      // FusionSolar cannot date a disconnected plant's data: never seen
+      expect((await w.call<PlantView>(w.s.plantGet(p7!))).plant.statusReason).toBe(brand === 'HUAWEI' ? 'never seen' : 'last seen more than 24 h ago');
     });
   }
 
