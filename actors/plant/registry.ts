@@ -59,7 +59,7 @@ export async function upsertCredential(env: RegistryEnv, input: z.infer<typeof C
   // createSolarAdapter validates the brand's schema and never echoes the values
   const adapter = env.createAdapter(input.brand, input.credentials, { ...(input.baseUrl ? { baseUrl: input.baseUrl } : {}), ...(env.adapterTimeoutMs ? { timeoutMs: env.adapterTimeoutMs } : {}) });
   try {
-    const test = await adapter.testConnection();
+    const test = await env.gates.limiterFor(input.id, adapter.getCapabilities()).run(() => adapter.testConnection());
     if (!test.ok) throw test.error;
     const encrypted = env.cipher.encrypt(input.brand, input.credentials as never);
     const row = await credentialsRepo.upsert(env.db.sql, { id: input.id, organizationId: input.organizationId, brand: input.brand, encryptedCredentials: encrypted, baseUrl: input.baseUrl ?? null });

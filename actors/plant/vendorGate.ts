@@ -101,11 +101,18 @@ export class VendorGates {
     return new VendorGate(credentialId, row.rowVersion, adapter, limiter, this.opts.batchWindowMs ?? 20);
   }
 
-  /** Credentials changed: the next poll builds a fresh adapter and limiter. */
+  /** The credential's limiter (also for calls made outside a poll, like the registry's connection test). */
+  limiterFor(credentialId: string, caps: AdapterCapabilities): CredentialLimiter {
+    return this.limiters.forCredential(credentialId, caps);
+  }
+
+  /**
+   * Credentials changed: the next poll builds a fresh adapter. The limiter stays — the vendor's window
+   * of recent calls does not reset because a secret was rotated.
+   */
   forget(credentialId: string): void {
     const g = this.gates.get(credentialId);
     this.gates.delete(credentialId);
-    this.limiters.forget(credentialId);
     void g?.then((x) => x.close(), () => undefined);
   }
 
