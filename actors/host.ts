@@ -1,4 +1,4 @@
-import { spawn, dispatch, type Ref } from 'nact';
+import { spawn, dispatch, stop, type Ref } from 'nact';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../core/errors';
@@ -101,6 +101,15 @@ export class ActorHost<State, Msg> {
         resolve(r);
       }));
     });
+  }
+
+  /** Stops an actor now (its partition is handed to another node); a later message starts a fresh one from the database. */
+  passivate(id: string): void {
+    const ref = this.refs.get(id);
+    if (!ref) return;
+    this.refs.delete(id);
+    stop(ref);
+    this.opts.metrics.actorsAlive.set({ kind: this.opts.kind }, this.refs.size);
   }
 
   alive(): number {

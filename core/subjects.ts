@@ -32,6 +32,14 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     alertAck: (alertId: string) => `${p}.alert.${alertId}.ack`,
     alertsList: () => `${p}.alerts.list`,
     clusterStatus: () => `${p}.cluster.status`,
+    /** One node's own report (owned partitions with epochs, live device actors). */
+    clusterNodeStatus: (nodeId: string) => `${p}.cluster.node.${nodeId}.status`,
+    /** A request forwarded to the node owning its device; `subject` is the original one without the prefix. */
+    clusterForward: (nodeId: string, subject = '>') => `${p}.cluster.node.${nodeId}.fwd.${subject}`,
+    /** Registry changes told to every node; only the owner of each device acts on it. */
+    clusterWorldChanged: () => `${p}.cluster.world-changed`,
+    /** KV bucket of leases and members (bucket names allow no dots). */
+    clusterBucket: () => `${p.replace(/\./g, '_')}_cluster`,
     // events (publish/subscribe)
     evtGridMeterInteraction: (gridId: string) => `${p}.evt.grid.${gridId}.meter-interaction`,
     evtMeterState: (meterId: string) => `${p}.evt.meter.${meterId}.state`,
@@ -39,6 +47,8 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     evtPlantAlert: (plantId: string) => `${p}.evt.plant.${plantId}.alert`,
     evtEscoSync: (esco: string) => `${p}.evt.esco.${esco}.sync`,
     evtOrgAlert: (orgId: string) => `${p}.evt.org.${orgId}.alert`,
+    /** The cluster's status, published by the elected node on its schedule. */
+    evtClusterStatus: () => `${p}.evt.cluster.status`,
   };
 }
 export type Subjects = ReturnType<typeof subjects>;

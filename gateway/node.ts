@@ -10,10 +10,12 @@ import { createMeterDriverRouter } from '../adapters/meters/router';
 import { SyncSweeper } from '../actors/sync';
 import { startRuntime, type Runtime } from '../actors/system';
 import type { Config } from '../core/config';
+import { ErrorCode, GridtwinError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
 import { subjects as makeSubjects } from '../core/subjects';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
+import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
 import { serveSyncNats } from './nats/syncService';
 import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet } from './seed';
@@ -48,6 +50,8 @@ export interface GridtwinNode {
   mediators: MediatorPool | null;
   mediatorSimulator: MediatorSimulator | null;
   sweeper: SyncSweeper;
+  /** Membership, leases and routing when `cluster.enabled`. */
+  cluster: ClusterNode | null;
   logger: Logger;
   metrics: Metrics;
   stop(): Promise<void>;
@@ -63,9 +67,13 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
   const standalone = config.mode === 'standalone';
   const simulators = config.simulators.enabled ?? standalone;
-  const db = o.db ?? (await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax }));
+  const clustered = config.cluster.enabled;
+  // A cluster node's connections carry its id: the fence trigger rejects writes for partitions it does not own.
+  const sessionSettings = clustered ? fenceSettings(config.nodeId, config.cluster.partitions) : undefined;
+  const db = o.db ?? (await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax, sessionSettings }));
   if (!o.db) await db.migrate();
   const bus = o.bus ?? (config.nats.url ? await NatsBus.connect({ servers: config.nats.url, name: `${config.nats.name}-${config.nodeId}` }) : new LocalBus());
+  if (clustered && !(bus instanceof NatsBus)) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'GRIDTWIN_CLUSTER=true needs NATS (NATS_URL) with JetStream');
   // Emlite (seed 001): a mediator pool when there are EMLITE meters or simulators; standalone simulates the mediator.
   const mediatorSimulator = standalone && simulators ? await startMediatorSimulator({ meters: DEMO_EMLITE_METERS }) : null;
   const mediators = o.mediators ?? (simulators || (await emliteRepo.hasEmliteMeters(db.sql)) ? MediatorPool.fromConfig(config.emlite) : null);
@@ -81,10 +89,12 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const configured = createNotifiers(config, logger);
   const sinks: Notifiers = o.sinks ?? { ...configured, order: o.notifier ?? configured.order };
   const subjects = makeSubjects(config.prefix);
-  const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, { sinks, autorun: o.autorun });
-  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION });
+  const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, { sinks, autorun: clustered ? false : o.autorun });
+  // In a cluster the per-partition schedules replace the runtime's node-wide tick and outbox sweep.
+  const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
+  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
-  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: runtime.meters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null });
+  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: runtime.meters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
   sweeper.start();
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
@@ -101,12 +111,14 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     });
   }
   return {
-    config, db, bus, runtime, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
+    config, db, bus, runtime, cluster, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
     async stop() {
       await gateway?.close();
+      await cluster?.leave();
       await sweeper.stop();
       await syncService.stop();
       await service.stop();
+      await cluster?.stop();
       await runtime.stop();
       if (!o.bus) await bus.close();
       if (!o.driver) await driver!.close().catch(() => undefined);

@@ -34,6 +34,8 @@ export interface DatabaseOptions {
   pgliteDir?: string;
   poolMax?: number;
   debug?: boolean;
+  /** PostgreSQL settings every connection starts with (`-c key=value`), e.g. the cluster fence's node id. */
+  sessionSettings?: Record<string, string>;
 }
 
 function wrapSql(em: EntityManager): Sql {
@@ -55,12 +57,16 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     allowGlobalContext: false,
     debug: opts.debug ?? false,
   };
+  const settings = Object.entries(opts.sessionSettings ?? {}).map(([k, v]) => `-c ${k}=${v}`).join(' ');
   let orm: MikroORM;
   let kind: Database['kind'];
   try {
     if (opts.url) {
       kind = 'postgres';
-      orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: opts.poolMax ?? 10 } });
+      orm = await MikroORM.init({
+        ...common, driver: PostgreSqlDriver, clientUrl: opts.url, pool: { min: 0, max: opts.poolMax ?? 10 },
+        ...(settings ? { driverOptions: { connection: { options: settings } } } : {}),
+      });
     } else {
       kind = 'pglite';
       const dir = opts.pgliteDir ?? 'memory://';

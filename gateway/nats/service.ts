@@ -8,6 +8,8 @@ import type { Logger } from '../../core/logger';
 import { fail, ok } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
 import { interactionsRepo, registryRepo, type Database } from '../../persistence';
+import { createBatchOverBus } from '../cluster/batch';
+import type { ClusterRouting } from '../cluster/router';
 
 const id = z.string().regex(SUBJECT_SAFE_ID);
 const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: z.record(z.string(), z.unknown()).optional() }).strict();
@@ -51,24 +53,35 @@ const token = (subject: string, prefix: string, index: number) => subject.slice(
 
 /**
  * The runtime's NATS interface: subjects → runtime calls → `{data}` / `{error}` replies. Served as a NATS
- * micro service named `gridtwin` ($SRV.PING / INFO / STATS) when the bus is NATS.
+ * micro service named `gridtwin` ($SRV.PING / INFO / STATS) when the bus is NATS. In a cluster, requests
+ * about one device (`deviceOf`) run on the node owning its partition (`cluster.route`).
  */
-export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string }): Promise<ServiceHandle> {
-  const { bus, subjects: s, runtime, db, logger } = opts;
+export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting }): Promise<ServiceHandle> {
+  const { bus, subjects: s, runtime, db, logger, cluster } = opts;
   const p = s.prefix;
-  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>): Endpoint => ({
+  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>): Endpoint => ({
     name,
     subject,
     handler: async (m) => {
-      try {
-        m.respond(ok(await f(m)));
-      } catch (e) {
-        const err = e instanceof GridtwinError ? e : new GridtwinError(ErrorCode.INTERNAL, 'internal error', { cause: e });
-        if (err.code === ErrorCode.INTERNAL) logger.error({ subject: m.subject, err: (e as Error).message }, 'request failed');
-        m.respond(fail(err));
-      }
+      const run = async () => {
+        try {
+          m.respond(ok(await f(m)));
+        } catch (e) {
+          const err = e instanceof GridtwinError ? e : new GridtwinError(ErrorCode.INTERNAL, 'internal error', { cause: e });
+          if (err.code === ErrorCode.INTERNAL) logger.error({ subject: m.subject, err: (e as Error).message }, 'request failed');
+          m.respond(fail(err));
+        }
+      };
+      const device = cluster && deviceOf ? await deviceOf(m).catch(() => null) : null;
+      await (device ? cluster!.route(device, m, run) : run());
     },
   });
+  const notifyWorldChanged = (ids: string[]) => (cluster ? cluster.worldChanged(ids) : runtime.notifyWorldChanged(ids));
+  const meterToken = async (m: BusMsg) => token(m.subject, p, 1);
+  const bodyField = (field: string) => async (m: BusMsg) => {
+    const v = (parseBody(m) as Record<string, unknown> | null)?.[field];
+    return typeof v === 'string' && SUBJECT_SAFE_ID.test(v) ? v : null;
+  };
   const registry = async (kind: 'organization' | 'grid' | 'dcu' | 'meter', body: unknown) => {
     switch (kind) {
       case 'organization': { const o = validate(OrgSchema, body); await registryRepo.upsertOrganization(db.sql, o); return o; }
@@ -77,54 +90,54 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
       case 'meter': {
         const m = validate(MeterSchema, body);
         const row = await registryRepo.upsertMeter(db.sql, m);
-        runtime.notifyWorldChanged([m.id]);
+        notifyWorldChanged([m.id]);
         return row;
       }
     }
   };
-  return bus.serve({
-    name: 'gridtwin',
-    version: opts.version,
-    description: 'gridtwin device runtime',
-    queue: 'gridtwin',
-    endpoints: [
-      endpoint('meter-interactions-create', `${p}.meter.*.interactions.create`, async (m) => runtime.createInteraction(token(m.subject, p, 1), parseBody(m))),
-      endpoint('meter-get', `${p}.meter.*.get`, async (m) => runtime.getMeter(token(m.subject, p, 1))),
-      endpoint('meter-desired-set', `${p}.meter.*.desired.set`, async (m) => runtime.setDesired(token(m.subject, p, 1), validate(DesiredSchema, parseBody(m)))),
-      endpoint('interaction-get', `${p}.interaction.*.get`, async (m) => runtime.getInteraction(token(m.subject, p, 1))),
-      endpoint('interaction-abort', `${p}.interaction.*.abort`, async (m) => runtime.abortInteraction(token(m.subject, p, 1), validate(AbortSchema, parseBody(m)).reason)),
-      endpoint('commissioning-create', s.commissioningCreate(), async (m) => {
-        const b = validate(CommissioningSchema, parseBody(m));
-        return runtime.createCommissioning(b.meterId, b.steps);
-      }),
-      endpoint('commissioning-get', `${p}.commissioning.*.get`, async (m) => runtime.getCommissioning(token(m.subject, p, 1))),
-      endpoint('batch-create', s.batchCreate(), async (m) => runtime.createBatch(validate(BatchSchema, parseBody(m)))),
-      endpoint('batch-get', `${p}.batch.*.get`, async (m) => runtime.getBatch(token(m.subject, p, 1))),
-      endpoint('grid-get', `${p}.grid.*.get`, async (m) => {
-        const gridId = assertSubjectSafeId(token(m.subject, p, 1), 'gridId');
-        const v = await registryRepo.gridView(db.sql, gridId);
-        if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
-        const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);
-        return { ...v, recentInteractions: recent.map((i) => ({ ...i, gridId })) };
-      }),
-      endpoint('registry-organization', s.registryUpsert('organization'), async (m) => registry('organization', parseBody(m))),
-      endpoint('registry-grid', s.registryUpsert('grid'), async (m) => registry('grid', parseBody(m))),
-      endpoint('registry-dcu', s.registryUpsert('dcu'), async (m) => registry('dcu', parseBody(m))),
-      endpoint('registry-meter', s.registryUpsert('meter'), async (m) => registry('meter', parseBody(m))),
-      endpoint('grid-online', s.gridOnlineSet(), async (m) => {
-        const b = validate(OnlineSchema, parseBody(m));
-        const r = await db.tx((sql) => registryRepo.setGridOnline(sql, b.id, b.online));
-        if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${b.id} not found`);
-        runtime.notifyWorldChanged(r.meterIds);
-        return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
-      }),
-      endpoint('dcu-online', s.dcuOnlineSet(), async (m) => {
-        const b = validate(OnlineSchema, parseBody(m));
-        const r = await db.tx((sql) => registryRepo.setDcuOnline(sql, b.id, b.online));
-        if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `dcu ${b.id} not found`);
-        runtime.notifyWorldChanged(r.meterIds);
-        return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
-      }),
-    ],
-  });
+  const endpoints: Endpoint[] = [
+    endpoint('meter-interactions-create', `${p}.meter.*.interactions.create`, async (m) => runtime.createInteraction(token(m.subject, p, 1), parseBody(m)), meterToken),
+    endpoint('meter-get', `${p}.meter.*.get`, async (m) => runtime.getMeter(token(m.subject, p, 1)), meterToken),
+    endpoint('meter-desired-set', `${p}.meter.*.desired.set`, async (m) => runtime.setDesired(token(m.subject, p, 1), validate(DesiredSchema, parseBody(m))), meterToken),
+    endpoint('interaction-get', `${p}.interaction.*.get`, async (m) => runtime.getInteraction(token(m.subject, p, 1))),
+    endpoint('interaction-abort', `${p}.interaction.*.abort`, async (m) => runtime.abortInteraction(token(m.subject, p, 1), validate(AbortSchema, parseBody(m)).reason),
+      async (m) => (await interactionsRepo.get(db.sql, token(m.subject, p, 1)))?.meterId ?? null),
+    endpoint('commissioning-create', s.commissioningCreate(), async (m) => {
+      const b = validate(CommissioningSchema, parseBody(m));
+      return runtime.createCommissioning(b.meterId, b.steps);
+    }, bodyField('meterId')),
+    endpoint('commissioning-get', `${p}.commissioning.*.get`, async (m) => runtime.getCommissioning(token(m.subject, p, 1))),
+    endpoint('batch-create', s.batchCreate(), async (m) => {
+      const b = validate(BatchSchema, parseBody(m));
+      return cluster ? createBatchOverBus({ bus, subjects: s, runtime, db }, b) : runtime.createBatch(b);
+    }),
+    endpoint('batch-get', `${p}.batch.*.get`, async (m) => runtime.getBatch(token(m.subject, p, 1))),
+    endpoint('grid-get', `${p}.grid.*.get`, async (m) => {
+      const gridId = assertSubjectSafeId(token(m.subject, p, 1), 'gridId');
+      const v = await registryRepo.gridView(db.sql, gridId);
+      if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
+      const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);
+      return { ...v, recentInteractions: recent.map((i) => ({ ...i, gridId })) };
+    }),
+    endpoint('registry-organization', s.registryUpsert('organization'), async (m) => registry('organization', parseBody(m))),
+    endpoint('registry-grid', s.registryUpsert('grid'), async (m) => registry('grid', parseBody(m))),
+    endpoint('registry-dcu', s.registryUpsert('dcu'), async (m) => registry('dcu', parseBody(m))),
+    endpoint('registry-meter', s.registryUpsert('meter'), async (m) => registry('meter', parseBody(m)), bodyField('id')),
+    endpoint('grid-online', s.gridOnlineSet(), async (m) => {
+      const b = validate(OnlineSchema, parseBody(m));
+      const r = await db.tx((sql) => registryRepo.setGridOnline(sql, b.id, b.online));
+      if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${b.id} not found`);
+      notifyWorldChanged(r.meterIds);
+      return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
+    }),
+    endpoint('dcu-online', s.dcuOnlineSet(), async (m) => {
+      const b = validate(OnlineSchema, parseBody(m));
+      const r = await db.tx((sql) => registryRepo.setDcuOnline(sql, b.id, b.online));
+      if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `dcu ${b.id} not found`);
+      notifyWorldChanged(r.meterIds);
+      return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
+    }),
+  ];
+  cluster?.serveForwarded(endpoints);
+  return bus.serve({ name: 'gridtwin', version: opts.version, description: 'gridtwin device runtime', queue: 'gridtwin', endpoints });
 }

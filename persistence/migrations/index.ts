@@ -3,11 +3,13 @@ import { Migration20261123000001_core } from './Migration20261123000001_core';
 import { Migration20261123000005_idempotency_aliases } from './Migration20261123000005_idempotency_aliases';
 import { Migration20261123000002_emlite } from './Migration20261123000002_emlite';
 import { Migration20261123000003_solar } from './Migration20261123000003_solar';
+import { Migration20261123000004_cluster } from './Migration20261123000004_cluster';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000001_core', class: Migration20261123000001_core },
   { name: 'Migration20261123000002_emlite', class: Migration20261123000002_emlite },
   { name: 'Migration20261123000003_solar', class: Migration20261123000003_solar },
+  { name: 'Migration20261123000004_cluster', class: Migration20261123000004_cluster },
   { name: 'Migration20261123000005_idempotency_aliases', class: Migration20261123000005_idempotency_aliases },
 ];

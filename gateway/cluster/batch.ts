@@ -1,0 +1,26 @@
+import pLimit from 'p-limit';
+import type { Bus } from '../../adapters/bus';
+import type { Runtime } from '../../actors/system';
+import { newId } from '../../core/ids';
+import type { Reply } from '../../core/reply';
+import type { Subjects } from '../../core/subjects';
+import { batchesRepo, type Database } from '../../persistence';
+
+/**
+ * A batch in a cluster: the batch row here, each meter's interaction created through its own subject,
+ * so it lands on the node owning that meter (the single-node runtime asks its local actors instead).
+ */
+export async function createBatchOverBus(
+  d: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database },
+  req: { type: string; params: Record<string, unknown>; meterIds: string[]; organizationId?: string },
+) {
+  const id = newId();
+  await batchesRepo.create(d.db.sql, { id, organizationId: req.organizationId ?? null, type: req.type, total: req.meterIds.length });
+  const limit = pLimit(64);
+  const replies = await Promise.all(req.meterIds.map((m) => limit(() =>
+    d.bus.request<Reply<Record<string, unknown>>>(d.subjects.meterCreateInteraction(m), { type: req.type, params: req.params, batchExecutionId: id }, { timeoutMs: 30_000 })
+      .catch(() => null))));
+  const interactions = replies.flatMap((r) => (r && 'data' in r ? [r.data] : []));
+  d.runtime.batches.tell(id, { type: 'recount', interactionId: '', final: false });
+  return { ...(await batchesRepo.get(d.db.sql, id))!, interactions };
+}

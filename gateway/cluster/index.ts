@@ -1,0 +1,101 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DrainTarget } from '../../actors/cluster';
+import type { Runtime } from '../../actors/system';
+import { encodeJson } from '../../adapters/bus/types';
+import type { Config } from '../../core/config';
+import type { Logger } from '../../core/logger';
+import type { Metrics } from '../../core/metrics';
+import { ok } from '../../core/reply';
+import type { Subjects } from '../../core/subjects';
+import { interactionsRepo, type Database, type OutboxRow } from '../../persistence';
+import { ClusterMember } from './member';
+import { PartitionRouter, type ClusterRouting } from './router';
+
+export { ClusterMember } from './member';
+export { PartitionRouter, type ClusterRouting } from './router';
+export { fenceSettings } from './fence';
+
+export interface ClusterNode {
+  member: ClusterMember;
+  routing: ClusterRouting;
+  /** Graceful leave: hand every partition off, wait for routed requests. */
+  leave(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const OPEN = new Set(['QUEUED', 'PROCESSING', 'VERIFYING']);
+
+/** The meter actors of this node, as a hand-off drives them. */
+function meterDevices(runtime: Runtime): DrainTarget {
+  return {
+    ids: () => runtime.meters.ids(),
+    busy: async (id) => {
+      const r = await runtime.meters.ask<{ openInteractions: Array<{ status: string }> }>(id, (reply) => ({ type: 'get', reply }), 2_000);
+      return 'data' in r && r.data.openInteractions.some((i) => OPEN.has(i.status));
+    },
+    passivate: (id) => runtime.meters.passivate(id),
+    wake: (id) => runtime.meters.tell(id, { type: 'tick' }),
+  };
+}
+
+/**
+ * Joins this node to the cluster: membership and leases, routing of device requests, the per-partition
+ * schedules (reconcile ticks and outbox sweeps only for owned devices, replacing the runtime's
+ * node-wide ones), the elected node's schedule, and the status subjects.
+ */
+export async function startCluster(o: {
+  nc: NatsConnection; db: Database; runtime: Runtime; subjects: Subjects; config: Config; logger: Logger; metrics: Metrics;
+}): Promise<ClusterNode> {
+  const { nc, runtime, subjects: s, config, logger } = o;
+  const member = new ClusterMember({ ...o, devices: meterDevices(runtime) });
+  const router = new PartitionRouter({
+    nc, member, subjects: s, logger, metrics: o.metrics,
+    settleTimeoutMs: Math.max(10_000, config.cluster.leaseTtlMs * 4),
+    forwardTimeoutMs: config.actors.askTimeoutMs + 2_000,
+    onWorldChanged: (ids) => runtime.notifyWorldChanged(ids),
+  });
+  await member.start();
+
+  const owns = (meterId: string) => member.ownsLocally(member.partitionOf(meterId));
+  const perPartition = async () => {
+    for (const id of runtime.meters.ids()) {
+      const p = member.partitionOf(id);
+      if (member.ownsLocally(p)) runtime.meters.tell(id, { type: 'tick' });
+      else if (!member.inHandoff(p)) runtime.meters.passivate(id); // single activation: nothing lives here unowned
+    }
+    const due = (await interactionsRepo.dueOutbox(o.db.sql)).filter((r) => owns(r.meterId));
+    const byInteraction = new Map<string, OutboxRow[]>();
+    for (const r of due) byInteraction.set(r.interactionId, [...(byInteraction.get(r.interactionId) ?? []), r]);
+    for (const rows of byInteraction.values()) runtime.effects.run(rows);
+  };
+  const partitionTimer = setInterval(() => void perPartition().catch((e) => logger.warn({ err: (e as Error).message }, 'cluster: partition schedule failed')), config.interactions.reconcileEveryMs);
+  partitionTimer.unref?.();
+
+  // Cluster-wide schedules run on the elected node only: here, the status broadcast.
+  const leaderTimer = setInterval(() => {
+    if (member.isLeader()) nc.publish(s.evtClusterStatus(), encodeJson({ at: new Date().toISOString(), by: member.nodeId, status: member.clusterStatus() }));
+  }, Math.max(1_000, config.cluster.leaseTtlMs));
+  leaderTimer.unref?.();
+
+  const statusSubs = [
+    nc.subscribe(s.clusterStatus(), { queue: 'gridtwin', callback: (err, m) => { if (!err) m.respond(encodeJson(ok(member.clusterStatus()))); } }),
+    nc.subscribe(s.clusterNodeStatus(member.nodeId), { callback: (err, m) => { if (!err) m.respond(encodeJson(ok(member.nodeStatus()))); } }),
+  ];
+
+  return {
+    member,
+    routing: router,
+    async leave() {
+      await member.leaveCluster();
+      const until = Date.now() + 5_000;
+      while (router.busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    },
+    async stop() {
+      clearInterval(partitionTimer);
+      clearInterval(leaderTimer);
+      for (const sub of statusSubs) sub.unsubscribe();
+      router.stop();
+      await member.stop();
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { subjectMatches } from '../../adapters/bus/subjectMatch';
+import type { BusMsg, Endpoint } from '../../adapters/bus';
+import { decodeJson, encodeJson } from '../../adapters/bus/types';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
+import type { Metrics } from '../../core/metrics';
+import { fail } from '../../core/reply';
+import type { Subjects } from '../../core/subjects';
+import type { ClusterMember } from './member';
+
+const HOPS = 'Gridtwin-Hops';
+const MAX_HOPS = 3;
+
+/** A request that reached this node through another one. */
+type Forwarded = BusMsg & { hops?: number };
+
+/** What the NATS service needs from the cluster (see gateway/nats/service.ts). */
+export interface ClusterRouting {
+  /** Runs `local` on the node owning `deviceId`: here, here after a hand-off settles, or on the owner (forwarded). */
+  route(deviceId: string, m: BusMsg, local: () => Promise<void>): Promise<void>;
+  /** Serves requests forwarded to this node with the same endpoints. */
+  serveForwarded(endpoints: Endpoint[]): void;
+  /** Registry changes: every node hears them, only owners act. */
+  worldChanged(meterIds: string[]): void;
+}
+
+export interface RouterOptions {
+  nc: NatsConnection;
+  member: ClusterMember;
+  subjects: Subjects;
+  logger: Logger;
+  metrics: Metrics;
+  /** Longest a request waits for its partition to have a serving owner (hand-off, failover). */
+  settleTimeoutMs: number;
+  /** Timeout of a forwarded request (the owner's own ask timeout plus a margin). */
+  forwardTimeoutMs: number;
+  onWorldChanged: (meterIds: string[]) => void;
+}
+
+/**
+ * Partition routing by forwarding: every node takes device requests from the shared queue group; the
+ * owner serves them, other nodes forward them to `<prefix>.cluster.node.<owner>.fwd.<subject>`. Requests
+ * for a partition in hand-off or without a live owner wait (buffered, in arrival order per partition)
+ * until ownership settles; they are not dropped.
+ */
+export class PartitionRouter implements ClusterRouting {
+  private subs: Subscription[] = [];
+  private active = 0;
+
+  constructor(private readonly o: RouterOptions) {
+    this.subs.push(o.nc.subscribe(o.subjects.clusterWorldChanged(), {
+      callback: (err, m) => {
+        if (err) return;
+        const ids = decodeJson<string[]>(m.data).filter((id) => o.member.ownsLocally(o.member.partitionOf(id)));
+        if (ids.length) o.onWorldChanged(ids);
+      },
+    }));
+  }
+
+  async route(deviceId: string, m: Forwarded, local: () => Promise<void>): Promise<void> {
+    const { member } = this.o;
+    const p = member.partitionOf(deviceId);
+    const until = Date.now() + this.o.settleTimeoutMs;
+    this.active++;
+    try {
+      for (;;) {
+        if (member.ownsLocally(p)) {
+          member.enter(p);
+          try {
+            return await local();
+          } finally {
+            member.leave(p);
+          }
+        }
+        const owner = member.inHandoff(p) ? null : member.ownerOf(p);
+        if (owner && (m.hops ?? 0) < MAX_HOPS && (await this.forward(owner, m))) return;
+        if (Date.now() >= until) {
+          m.respond(fail(new GridtwinError(ErrorCode.UNAVAILABLE, `partition ${p} has no serving owner yet; retry`, { details: { partition: p } })));
+          return;
+        }
+        await member.changed(Math.min(200, until - Date.now()));
+      }
+    } finally {
+      this.active--;
+    }
+  }
+
+  /** True when the owner answered (its answer is relayed); false when it is gone (no responders). */
+  private async forward(owner: string, m: Forwarded): Promise<boolean> {
+    const { subjects, nc } = this.o;
+    const h = headers();
+    h.set(HOPS, String((m.hops ?? 0) + 1));
+    try {
+      const r = await nc.request(subjects.clusterForward(owner, m.subject.slice(subjects.prefix.length + 1)), m.data, { timeout: this.o.forwardTimeoutMs, headers: h });
+      this.o.metrics.forwarded.inc();
+      m.respond(r.data);
+      return true;
+    } catch (e) {
+      const noResponders = (e as { isNoResponders?: () => boolean }).isNoResponders?.() || /no responders/i.test(String((e as Error).message));
+      if (noResponders) return false;
+      m.respond(fail(new GridtwinError(ErrorCode.TIMEOUT, `the owning node ${owner} did not answer in ${this.o.forwardTimeoutMs} ms`, { cause: e })));
+      return true;
+    }
+  }
+
+  serveForwarded(endpoints: Endpoint[]): void {
+    const { subjects, member, nc } = this.o;
+    const base = subjects.clusterForward(member.nodeId, '');
+    this.subs.push(nc.subscribe(subjects.clusterForward(member.nodeId), {
+      callback: (err, raw: Msg) => {
+        if (err) return;
+        const subject = `${subjects.prefix}.${raw.subject.slice(base.length)}`;
+        const e = endpoints.find((x) => subjectMatches(x.subject, subject));
+        const msg: Forwarded = {
+          subject, reply: raw.reply, data: raw.data, hops: Number(raw.headers?.get(HOPS) ?? '1'),
+          json: <T>() => decodeJson<T>(raw.data),
+          respond: (payload: unknown) => raw.respond(payload instanceof Uint8Array ? payload : encodeJson(payload)),
+        };
+        if (!e) {
+          msg.respond(fail(new GridtwinError(ErrorCode.NOT_FOUND, `no endpoint for ${subject}`)));
+          return;
+        }
+        void e.handler(msg);
+      },
+    }));
+  }
+
+  worldChanged(meterIds: string[]): void {
+    if (meterIds.length) this.o.nc.publish(this.o.subjects.clusterWorldChanged(), encodeJson(meterIds));
+  }
+
+  /** Requests being routed right now (a leaving node waits for them). */
+  busy(): number {
+    return this.active;
+  }
+
+  stop(): void {
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+}

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitionOf } from '../../actors/cluster';
+import { createOrderWebhookSimulator, type HttpSinkSimulator } from '../../adapters/notify';
+import { fencingRepo } from '../../persistence/repositories/fencing';
+import { openDatabase, type Database } from '../../persistence';
+import { createTestDatabase } from '../helpers/db';
+import { NATS_URL, testPrefix } from '../helpers/nats';
+import { eventually } from '../helpers/world';
+import { startLoad } from './load';
+import { NodeProcess, clusterClient, type ClusterClient } from './processes';
+
+const PARTITIONS = 64;
+const TTL = 1500;
+const METERS = Array.from({ length: 48 }, (_, i) => `cm${i}`);
+
+/**
+ * gridtwin nodes as processes on one NATS and one PostgreSQL: single activation, join, graceful leave,
+ * kill -9 under load, the cluster-wide schedule. One cluster, steps in order.
+ */
+describe('cluster of gridtwin processes', () => {
+  let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Database;
+  let webhook: HttpSinkSimulator;
+  let c: ClusterClient;
+  const nodes = new Map<string, NodeProcess>();
+  let env: Record<string, string>;
+
+  const live = () => [...nodes.values()].filter((n) => n.proc && n.proc.exitCode === null && n.proc.signalCode === null);
+  const statuses = async () => Promise.all(live().map(async (n) => ({ id: n.id, st: await c.nodeStatus(n.id) })));
+  /** All partitions owned, each by one live node, and spread within one step of the fair share. */
+  const settled = async (ids: string[]) => {
+    const st = await statuses();
+    if (st.some((x) => !x.st) || st.length !== ids.length) return false;
+    const owned = st.flatMap((x) => x.st!.partitions.filter((p) => p.state === 'owned').map((p) => p.partition));
+    if (owned.length !== PARTITIONS || new Set(owned).size !== PARTITIONS) return false;
+    const counts = st.map((x) => x.st!.partitions.length);
+    return Math.max(...counts) - Math.min(...counts) <= 2 ? st : false;
+  };
+  const start = (id: string) => {
+    const n = new NodeProcess(id, env).start();
+    nodes.set(id, n);
+    return n;
+  };
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('gtcl');
+    db = await openDatabase({ url: tdb.url, poolMax: 4 });
+    await db.migrate();
+    webhook = await createOrderWebhookSimulator().start();
+    const prefix = testPrefix('cl');
+    env = {
+      DATABASE_URL: tdb.url, NATS_URL, GRIDTWIN_CLUSTER: 'true', GRIDTWIN_PREFIX: prefix, GRIDTWIN_PARTITIONS: String(PARTITIONS),
+      GRIDTWIN_LEASE_TTL_MS: String(TTL), GATEWAY_PORT: '0', GRIDTWIN_SIMULATORS: 'true', LOG_LEVEL: 'warn', ORDER_WEBHOOK_URL: webhook.url,
+    };
+    c = await clusterClient(NATS_URL, prefix);
+    for (const id of ['a', 'b', 'c']) start(id);
+    await eventually(() => settled(['a', 'b', 'c']), 60_000, 250);
+    const call = async (subject: string, body: unknown) => {
+      const r = await c.request(subject, body);
+      if (!('data' in r)) throw new Error(JSON.stringify(r.error));
+    };
+    await call(c.s.registryUpsert('organization'), { id: 'org1', name: 'Org' });
+    await call(c.s.registryUpsert('grid'), { id: 'g1', organizationId: 'org1', name: 'Grid' });
+    await call(c.s.registryUpsert('dcu'), { id: 'd1', gridId: 'g1', externalReference: 'GW-1' });
+    const now = new Date().toISOString();
+    await Promise.all(METERS.map((id, i) => call(c.s.registryUpsert('meter'), { id, serial: `S${i}`, protocol: 'CALIN_V2', gridId: 'g1', dcuId: 'd1', tariffPerKwh: 100, lastSeenAt: now })));
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all([...nodes.values()].map((n) => n.stop()));
+    await c?.close();
+    await webhook?.stop();
+    await db?.close();
+    await tdb?.drop();
+  }, 60_000);
+
+  it('three nodes: every device is active on exactly one node, the one its partition epoch names', async () => {
+    for (const id of METERS) expect('data' in (await c.request(c.s.meterGet(id)))).toBe(true);
+    const st = await statuses();
+    const where = new Map<string, string[]>();
+    for (const { id, st: s } of st) for (const a of s!.actors) where.set(a, [...(where.get(a) ?? []), id]);
+    for (const m of METERS) expect(where.get(m), m).toHaveLength(1);
+    const epochs = new Map((await fencingRepo.epochs(db.sql)).map((e) => [e.partition, e]));
+    for (const { id, st: s } of st) {
+      for (const p of s!.partitions) expect(epochs.get(p.partition)).toEqual({ partition: p.partition, epoch: p.epoch, nodeId: id });
+      for (const a of s!.actors) expect(epochs.get(partitionOf(a, PARTITIONS))!.nodeId).toBe(id);
+    }
+  }, 60_000);
+
+  it('cluster.status reports nodes, partition owners and epochs', async () => {
+    const r = await c.request<{ partitions: number; leader: string; nodes: Array<{ nodeId: string; live: boolean; owned: number }>; partitionOwners: Array<{ owner: string; epoch: number }> }>(c.s.clusterStatus());
+    expect('data' in r).toBe(true);
+    if (!('data' in r)) return;
+    expect(r.data.partitions).toBe(PARTITIONS);
+    expect(r.data.nodes.filter((n) => n.live).map((n) => n.nodeId).sort()).toEqual(['a', 'b', 'c']);
+    expect(r.data.partitionOwners.every((p) => ['a', 'b', 'c'].includes(p.owner) && p.epoch > 0)).toBe(true);
+    expect(['a', 'b', 'c']).toContain(r.data.leader);
+  });
+
+  it('the cluster-wide schedule fires on one node only', async () => {
+    const seen: string[] = [];
+    const sub = c.nc.subscribe(c.s.evtClusterStatus(), { callback: (_e, m) => { seen.push((m.json() as { by: string }).by); } });
+    await new Promise((r) => setTimeout(r, 4_600));
+    sub.unsubscribe();
+    expect(new Set(seen).size).toBe(1);
+    expect(seen.length).toBeGreaterThanOrEqual(2);
+    expect(seen.length).toBeLessThanOrEqual(4); // once per 1.5 s, not once per node
+  }, 20_000);
+
+  it('a fourth node joins: partitions move to it in steps, no command fails', async () => {
+    const load = startLoad(c, METERS, { workers: 6 });
+    start('d');
+    const st = await eventually(() => settled(['a', 'b', 'c', 'd']), 60_000, 250);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const r = await load.stop();
+    expect(st.find((x) => x.id === 'd')!.st!.partitions.length).toBeGreaterThanOrEqual(PARTITIONS / 4 - 2);
+    expect(r.errors).toEqual([]);
+    expect(r.firstTryErrors).toBe(0);
+    expect(r.acked.size).toBeGreaterThan(20);
+  }, 90_000);
+
+  it('SIGTERM: the node hands all its partitions off before it exits; zero failed requests', async () => {
+    const load = startLoad(c, METERS, { workers: 6 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    const d = nodes.get('d')!;
+    d.kill('SIGTERM');
+    expect(await d.exited).toBe(0);
+    await eventually(() => settled(['a', 'b', 'c']), 30_000, 250);
+    const r = await load.stop();
+    expect(r.errors).toEqual([]);
+    expect(r.firstTryErrors).toBe(0);
+  }, 90_000);
+
+  it('kill -9 under steady load: serving again within 5 s; no acknowledged command lost; side effects once', async () => {
+    const load = startLoad(c, METERS, { workers: 6, timeoutMs: 3_000 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    const victim = nodes.get('c')!;
+    const before = (await c.nodeStatus('c'))!;
+    const probe = METERS.find((m) => before.partitions.some((p) => p.partition === partitionOf(m, PARTITIONS)))!;
+    const killedAt = Date.now();
+    victim.kill('SIGKILL');
+    await victim.exited;
+    await eventually(async () => {
+      const r = await c.request(c.s.meterGet(probe), {}, 1_000).catch(() => null);
+      return r && 'data' in r;
+    }, 15_000, 50);
+    const recoveryMs = Date.now() - killedAt;
+    await eventually(() => settled(['a', 'b']), 30_000, 250);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const r = await load.stop();
+    console.log(`kill -9 recovery: ${recoveryMs} ms (lease TTL ${TTL} ms); ${r.acked.size} acknowledged, ${r.firstTryErrors} first tries retried`);
+    expect(recoveryMs).toBeLessThan(5_000);
+    expect(r.errors).toEqual([]);
+
+    // Every acknowledged command is executed (terminal), none twice; each order notified exactly once.
+    const ids = [...r.acked.values()];
+    const rows = await eventually(async () => {
+      const q = await db.sql.all<{ id: string; status: string }>(`select id, status from meter_interactions where id in (${ids.map(() => '?').join(',')})`, ids);
+      return q.length === ids.length && q.every((x) => ['SUCCESSFUL', 'FAILED', 'ABORTED', 'EXPIRED', 'SUPERSEDED'].includes(x.status)) ? q : false;
+    }, 30_000, 250);
+    expect(new Set(rows.map((x) => x.id)).size).toBe(ids.length);
+    const dupFollowUps = await db.sql.all(`select follow_up_of, interaction_type, count(*) from meter_interactions where follow_up_of is not null group by 1, 2 having count(*) > 1`);
+    expect(dupFollowUps).toEqual([]);
+    await eventually(async () => {
+      const pending = await db.sql.one<{ n: string }>(`select count(*) as n from cascade_outbox where status = 'PENDING'`);
+      return Number(pending!.n) === 0;
+    }, 30_000, 250);
+    for (const x of rows.filter((x) => x.status === 'SUCCESSFUL' || x.status === 'FAILED')) {
+      expect(webhook.deliveryCount(`order:${x.id}:${x.status}`), x.id).toBe(1);
+    }
+    console.log(`webhook: ${webhook.deliveries.length} deliveries, ${webhook.duplicates} redeliveries refused by idempotency key`);
+  }, 120_000);
+
+  it('a restarted node takes its share again, and single activation still holds', async () => {
+    start('c');
+    await eventually(() => settled(['a', 'b', 'c']), 60_000, 250);
+    for (const id of METERS) expect('data' in (await c.request(c.s.meterGet(id)))).toBe(true);
+    const where = new Map<string, number>();
+    for (const { st } of await statuses()) for (const a of st!.actors) where.set(a, (where.get(a) ?? 0) + 1);
+    expect([...where.values()].every((n) => n === 1)).toBe(true);
+  }, 90_000);
+});
