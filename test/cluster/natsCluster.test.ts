@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../persistence';
+import { createTestDatabase } from '../helpers/db';
+import { testPrefix } from '../helpers/nats';
+import { eventually } from '../helpers/world';
+import { startLoad } from './load';
+import { NatsServerProcess, NodeProcess, clusterClient, freePort, type ClusterClient } from './processes';
+
+const PARTITIONS = 32;
+
+/** Two gridtwin nodes on a 3-server NATS cluster (leases replicated): one server restarts under load. */
+describe('gridtwin on a 3-node NATS cluster', () => {
+  let tdb: Awaited<ReturnType<typeof createTestDatabase>>;
+  const servers: NatsServerProcess[] = [];
+  const nodes: NodeProcess[] = [];
+  let c: ClusterClient;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase('gtnc');
+    const db = await openDatabase({ url: tdb.url, poolMax: 2 });
+    await db.migrate();
+    await db.close();
+    const ports = await Promise.all([0, 1, 2].map(async () => ({ client: await freePort(), route: await freePort() })));
+    for (const [i, p] of ports.entries()) {
+      servers.push(new NatsServerProcess(`n${i}`, p.client, { port: p.route, routes: ports.filter((_, j) => j !== i).map((x) => x.route) }));
+    }
+    await Promise.all(servers.map((s) => s.start()));
+    // JetStream needs its meta leader before a replicated bucket can be created.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const prefix = testPrefix('nc');
+    const env = {
+      DATABASE_URL: tdb.url, GRIDTWIN_CLUSTER: 'true', GRIDTWIN_PREFIX: prefix, GRIDTWIN_PARTITIONS: String(PARTITIONS),
+      GRIDTWIN_LEASE_TTL_MS: '1500', GATEWAY_PORT: '0', GRIDTWIN_SIMULATORS: 'true', LOG_LEVEL: 'warn',
+    };
+    nodes.push(new NodeProcess('x', { ...env, NATS_URL: servers[1]!.url }).start(), new NodeProcess('y', { ...env, NATS_URL: servers[2]!.url }).start());
+    c = await clusterClient(servers.slice(1).map((s) => s.url), prefix);
+    await eventually(async () => {
+      const st = await Promise.all(nodes.map((n) => c.nodeStatus(n.id)));
+      return st.every((x) => x && x.partitions.length >= PARTITIONS / 2 - 1) && st.reduce((a, x) => a + x!.partitions.length, 0) === PARTITIONS;
+    }, 60_000, 250);
+    const call = async (subject: string, body: unknown) => {
+      const r = await c.request(subject, body);
+      if (!('data' in r)) throw new Error(JSON.stringify(r.error));
+    };
+    await call(c.s.registryUpsert('organization'), { id: 'o', name: 'O' });
+    await call(c.s.registryUpsert('grid'), { id: 'g', organizationId: 'o', name: 'G' });
+    await call(c.s.registryUpsert('dcu'), { id: 'd', gridId: 'g', externalReference: 'GW' });
+    for (let i = 0; i < 12; i++) await call(c.s.registryUpsert('meter'), { id: `nm${i}`, serial: `N${i}`, protocol: 'CALIN_V2', gridId: 'g', dcuId: 'd', lastSeenAt: new Date().toISOString() });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+    await c?.close();
+    await Promise.all(servers.map((s) => s.stop()));
+    for (const s of servers) s.remove();
+    await tdb?.drop();
+  }, 60_000);
+
+  it('keeps serving and keeps its leases while one NATS server restarts', async () => {
+    const load = startLoad(c, Array.from({ length: 12 }, (_, i) => `nm${i}`), { workers: 4, timeoutMs: 3_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await servers[1]!.stop(); // node x's server
+    await new Promise((r) => setTimeout(r, 2_000));
+    await servers[1]!.start();
+    await new Promise((r) => setTimeout(r, 3_000));
+    const r = await load.stop();
+    expect(r.errors).toEqual([]);
+    expect(r.acked.size).toBeGreaterThan(10);
+    const st = await eventually(async () => {
+      const s = await Promise.all(nodes.map((n) => c.nodeStatus(n.id)));
+      return s.every(Boolean) && s.reduce((a, x) => a + x!.partitions.filter((p) => p.state === 'owned').length, 0) === PARTITIONS ? s : false;
+    }, 20_000, 250);
+    expect(st.map((x) => x!.nodeId).sort()).toEqual(['x', 'y']);
+  }, 60_000);
+});
