@@ -82,15 +82,21 @@ export async function startCluster(o: {
     nc.subscribe(s.clusterNodeStatus(member.nodeId), { callback: (err, m) => { if (!err) m.respond(encodeJson(ok(member.nodeStatus()))); } }),
   ];
 
+  const routed = async () => {
+    const until = Date.now() + 5_000;
+    while (router.busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  };
+
   return {
     member,
     routing: router,
     async leave() {
       await member.leaveCluster();
-      const until = Date.now() + 5_000;
-      while (router.busy() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      await routed();
     },
     async stop() {
+      // Called once the service no longer takes requests: answer those still being forwarded first.
+      await routed();
       clearInterval(partitionTimer);
       clearInterval(leaderTimer);
       for (const sub of statusSubs) sub.unsubscribe();

@@ -115,7 +115,7 @@ describe('cluster of gridtwin processes', () => {
     const r = await load.stop();
     expect(st.find((x) => x.id === 'd')!.st!.partitions.length).toBeGreaterThanOrEqual(PARTITIONS / 4 - 2);
     expect(r.errors).toEqual([]);
-    expect(r.firstTryErrors).toBe(0);
+    expect(r.firstTryErrorSamples).toEqual([]);
     expect(r.acked.size).toBeGreaterThan(20);
   }, 90_000);
 
@@ -128,7 +128,7 @@ describe('cluster of gridtwin processes', () => {
     await eventually(() => settled(['a', 'b', 'c']), 30_000, 250);
     const r = await load.stop();
     expect(r.errors).toEqual([]);
-    expect(r.firstTryErrors).toBe(0);
+    expect(r.firstTryErrorSamples).toEqual([]);
   }, 90_000);
 
   it('kill -9 under steady load: serving again within 5 s; no acknowledged command lost; side effects once', async () => {

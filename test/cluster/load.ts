@@ -6,6 +6,7 @@ export interface LoadResult {
   attempts: number;
   errors: string[]; // requests that never got an answer with data
   firstTryErrors: number;
+  firstTryErrorSamples: string[];
 }
 
 /**
@@ -13,7 +14,7 @@ export interface LoadResult {
  * retried with the same key until acknowledged (or the budget runs out).
  */
 export function startLoad(c: ClusterClient, meterIds: string[], opts: { workers: number; timeoutMs?: number; budgetMs?: number }) {
-  const res: LoadResult = { acked: new Map(), attempts: 0, errors: [], firstTryErrors: 0 };
+  const res: LoadResult = { acked: new Map(), attempts: 0, errors: [], firstTryErrors: 0, firstTryErrorSamples: [] };
   let running = true;
   const worker = async () => {
     while (running) {
@@ -26,7 +27,10 @@ export function startLoad(c: ClusterClient, meterIds: string[], opts: { workers:
         const r = await c.request<{ id: string }>(c.s.meterCreateInteraction(meter), { type: 'TOP_UP', params: { kwh: 1 }, orderId: `o-${key}`, idempotencyKey: key }, opts.timeoutMs ?? 5_000)
           .catch((e: Error) => ({ error: { code: 'CLIENT', message: e.message } }));
         if ('data' in r) { res.acked.set(key, r.data.id); break; }
-        if (first) res.firstTryErrors++;
+        if (first) {
+          res.firstTryErrors++;
+          if (res.firstTryErrorSamples.length < 5) res.firstTryErrorSamples.push(JSON.stringify(r.error));
+        }
         first = false;
         if (Date.now() > until) { res.errors.push(`${meter}: ${JSON.stringify(r.error)}`); break; }
         await new Promise((x) => setTimeout(x, 100));
