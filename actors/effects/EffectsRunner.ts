@@ -122,10 +122,25 @@ export class EffectsRunner {
 
   /** Completion by the runner itself, or by the actor that performed the step (batch, commissioning). */
   async complete(row: { id: number }): Promise<void> {
+    // Completions of the same moment go to the database as one statement. A step completed twice is
+    // harmless (fenced on PENDING); a completion lost to a crash only re-runs an idempotent step.
+    this.toComplete.push(row.id);
+    if (!this.flushing) this.flushing = new Promise<void>((resolve) => setImmediate(() => void this.flush().finally(resolve)));
+    const wait = this.flushing;
+    await wait;
+  }
+
+  private toComplete: number[] = [];
+  private flushing: Promise<void> | null = null;
+
+  private async flush(): Promise<void> {
+    const ids = this.toComplete;
+    this.toComplete = [];
+    this.flushing = null;
     try {
-      await interactionsRepo.completeOutbox(this.deps.db.sql, row.id);
+      await interactionsRepo.completeOutboxMany(this.deps.db.sql, ids);
     } finally {
-      this.running.delete(row.id);
+      for (const id of ids) this.running.delete(id);
     }
   }
 

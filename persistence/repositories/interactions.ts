@@ -162,6 +162,11 @@ export const interactionsRepo = {
   async completeOutbox(sql: Sql, id: number): Promise<boolean> {
     return (await sql.run(`update cascade_outbox set status = 'DONE', done_at = now() where id = ? and status = 'PENDING'`, [id])) === 1;
   },
+  /** Completes many steps in one statement (the effects runner batches completions). */
+  async completeOutboxMany(sql: Sql, ids: number[]): Promise<number> {
+    if (!ids.length) return 0;
+    return sql.run(`update cascade_outbox set status = 'DONE', done_at = now() where id in (${ids.map(() => '?').join(',')}) and status = 'PENDING'`, ids);
+  },
   async retryOutboxLater(sql: Sql, id: number, error: string, delayMs: number) {
     await sql.run(
       `update cascade_outbox set attempts = attempts + 1, last_error = ?, next_attempt_at = now() + (? || ' milliseconds')::interval where id = ? and status = 'PENDING'`,
