@@ -40,9 +40,9 @@ describe('gridtwin/client', () => {
       expect(e).toBeInstanceOf(GridtwinError);
       expect((e as GridtwinError).code).toBe('INVALID_ID');
     }
-    const missing = await client.getMeter('nope').catch((x) => x as GridtwinError);
+    const missing = (await client.getMeter('nope').catch((x: unknown) => x)) as GridtwinError;
     expect(missing.code).toBe('NOT_FOUND');
-    const invalid = await client.createInteraction('mA', { type: 'TOP_UP', params: { kwh: -1 } }).catch((x) => x as GridtwinError);
+    const invalid = (await client.createInteraction('mA', { type: 'TOP_UP', params: { kwh: -1 } }).catch((x: unknown) => x)) as GridtwinError;
     expect(invalid.code).toBe('VALIDATION_FAILED');
     expect(invalid.details).toEqual([{ path: 'kwh', message: expect.any(String) }]);
   });
