@@ -62,7 +62,9 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
 
   let tickTimer: NodeJS.Timeout | null = null;
   const tick = async () => {
-    for (const id of meters.ids()) meters.tell(id, { type: 'tick' });
+    const live = new Set(meters.ids());
+    const waiting = await interactionsRepo.meterIdsNeedingAttention(deps.db.sql).catch(() => [] as string[]);
+    for (const id of new Set([...live, ...waiting])) meters.tell(id, { type: 'tick' });
     await effects.sweep().catch((e) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep failed'));
   };
   if (opts.autorun !== false) {

@@ -58,6 +58,8 @@ export async function startCluster(o: {
 
   const owns = (meterId: string) => member.ownsLocally(member.partitionOf(meterId));
   const perPartition = async () => {
+    // Passivated meters with open work or a twin delta are woken by their partition's owner.
+    for (const id of await interactionsRepo.meterIdsNeedingAttention(o.db.sql)) if (owns(id)) runtime.meters.tell(id, { type: 'tick' });
     for (const id of runtime.meters.ids()) {
       const p = member.partitionOf(id);
       if (member.ownsLocally(p)) runtime.meters.tell(id, { type: 'tick' });

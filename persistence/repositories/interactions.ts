@@ -162,6 +162,22 @@ export const interactionsRepo = {
   async completeOutbox(sql: Sql, id: number): Promise<boolean> {
     return (await sql.run(`update cascade_outbox set status = 'DONE', done_at = now() where id = ? and status = 'PENDING'`, [id])) === 1;
   },
+  /**
+   * Meters that need their actor even if it is passivated: open interactions (queued after a restart,
+   * overdue in flight, expired reads) or operator intent the meter does not report (meter twin).
+   */
+  async meterIdsNeedingAttention(sql: Sql, limit = 2_000): Promise<string[]> {
+    const rows = await sql.all<{ id: string }>(
+      `select distinct meter_id as id from meter_interactions
+        where status in ('QUEUED','PROCESSING','VERIFYING') and (status = 'QUEUED' or deadline_at < now())
+           or (status in ('QUEUED','SUSPENDED','DEFERRED') and expires_at < now())
+       union
+       select id from meters
+        where (desired->>'relay' is not null and desired->>'relay' is distinct from (case when is_on then 'on' when is_on = false then 'off' end))
+           or (desired->>'powerLimitW' is not null and (desired->>'powerLimitW')::int is distinct from power_limit)
+       limit ?`, [limit]);
+    return rows.map((r) => r.id);
+  },
   /** Completes many steps in one statement (the effects runner batches completions). */
   async completeOutboxMany(sql: Sql, ids: number[]): Promise<number> {
     if (!ids.length) return 0;

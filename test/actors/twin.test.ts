@@ -138,4 +138,13 @@ describe('meter twin', () => {
     const issue = await w.db.sql.all<{ issue_type: string }>(`select issue_type from issues where meter_id = ? and status = 'OPEN'`, [m]);
     expect(issue.map((i) => i.issue_type)).toEqual(['UNEXPECTED_METER_STATUS']);
   });
+
+  it('a passivated meter with a delta is woken by the reconcile tick and corrected', async () => {
+    const [m] = await addMeters('pz', 1);
+    await w.db.sql.run(`update meters set is_on = true, desired = '{"relay":"off"}'::jsonb where id = ?`, [m]);
+    expect(w.node.runtime.meters.ids()).not.toContain(m);
+    await w.node.runtime.tick();
+    await eventually(async () => w.fleet.executedCount(m!, 'TURN_OFF') === 1);
+    await eventually(async () => (await meter(m!)).shadow.delta.relay === undefined);
+  });
 });
