@@ -141,8 +141,10 @@ describe('meter twin', () => {
 
   it('a passivated meter with a delta is woken by the reconcile tick and corrected', async () => {
     const [m] = await addMeters('pz', 1);
+    await eventually(async () => (await meter(m!)).meter.id === m);
+    w.node.runtime.meters.passivate(m!);
+    await eventually(async () => !w.node.runtime.meters.ids().includes(m!));
     await w.db.sql.run(`update meters set is_on = true, desired = '{"relay":"off"}'::jsonb where id = ?`, [m]);
-    expect(w.node.runtime.meters.ids()).not.toContain(m);
     await w.node.runtime.tick();
     await eventually(async () => w.fleet.executedCount(m!, 'TURN_OFF') === 1);
     await eventually(async () => (await meter(m!)).shadow.delta.relay === undefined);
