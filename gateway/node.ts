@@ -9,6 +9,9 @@ import { EmliteMeterDriver, MediatorPool, startMediatorSimulator, type MediatorS
 import { createMeterDriverRouter } from '../adapters/meters/router';
 import { SyncSweeper } from '../actors/sync';
 import { startRuntime, type Runtime } from '../actors/system';
+import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
+import { CredentialCipher, type RunningSimulator, type SolarBrand } from '../adapters/solar';
+import { randomBytes } from 'node:crypto';
 import type { Config } from '../core/config';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
@@ -17,8 +20,9 @@ import { subjects as makeSubjects } from '../core/subjects';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
+import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
-import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet } from './seed';
+import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoPlants, startDemoSolarSimulators } from './seed';
 import { startGateway, type Gateway } from './server';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -45,6 +49,9 @@ export interface GridtwinNode {
   db: Database;
   bus: Bus;
   runtime: Runtime;
+  /** Solar plants (seed 002). */
+  plants: PlantRuntime;
+  solarSimulators: Record<SolarBrand, RunningSimulator> | null;
   gateway: Gateway | null;
   simulatedFleet: SimulatedFleetDriver | null;
   mediators: MediatorPool | null;
@@ -99,6 +106,17 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
+  // Solar (seed 002). Standalone without solar.credentialKey encrypts with a per-run key: the demo credentials are re-seeded every start.
+  const solarSimulators = standalone && simulators ? await startDemoSolarSimulators() : null;
+  const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
+    autorun: clustered ? false : o.autorun,
+    ...(solarSimulators && !config.solar.credentialKey ? { cipher: new CredentialCipher(randomBytes(32)) } : {}),
+  });
+  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION });
+  if (solarSimulators) {
+    await seedDemoPlants(db, logger, plants, solarSimulators);
+    if (o.autorun !== false) void plants.sweep();
+  }
   let gateway: Gateway | null = null;
   if (config.gateway.enabled && o.gateway !== false) {
     gateway = await startGateway({
@@ -111,14 +129,17 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     });
   }
   return {
-    config, db, bus, runtime, cluster, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
+    config, db, bus, runtime, cluster, plants, solarSimulators, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
     async stop() {
       await gateway?.close();
       await cluster?.leave();
       await sweeper.stop();
       await syncService.stop();
       await service.stop();
+      await plantService.stop();
+      await plants.stop();
       await cluster?.stop();
+      await Promise.all(Object.values(solarSimulators ?? {}).map((sim) => sim.close()));
       await runtime.stop();
       if (!o.bus) await bus.close();
       if (!o.driver) await driver!.close().catch(() => undefined);

@@ -1,5 +1,7 @@
 import type { Logger } from '../core/logger';
-import { registryRepo, type Database } from '../persistence';
+import type { PlantRuntime } from '../actors/plant';
+import { SIMULATOR_CREDENTIALS, SOLAR_BRANDS, startSolarSimulator, type RunningSimulator, type SolarBrand } from '../adapters/solar';
+import { plantsRepo, registryRepo, type Database } from '../persistence';
 
 /**
  * The standalone node's first-run fleet: one organization, two grids (a Calin API grid with a DCU and a
@@ -41,4 +43,32 @@ export async function seedDemoEmliteMeters(db: Database, logger: Logger, mediato
     }
   });
   logger.info({ mediatorAddress, meters: DEMO_EMLITE_METERS.length }, 'demo EMLITE meters use the simulated mediator');
+}
+
+/** Standalone solar demo (seed 002): one simulated vendor cloud per brand, six plants each. */
+export const DEMO_PLANTS_PER_BRAND = 6;
+
+export async function startDemoSolarSimulators(): Promise<Record<SolarBrand, RunningSimulator>> {
+  const entries = await Promise.all(SOLAR_BRANDS.map(async (b) => [b, await startSolarSimulator(b, { plants: DEMO_PLANTS_PER_BRAND, offlineEvery: 5, alarmEvery: 3 })] as const));
+  return Object.fromEntries(entries) as Record<SolarBrand, RunningSimulator>;
+}
+
+/**
+ * Registers the simulated plants of all four brands for the demo ESCO: one credential per brand (tested
+ * and stored encrypted like any other), re-pointed at this run's simulator ports on every start.
+ */
+export async function seedDemoPlants(db: Database, logger: Logger, plants: PlantRuntime, sims: Record<SolarBrand, RunningSimulator>): Promise<void> {
+  if (!(await plantsRepo.organizationExists(db.sql, 'demo-esco'))) await registryRepo.upsertOrganization(db.sql, { id: 'demo-esco', name: 'Demo ESCO' });
+  for (const brand of SOLAR_BRANDS) {
+    const sim = sims[brand];
+    const credentialId = `cred-demo-${brand.toLowerCase()}`;
+    await plants.upsertCredential({ id: credentialId, organizationId: 'demo-esco', brand, credentials: { ...SIMULATOR_CREDENTIALS[brand] }, baseUrl: sim.baseUrl });
+    for (const p of sim.fleet.plants) {
+      await plants.upsertPlant({
+        id: `plant-${brand.toLowerCase()}-${p.index}`, organizationId: 'demo-esco', credentialId, vendorPlantId: p.id,
+        name: `${brand} ${p.name}`, timezone: p.timezone, capacityKwp: p.capacityKwp,
+      });
+    }
+  }
+  logger.info({ brands: SOLAR_BRANDS.length, plantsPerBrand: DEMO_PLANTS_PER_BRAND }, 'demo solar plants use the simulated vendor clouds');
 }

@@ -4,3 +4,6 @@ export { CredentialUpsertSchema, PlantUpsertSchema, type CredentialView } from '
 export type { PlantView, PollReply, AlertView } from './views';
 export type { AdapterFactory } from './vendorGate';
 export { RETRY_DEFAULTS, type RetryPolicy } from './poll/retry';
+/** The poll itself and the vendor gates, for the bench's BullMQ baseline (same calls, same writes, another scheduler). */
+export { runPoll, type PollEnv, type PollOutcome } from './poll/runPoll';
+export { VendorGates } from './vendorGate';
