@@ -120,37 +120,50 @@ export const interactionsRepo = {
     );
     return n === 1;
   },
-  /** Cascade steps 1–4 and the outbox for steps 5–8, atomically. Throws CONFLICT when fenced out. */
+  /**
+   * Cascade steps 1–4 and the outbox rows of steps 5–8 in ONE statement (atomic by itself, one round trip):
+   * the meter row is locked at the actor's row version, then the interaction moves (fenced on its status),
+   * then the meter, issues and outbox are written only if both fences held. Throws CONFLICT otherwise,
+   * having changed nothing.
+   */
   async commitOutcome(sql: Sql, c: OutcomeCommit): Promise<{ meterRowVersion: number; outbox: OutboxRow[] }> {
     const ts = STATUS_TIMESTAMP_COLUMN[c.status];
-    const moved = await sql.run(
-      `update meter_interactions set status = ?, ${ts} = now(), updated_at = now(), row_version = row_version + 1,
-         result_value = ?::jsonb, failure_reason = ?
-       where id = ? and status in (${c.fromStatuses.map(() => '?').join(',')})`,
-      [c.status, JSON.stringify(c.resultValue ?? null), c.failureReason ?? null, c.interactionId, ...c.fromStatuses],
-    );
-    if (moved !== 1) throw new GridtwinError(ErrorCode.CONFLICT, `interaction ${c.interactionId} is no longer in ${c.fromStatuses.join('/')}`);
     const { set, params } = meterSet(c.meterPatch);
-    const mv = await sql.one<{ row_version: number }>(
-      `update meters set ${set ? `${set}, ` : ''}row_version = row_version + 1, updated_at = now() where id = ? and row_version = ? returning row_version`,
-      [...params, c.meterId, c.meterRowVersion],
+    const r = await sql.one<{ locked: string; moved: string; rv: number | null; outbox: unknown }>(
+      `with lock as (
+         select id from meters where id = ? and row_version = ? for update
+       ), i as (
+         update meter_interactions set status = ?, ${ts} = now(), updated_at = now(), row_version = row_version + 1,
+                result_value = ?::jsonb, failure_reason = ?
+          where id = ? and status in (${c.fromStatuses.map(() => '?').join(',')}) and exists (select 1 from lock)
+          returning id
+       ), m as (
+         update meters set ${set ? `${set}, ` : ''}row_version = row_version + 1, updated_at = now()
+          where id = ? and exists (select 1 from i) returning row_version
+       ), c as (
+         update issues set status = 'CLOSED', closed_at = now(), closed_by_interaction_id = ?, updated_at = now()
+          where status = 'OPEN' and id in (select jsonb_array_elements_text(?::jsonb)) and exists (select 1 from m) returning id
+       ), o as (
+         insert into cascade_outbox(interaction_id, meter_id, step, payload)
+         select ?, ?, t.e->>'step', coalesce(t.e->'payload', '{}'::jsonb)
+           from jsonb_array_elements(?::jsonb) with ordinality as t(e, n)
+          where exists (select 1 from m) order by t.n
+         on conflict (interaction_id, step) do nothing returning *
+       )
+       select (select count(*) from lock) as locked, (select count(*) from i) as moved, (select row_version from m) as rv,
+              (select count(*) from c) as closed, coalesce((select json_agg(o order by o.id) from o), '[]'::json) as outbox`,
+      [
+        c.meterId, c.meterRowVersion,
+        c.status, JSON.stringify(c.resultValue ?? null), c.failureReason ?? null, c.interactionId, ...c.fromStatuses,
+        ...params, c.meterId,
+        c.interactionId, JSON.stringify(c.closeIssueIds),
+        c.interactionId, c.meterId, JSON.stringify(c.outbox.map((o) => ({ step: o.step, payload: o.payload ?? {} }))),
+      ],
     );
-    if (!mv) throw new GridtwinError(ErrorCode.CONFLICT, `meter ${c.meterId} changed under its actor (row version ${c.meterRowVersion})`);
-    if (c.closeIssueIds.length) {
-      await sql.run(
-        `update issues set status = 'CLOSED', closed_at = now(), closed_by_interaction_id = ?, updated_at = now() where status = 'OPEN' and id in (${c.closeIssueIds.map(() => '?').join(',')})`,
-        [c.interactionId, ...c.closeIssueIds],
-      );
-    }
-    const outbox: OutboxRow[] = [];
-    for (const o of c.outbox) {
-      const r = await sql.one(
-        `insert into cascade_outbox(interaction_id, meter_id, step, payload) values (?, ?, ?, ?::jsonb) on conflict (interaction_id, step) do nothing returning *`,
-        [c.interactionId, c.meterId, o.step, JSON.stringify(o.payload ?? {})],
-      );
-      if (r) outbox.push(toOutboxRow(r));
-    }
-    return { meterRowVersion: Number(mv.row_version), outbox };
+    if (!r || Number(r.locked) !== 1) throw new GridtwinError(ErrorCode.CONFLICT, `meter ${c.meterId} changed under its actor (row version ${c.meterRowVersion})`);
+    if (Number(r.moved) !== 1 || r.rv == null) throw new GridtwinError(ErrorCode.CONFLICT, `interaction ${c.interactionId} is no longer in ${c.fromStatuses.join('/')}`);
+    const rows = (typeof r.outbox === 'string' ? JSON.parse(r.outbox) : r.outbox) as Array<Record<string, unknown>>;
+    return { meterRowVersion: Number(r.rv), outbox: rows.map(toOutboxRow) };
   },
   async pendingOutboxOfMeter(sql: Sql, meterId: string): Promise<OutboxRow[]> {
     return (await sql.all(`select * from cascade_outbox where meter_id = ? and status = 'PENDING' order by id`, [meterId])).map(toOutboxRow);

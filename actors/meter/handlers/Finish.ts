@@ -46,8 +46,7 @@ export async function finish(state: MeterState & { ctx: NonNullable<MeterState['
   // Desired state lives in memory from the moment a control is accepted; it is written with the outcome.
   const meterPatch: Record<string, unknown> = { ...patch, desired: nextMeter.desired };
   const t1 = performance.now();
-  const { meterRowVersion, outbox } = await env.db.tx((sql) =>
-    interactionsRepo.commitOutcome(sql, {
+  const { meterRowVersion, outbox } = await interactionsRepo.commitOutcome(env.db.sql, {
       interactionId: interaction.id,
       fromStatuses: [interaction.status],
       status: o.status,
@@ -58,8 +57,7 @@ export async function finish(state: MeterState & { ctx: NonNullable<MeterState['
       meterPatch,
       closeIssueIds,
       outbox: steps,
-    }),
-  );
+    });
   env.metrics.cascadeStepSeconds.observe({ step: 'buildUpdate' }, (t1 - t0) / 1000);
   env.metrics.cascadeStepSeconds.observe({ step: 'writeMeter' }, (performance.now() - t1) / 1000);
   env.metrics.interactionsByStatus.inc({ type: interaction.type, status: o.status });
