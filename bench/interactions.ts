@@ -167,6 +167,12 @@ async function main() {
   const sizes = process.argv.includes('--quick') ? [1_000] : [1_000, 100_000];
   for (const meters of sizes) {
     const w = await world(meters);
+    if (meters >= 10_000 || process.argv.includes('--quick')) {
+      // measured on fresh actors, before any load has activated them
+      const heap = await heapPerActor(w, Math.min(10_000, meters));
+      results.heap = heap;
+      console.log(`heap per hot meter actor: ${heap.bytesPerActor.toFixed(0)} B over ${heap.actors} live actors (gc exposed: ${heap.gcExposed})`);
+    }
     // warm-up activates actors (each loads from the database once)
     await saturate(w, meters, 2);
     const sat = await saturate(w, meters, DURATION_S);
@@ -174,11 +180,6 @@ async function main() {
     console.log(`${meters} meters: saturation ${sat.rate.toFixed(0)}/s (p50 ${sat.p50.toFixed(1)} ms, p99 ${sat.p99.toFixed(1)} ms, CPU ${sat.cpuPct.toFixed(0)} %); at ${half.offered}/s p50 ${half.p50.toFixed(1)} ms p99 ${half.p99.toFixed(1)} ms`);
     rows.push(`| ${meters.toLocaleString('en')} | ${sat.rate.toFixed(0)} | ${sat.p50.toFixed(1)} / ${sat.p99.toFixed(1)} | ${sat.cpuPct.toFixed(0)} % | ${half.offered} | ${half.p50.toFixed(1)} / ${half.p99.toFixed(1)} |`);
     results[meters] = { sat, half };
-    if (meters === 1_000) {
-      const heap = await heapPerActor(w, 1_000);
-      results.heap = heap;
-      console.log(`heap per hot meter actor: ${heap.bytesPerActor.toFixed(0)} B over ${heap.actors} live actors (gc exposed: ${heap.gcExposed})`);
-    }
     await w.stop();
   }
   if (process.argv.includes('--quick')) process.exit(0);
