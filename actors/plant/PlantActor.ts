@@ -13,7 +13,7 @@ import { plantOnly } from './views';
  * detached (its vendor calls wait on the credential's limiter for as long as they must) and comes back
  * as `pollFinished`; meanwhile the actor answers reads and turns further poll requests into waiters.
  */
-export function plantBehaviour(env: PollEnv) {
+export function plantBehaviour(env: PollEnv, admit: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn()) {
   return (id: string): ActorBehaviour<PlantState, PlantMsg> => ({
     kind: 'plant',
     initialState: () => initialPlantState(id),
@@ -24,7 +24,8 @@ export function plantBehaviour(env: PollEnv) {
           const r = startPoll(state, msg, env.newId(), env.now());
           if (r.start) {
             const { pollId, trigger } = r.start;
-            void runPoll(env, id, pollId, trigger).then((outcome) => self({ type: 'pollFinished', pollId, outcome }));
+            // the lock is taken now; the poll itself waits for a slot (a sweep must not open 10,000 polls at once)
+            void admit(() => runPoll(env, id, pollId, trigger)).then((outcome) => self({ type: 'pollFinished', pollId, outcome }));
           }
           return r.state;
         }

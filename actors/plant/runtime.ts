@@ -1,4 +1,5 @@
 import { start, stop as stopSystem, spawnStateless } from 'nact';
+import pLimit from 'p-limit';
 import { CredentialCipher, LimiterRegistry, createSolarAdapter } from '../../adapters/solar';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { assertSubjectSafeId, newId } from '../../core/ids';
@@ -30,7 +31,14 @@ export interface PlantRuntimeOptions {
   adapterTimeoutMs?: number;
   /** Run the cron sweep (and one at start). Default true. */
   autorun?: boolean;
+  /**
+   * Polls running at once across all plants (each waits for a slot after taking its plant's lock). Bounds
+   * the database work a sweep opens at once; vendor pace is the credential limiters' job. Default 400.
+   */
+  maxPollsInFlight?: number;
 }
+
+export const PLANT_RUNTIME_DEFAULTS = { maxPollsInFlight: 400 } as const;
 
 /**
  * The solar side of a node: a `plants` kind supervisor with one PlantActor per plant, the vendor gates
@@ -52,7 +60,8 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
   const supervisor = spawnStateless(system, () => undefined, 'plants');
   // an actor with a poll running must outlive the poll's deadline, or a new actor could start a second poll
   const passivateAfterMs = Math.max(config.actors.passivateAfterMs, config.solar.pollDeadlineMs + 60_000);
-  const host = new ActorHost<PlantState, PlantMsg>(supervisor as never, plantBehaviour(env), {
+  const slots = pLimit(opts.maxPollsInFlight ?? PLANT_RUNTIME_DEFAULTS.maxPollsInFlight);
+  const host = new ActorHost<PlantState, PlantMsg>(supervisor as never, plantBehaviour(env, (fn) => slots(fn)), {
     kind: 'plant', passivateAfterMs, askTimeoutMs: config.actors.askTimeoutMs, logger, metrics: deps.metrics,
   });
   const pollTimeoutMs = config.solar.pollDeadlineMs + 30_000;
