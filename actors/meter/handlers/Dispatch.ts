@@ -1,6 +1,6 @@
 import type { DriverCommand } from '../../../adapters/meters/types';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../../core/errors';
-import { interactionsRepo } from '../../../persistence';
+import { processingBatcher, type StatementBatcher } from '../../../persistence';
 import type { MeterEnv, MeterState } from '../state';
 import { finish } from './Finish';
 
@@ -9,6 +9,14 @@ import { finish } from './Finish';
  * Reads past their TTL EXPIRE unsent. The driver call is not awaited here: its outcome comes back as a
  * `driverReplied` message, so the actor keeps answering while the meter works.
  */
+const batchers = new WeakMap<object, StatementBatcher<{ id: string; deadlineAt: string }, boolean>>();
+/** One batcher per database: many meters' QUEUED → PROCESSING moves of one turn become one statement. */
+function toProcessing(env: MeterEnv) {
+  let b = batchers.get(env.db);
+  if (!b) batchers.set(env.db, (b = processingBatcher(() => env.db.sql)));
+  return b;
+}
+
 export async function dispatchNext(state: MeterState & { ctx: NonNullable<MeterState['ctx']> }, env: MeterEnv): Promise<MeterState> {
   let s = state;
   while (!s.inFlight) {
@@ -20,7 +28,7 @@ export async function dispatchNext(state: MeterState & { ctx: NonNullable<MeterS
       continue;
     }
     const deadlineAt = now + env.config.interactions.processingDeadlineMs;
-    const moved = await interactionsRepo.transition(env.db.sql, next.id, ['QUEUED'], 'PROCESSING', { deadlineAt: new Date(deadlineAt).toISOString() });
+    const moved = await toProcessing(env).submit({ id: next.id, deadlineAt: new Date(deadlineAt).toISOString() });
     if (!moved) {
       s = { ...s, queue: s.queue.filter((q) => q.id !== next.id) };
       continue;

@@ -1,0 +1,51 @@
+import type { Sql } from './db';
+
+/**
+ * Coalesces many small writes issued in the same event-loop turn (by many actors) into one statement:
+ * on this machine a round trip to PostgreSQL costs more than the work it carries (writev dominates the
+ * CPU profile of bench:interactions). Each caller still gets its own answer.
+ */
+export class StatementBatcher<In, Out> {
+  private pending: Array<{ input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }> = [];
+  private scheduled = false;
+
+  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>, private readonly maxBatch = 500) {}
+
+  submit(input: In): Promise<Out> {
+    return new Promise<Out>((resolve, reject) => {
+      this.pending.push({ input, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush() {
+    this.scheduled = false;
+    while (this.pending.length) {
+      const batch = this.pending.splice(0, this.maxBatch);
+      try {
+        const out = await this.run(batch.map((b) => b.input));
+        batch.forEach((b, i) => b.resolve(out[i]!));
+      } catch (e) {
+        batch.forEach((b) => b.reject(e));
+      }
+    }
+  }
+}
+
+/** QUEUED → PROCESSING for many interactions in one statement; returns, per input, whether it moved. */
+export function processingBatcher(sql: () => Sql) {
+  return new StatementBatcher<{ id: string; deadlineAt: string }, boolean>(async (inputs) => {
+    const moved = await sql().all<{ id: string }>(
+      `update meter_interactions m set status = 'PROCESSING', processing_at = now(), updated_at = now(), row_version = m.row_version + 1,
+              deadline_at = x.deadline_at
+         from jsonb_to_recordset(?::jsonb) as x(id text, deadline_at timestamptz)
+        where m.id = x.id and m.status = 'QUEUED' returning m.id`,
+      [JSON.stringify(inputs.map((i) => ({ id: i.id, deadline_at: i.deadlineAt })))],
+    );
+    const ok = new Set(moved.map((r) => r.id));
+    return inputs.map((i) => ok.has(i.id));
+  });
+}
