@@ -141,64 +141,54 @@ export const emliteRepo = {
     return r ? toShadowRow(r) : undefined;
   },
 
-  /** Creates the meter's element A/B registers when missing; returns both ids. */
-  async ensureRegisters(sql: Sql, meterId: string): Promise<Record<Element, string>> {
-    const rows = await sql.all<{ register_id: string; element: Element }>(
-      `with made as (
-         insert into meter_registers(meter_id, element) values (?, 'A'), (?, 'B')
-         on conflict (meter_id, element) do nothing returning register_id, element)
-       select register_id::text, element from made
-       union all select register_id::text, element from meter_registers where meter_id = ?`,
-      [meterId, meterId, meterId],
-    );
-    const out = {} as Record<Element, string>;
-    for (const r of rows) out[r.element] = r.register_id;
-    return out;
-  },
-
   /**
-   * Writes one successful sync: the shadow (healthy), the register reads that changed, the half-hour
-   * intervals (added to what earlier pairs gave the same half-hour) and new events. Call inside a transaction.
+   * Writes one successful sync as ONE statement (so one transaction, one round trip): the shadow (healthy),
+   * the meter's A/B registers when missing, the register reads that changed, the half-hour intervals
+   * (added to what earlier pairs gave the same half-hour) and new events.
    */
   async commitSync(sql: Sql, c: SyncCommit): Promise<void> {
     const fields = (Object.keys(c.shadow) as ShadowField[]).filter((f) => Object.hasOwn(SHADOW_COLUMNS, f));
-    const cols = fields.map((f) => SHADOW_COLUMNS[f]);
-    const values = fields.map((f) => (JSON_FIELDS.has(f) ? JSON.stringify(c.shadow[f]) : c.shadow[f]));
-    const casts = fields.map((f) => (JSON_FIELDS.has(f) ? '::jsonb' : ''));
-    await sql.run(
-      `insert into meter_shadows(meter_id, ${[...cols, 'health', 'health_details', 'updated_at', 'synced_at'].join(', ')})
-       values (?, ${[...casts.map((cast) => `?${cast}`), `'healthy'`, `''`, '?', '?'].join(', ')})
-       on conflict (meter_id) do update set ${[...cols, 'health', 'health_details', 'updated_at', 'synced_at'].map((col) => `${col} = excluded.${col}`).join(', ')}`,
-      [c.meterId, ...values, c.at, c.at],
-    );
+    const cols = [...fields.map((f) => SHADOW_COLUMNS[f]), 'health', 'health_details', 'updated_at', 'synced_at'];
+    const params: unknown[] = [];
+    const ctes: string[] = [];
+    const known = Boolean(c.registers.A && c.registers.B);
     const needsRegisters = c.imports.length + c.exports.length + c.intervals.length > 0;
-    const registers = needsRegisters && !(c.registers.A && c.registers.B) ? await emliteRepo.ensureRegisters(sql, c.meterId) : c.registers;
-    for (const [table, rows] of [['register_import', c.imports], ['register_export', c.exports]] as const) {
+    if (needsRegisters && known) {
+      ctes.push(`regs(element, register_id) as (values ('A', ?::uuid), ('B', ?::uuid))`);
+      params.push(c.registers.A, c.registers.B);
+    } else if (needsRegisters) {
+      ctes.push(`made as (insert into meter_registers(meter_id, element) values (?, 'A'), (?, 'B') on conflict (meter_id, element) do nothing returning element, register_id)`);
+      ctes.push(`regs as (select element, register_id from made union all select element, register_id from meter_registers where meter_id = ?)`);
+      params.push(c.meterId, c.meterId, c.meterId);
+    }
+    const values = fields.map((f) => (JSON_FIELDS.has(f) ? '?::jsonb' : '?'));
+    ctes.push(`shadow as (insert into meter_shadows(meter_id, ${cols.join(', ')}) values (?, ${[...values, `'healthy'`, `''`, '?::timestamptz', '?::timestamptz'].join(', ')})
+      on conflict (meter_id) do update set ${cols.map((col) => `${col} = excluded.${col}`).join(', ')} returning 1)`);
+    params.push(c.meterId, ...fields.map((f) => (JSON_FIELDS.has(f) ? JSON.stringify(c.shadow[f]) : c.shadow[f])), c.at, c.at);
+    for (const [name, table, rows] of [['imp', 'register_import', c.imports], ['exp', 'register_export', c.exports]] as const) {
       if (!rows.length) continue;
-      await sql.run(
-        `insert into ${table}(register_id, read, timestamp) values ${tuples(rows.length, 3, ['::uuid', '', '::timestamptz'])}
-         on conflict (register_id, timestamp) do nothing`,
-        rows.flatMap((r) => [registers[r.element], r.read, r.timestamp]),
-      );
+      ctes.push(`${name} as (insert into ${table}(register_id, read, timestamp)
+        select r.register_id, v.read, v.ts from (values ${tuples(rows.length, 3, ['::text', '::bigint', '::timestamptz'])}) v(element, read, ts) join regs r using (element)
+        on conflict (register_id, timestamp) do nothing returning 1)`);
+      params.push(...rows.flatMap((r) => [r.element, r.read, r.timestamp]));
     }
     if (c.intervals.length) {
-      await sql.run(
-        `insert into register_interval_hh(register_id, timestamp, import_interval, export_interval, flags)
-         values ${tuples(c.intervals.length, 5, ['::uuid', '::timestamptz', '', '', '::text[]'])}
-         on conflict (register_id, timestamp) do update set
-           import_interval = register_interval_hh.import_interval + excluded.import_interval,
-           export_interval = register_interval_hh.export_interval + excluded.export_interval,
-           flags = array(select distinct f from unnest(register_interval_hh.flags || excluded.flags) f order by f)`,
-        c.intervals.flatMap((i) => [registers[i.element], i.start, i.importWh, i.exportWh, textArray(i.flags)]),
-      );
+      ctes.push(`iv as (insert into register_interval_hh(register_id, timestamp, import_interval, export_interval, flags)
+        select r.register_id, v.ts, v.imp, v.exp, v.flags from (values ${tuples(c.intervals.length, 5, ['::text', '::timestamptz', '::bigint', '::bigint', '::text[]'])}) v(element, ts, imp, exp, flags)
+          join regs r using (element)
+        on conflict (register_id, timestamp) do update set
+          import_interval = register_interval_hh.import_interval + excluded.import_interval,
+          export_interval = register_interval_hh.export_interval + excluded.export_interval,
+          flags = array(select distinct f from unnest(register_interval_hh.flags || excluded.flags) f order by f)
+        returning 1)`);
+      params.push(...c.intervals.flatMap((i) => [i.element, i.start, i.importWh, i.exportWh, textArray(i.flags)]));
     }
     if (c.events.length) {
-      await sql.run(
-        `insert into meter_event_log(meter_id, timestamp, event_id, event_set) values ${tuples(c.events.length, 4, ['', '::timestamptz'])}
-         on conflict do nothing`,
-        c.events.flatMap((e) => [c.meterId, e.timestamp, e.eventId, e.eventSet]),
-      );
+      ctes.push(`ev as (insert into meter_event_log(meter_id, timestamp, event_id, event_set) values ${tuples(c.events.length, 4, ['', '::timestamptz'])}
+        on conflict do nothing returning 1)`);
+      params.push(...c.events.flatMap((e) => [c.meterId, e.timestamp, e.eventId, e.eventSet]));
     }
+    await sql.one(`with ${ctes.join(',\n')} select 1 as ok`, params);
   },
 
   /** A failed sync: unhealthy with the reason; the signal quality is no longer known. */

@@ -59,7 +59,7 @@ export async function syncMeter(state: Loaded, env: MeterEnv, requested?: string
 
   const at = new Date(env.now());
   const { commit, changed } = planSyncCommit(state.id, prev, target.registers, patch, at);
-  await env.db.tx((sql) => emliteRepo.commitSync(sql, commit));
+  await emliteRepo.commitSync(env.db.sql, commit); // one statement: shadow, history and intervals commit together
   if (changed.length) {
     const next = { ...(prev ?? emptyShadow(state.id)), ...commit.shadow, health: 'healthy', healthDetails: '', updatedAt: commit.at, syncedAt: commit.at } as ShadowRow;
     publishShadow(state, env, next, commit.at);

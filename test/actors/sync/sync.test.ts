@@ -161,6 +161,21 @@ describe('meter sync', () => {
   });
 });
 
+describe('the sync write', () => {
+  it('is all or nothing: a rejected interval leaves shadow and history untouched', async () => {
+    const before = await shadow('e1');
+    const imports = (await registerRows(w.db, 'register_import', 'e1')).length;
+    const at = new Date(w.clock.now + 60_000).toISOString();
+    await expect(emliteRepo.commitSync(w.db.sql, {
+      meterId: 'e1', at, shadow: { importA: 9_999_999, readsAt: at }, registers: {},
+      imports: [{ element: 'A', read: 9_999_999, timestamp: at }], exports: [],
+      intervals: [{ element: 'A', start: at, importWh: -5, exportWh: 0, flags: [] }], events: [],
+    })).rejects.toThrow();
+    expect(await shadow('e1')).toEqual(before);
+    expect(await registerRows(w.db, 'register_import', 'e1')).toHaveLength(imports);
+  });
+});
+
 describe('ESCO sweeps', () => {
   it('a sweep syncs the active meters, skips passive/virtual ones, counts failures and goes on', async () => {
     const events: EscoSyncEvent[] = [];
