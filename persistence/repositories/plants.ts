@@ -143,9 +143,15 @@ export const plantsRepo = {
       `select p.*, c.row_version as credential_version from plants p join integration_credentials c on c.id = p.credential_id where p.id = ?`, [id]);
     return r ? { plant: toPlantRow(r), credentialVersion: Number(r.credential_version) } : undefined;
   },
-  /** What the scheduler sweeps: every ACTIVE plant, grouped by credential so a credential's plants arrive together. */
+  /**
+   * What the scheduler sweeps: every ACTIVE plant, dealt round-robin over credentials (one of each, then the
+   * next of each…) so polls admitted in order keep every vendor account busy instead of one at a time.
+   */
   async activeIds(sql: Sql): Promise<string[]> {
-    return (await sql.all<{ id: string }>(`select id from plants where integration_status = 'ACTIVE' order by credential_id, id`)).map((r) => r.id);
+    const rows = await sql.all<{ id: string }>(
+      `select id from (select id, credential_id, row_number() over (partition by credential_id order by id) as turn
+         from plants where integration_status = 'ACTIVE') t order by turn, credential_id`);
+    return rows.map((r) => r.id);
   },
   async remove(sql: Sql, id: string): Promise<boolean> {
     return (await sql.run(`delete from plants where id = ?`, [id])) > 0;
