@@ -1,4 +1,6 @@
 import type { Sql } from './db';
+import { interactionsRepo, type NewInteraction } from './repositories/interactions';
+import type { InteractionRow } from './rows';
 
 /**
  * Coalesces many small writes issued in the same event-loop turn (by many actors) into one statement:
@@ -9,7 +11,12 @@ export class StatementBatcher<In, Out> {
   private pending: Array<{ input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }> = [];
   private scheduled = false;
 
-  constructor(private readonly run: (inputs: In[]) => Promise<Out[]>, private readonly maxBatch = 500) {}
+  /** `single` (optional) runs one input alone: used when a batch fails, so each caller gets its own error. */
+  constructor(
+    private readonly run: (inputs: In[]) => Promise<Out[]>,
+    private readonly maxBatch = 500,
+    private readonly single?: (input: In) => Promise<Out>,
+  ) {}
 
   submit(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
@@ -29,7 +36,9 @@ export class StatementBatcher<In, Out> {
         const out = await this.run(batch.map((b) => b.input));
         batch.forEach((b, i) => b.resolve(out[i]!));
       } catch (e) {
-        batch.forEach((b) => b.reject(e));
+        if (this.single && batch.length > 1) {
+          for (const b of batch) await this.single(b.input).then(b.resolve, b.reject);
+        } else batch.forEach((b) => b.reject(e));
       }
     }
   }
@@ -48,4 +57,13 @@ export function processingBatcher(sql: () => Sql) {
     const ok = new Set(moved.map((r) => r.id));
     return inputs.map((i) => ok.has(i.id));
   });
+}
+
+/** Interaction inserts of one turn in one statement; a failing batch is retried row by row. */
+export function insertBatcher(sql: () => Sql) {
+  return new StatementBatcher<NewInteraction, InteractionRow>(
+    (inputs) => interactionsRepo.insertMany(sql(), inputs),
+    500,
+    (input) => interactionsRepo.insert(sql(), input),
+  );
 }

@@ -6,4 +6,4 @@ export { batchesRepo, commissioningsRepo, type BatchCounts } from './repositorie
 export * from './repositories/plants';
 export { emliteRepo, SHADOW_COLUMNS, type ShadowRow, type ShadowField, type ShadowValues, type SyncTarget, type SyncCommit, type RegisterReadRow, type IntervalWrite, type EventWrite, type MeterMetricRow, type Element } from './repositories/emlite';
 export type { RunFrequency, MeterHealth } from './entities/emlite';
-export { StatementBatcher, processingBatcher } from './batching';
+export { StatementBatcher, processingBatcher, insertBatcher } from './batching';

@@ -79,6 +79,40 @@ export const interactionsRepo = {
     }
     return { ...toInteractionRow(row!), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] };
   },
+  /** Many inserts in one statement (same result per row as `insert`); any failure fails them all. */
+  async insertMany(sql: Sql, ns: NewInteraction[]): Promise<InteractionRow[]> {
+    const rows = await sql.all(
+      `with x as (
+         select * from jsonb_to_recordset(?::jsonb) as x(id text, meter_id text, interaction_type text, status text, params jsonb,
+           target_value jsonb, failure_reason text, order_id text, batch_execution_id text, meter_commissioning_id text,
+           idempotency_key text, request_hash text, skip_websocket_emission boolean, follow_up_of text, expires_at timestamptz,
+           result_value jsonb, n int)
+       ), ins as (
+         insert into meter_interactions(id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id,
+           batch_execution_id, meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of,
+           expires_at, result_value, queued_at, suspended_at, deferred_at, processing_at)
+         select id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id, batch_execution_id,
+           meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of, expires_at, result_value,
+           case when status = 'QUEUED' then now() end, case when status = 'SUSPENDED' then now() end,
+           case when status = 'DEFERRED' then now() end, case when status = 'PROCESSING' then now() end
+           from x order by n
+         returning *
+       ), link as (
+         insert into batch_interactions(batch_execution_id, interaction_id)
+         select batch_execution_id, id from ins where batch_execution_id is not null on conflict do nothing
+       )
+       select * from ins`,
+      [JSON.stringify(ns.map((n, i) => ({
+        id: n.id, meter_id: n.meterId, interaction_type: n.type, status: n.status, params: n.params, target_value: n.targetValue ?? null,
+        failure_reason: n.failureReason ?? null, order_id: n.orderId ?? null, batch_execution_id: n.batchExecutionId ?? null,
+        meter_commissioning_id: n.meterCommissioningId ?? null, idempotency_key: n.idempotencyKey ?? null, request_hash: n.requestHash ?? null,
+        skip_websocket_emission: n.skipWebsocketEmission ?? false, follow_up_of: n.followUpOf ?? null, expires_at: n.expiresAt ?? null,
+        result_value: n.resultValue ?? null, n: i,
+      })))],
+    );
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    return ns.map((n) => ({ ...toInteractionRow(byId.get(n.id)!), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] }));
+  },
   async linkBatch(sql: Sql, interactionId: string, batchId: string) {
     await sql.run(`insert into batch_interactions(batch_execution_id, interaction_id) values (?, ?) on conflict do nothing`, [batchId, interactionId]);
     await sql.run(`update meter_interactions set joined_count = joined_count + 1, updated_at = now() where id = ?`, [interactionId]);

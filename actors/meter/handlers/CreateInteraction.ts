@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isReadType } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { newId } from '../../../core/ids';
-import { interactionsRepo, type InteractionRow } from '../../../persistence';
+import { insertBatcher, interactionsRepo, type InteractionRow, type NewInteraction, type StatementBatcher } from '../../../persistence';
 import type { CreateOptions, CreateResult } from '../messages';
 import { adjudicate } from '../rules/gatekeeper';
 import { coalesce } from '../rules/coalesce';
@@ -11,6 +11,14 @@ import { twinSettings } from '../rules/twinSettings';
 import type { MeterEnv, MeterState } from '../state';
 import { interactionView } from '../views';
 import { finish } from './Finish';
+
+const batchers = new WeakMap<object, StatementBatcher<NewInteraction, InteractionRow>>();
+/** One insert batcher per database: many meters' new interactions of one turn become one statement. */
+function inserts(env: MeterEnv) {
+  let b = batchers.get(env.db);
+  if (!b) batchers.set(env.db, (b = insertBatcher(() => env.db.sql)));
+  return b;
+}
 
 const requestHash = (r: CreateInteractionRequest) =>
   createHash('sha256').update(JSON.stringify([r.type, r.params, r.orderId ?? null, r.batchExecutionId ?? null])).digest('hex').slice(0, 32);
@@ -66,7 +74,7 @@ export async function createInteraction(
     ctx, env.config.interactions, now,
   );
   const ttl = req.ttlMs ?? (isReadType(req.type) ? settings.readTtlMs : undefined);
-  const row: InteractionRow = await interactionsRepo.insert(env.db.sql, {
+  const row: InteractionRow = await inserts(env).submit({
     id: newId(), meterId: state.id, type: req.type, status: verdict.status === 'ABORTED' ? 'QUEUED' : verdict.status,
     params: req.params, targetValue: impliedDesired(req), failureReason: verdict.reason ?? null, orderId: req.orderId,
     batchExecutionId: req.batchExecutionId, meterCommissioningId: opts.commissioningId, idempotencyKey: req.idempotencyKey,
