@@ -83,6 +83,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     subscribePerSec: o.subscribePerSec,
     maxInFlight: o.maxInFlight,
     requestTimeoutMs: o.requestTimeoutMs,
+    pollTimeoutMs: config.solar.pollDeadlineMs + 5_000,
   }, logger);
   const conns = new Set<Conn>();
   let nextConnId = 1;
@@ -148,6 +149,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     readiness: o.readiness ?? {},
     maxBodyBytes: g.maxPayloadBytes,
     requestTimeoutMs: o.requestTimeoutMs,
+    pollTimeoutMs: config.solar.pollDeadlineMs + 5_000,
     readinessTimeoutMs: o.readinessTimeoutMs,
   });
   registerDashboard(app, DASHBOARD_DIR);

@@ -17,6 +17,7 @@ export interface HttpDeps {
   readiness: Record<string, () => Promise<boolean>>;
   maxBodyBytes: number;
   requestTimeoutMs: number;
+  pollTimeoutMs?: number;
   readinessTimeoutMs: number;
 }
 
@@ -98,7 +99,7 @@ async function handleApi(deps: HttpDeps, ex: Exchange, head: RequestHead, bodyP:
     const principal = await authenticate(deps, head);
     const body = await bodyP;
     const reply = await runCommand(
-      { bus: deps.bus, subjects: deps.subjects, principal, timeoutMs: deps.requestTimeoutMs },
+      { bus: deps.bus, subjects: deps.subjects, principal, timeoutMs: deps.requestTimeoutMs, pollTimeoutMs: deps.pollTimeoutMs },
       command,
       argsFrom(head, body),
     );

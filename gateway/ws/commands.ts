@@ -40,14 +40,16 @@ export interface CommandContext {
   subjects: Subjects;
   principal: Principal;
   timeoutMs: number;
+  /** How long a manual plant poll may take (the poll's own deadline). */
+  pollTimeoutMs?: number;
 }
 
 const forbidden = (what: string) => new GridtwinError(ErrorCode.FORBIDDEN, `not allowed: ${what}`);
 
 /** Asks the runtime; transport failures (TIMEOUT / UNAVAILABLE) become error replies. */
-async function ask(ctx: CommandContext, subject: string, payload: unknown): Promise<Reply<unknown>> {
+async function ask(ctx: CommandContext, subject: string, payload: unknown, timeoutMs = ctx.timeoutMs): Promise<Reply<unknown>> {
   if (ctx.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
-  return ctx.bus.request<Reply<unknown>>(subject, payload, { timeoutMs: ctx.timeoutMs });
+  return ctx.bus.request<Reply<unknown>>(subject, payload, { timeoutMs });
 }
 
 /** Meters carry no owner in their id, so a restricted principal's meter command first reads the meter. */
@@ -90,7 +92,14 @@ export async function runCommand(ctx: CommandContext, name: CommandName, rawArgs
       case 'pollPlant': {
         const { plantId } = parsed.data as { plantId: string };
         if (!policy.plant(p, plantId)) throw forbidden(`plant ${plantId}`);
-        return await ask(ctx, s.plantPoll(plantId), {});
+        if (p.org !== null) {
+          // A plant's organization is not in its id: read it first, as for meters.
+          const g = await ask(ctx, s.plantGet(plantId), {});
+          if ('error' in g) return g;
+          if (!policy.owned(p, ownershipOf(g.data))) throw forbidden(`plant ${plantId}`);
+        }
+        // A manual poll answers when the poll is done (retries and a busy credential included).
+        return await ask(ctx, s.plantPoll(plantId), {}, Math.max(ctx.timeoutMs, ctx.pollTimeoutMs ?? 0));
       }
       case 'ackAlert': {
         const { alertId } = parsed.data as { alertId: string };

@@ -18,6 +18,8 @@ export interface SessionLimits {
   /** Snapshots and commands one socket may have in flight at once. */
   maxInFlight: number;
   requestTimeoutMs: number;
+  /** Manual plant polls answer when the poll is done. */
+  pollTimeoutMs?: number;
 }
 
 interface Bucket {
@@ -151,7 +153,7 @@ export class Sessions {
     if (!isCommandName(name)) return conn.send({ type: 'reply', id, error: { code: ErrorCode.BAD_REQUEST, message: `unknown command: ${name.slice(0, 40)}` } });
     if (conn.inFlight >= this.limits.maxInFlight) return conn.send({ type: 'reply', id, error: { code: ErrorCode.RATE_LIMIT_EXCEEDED, message: 'too many requests in flight' } });
     conn.inFlight++;
-    const ctx = { bus: this.bus, subjects: this.subjects, principal: conn.principal, timeoutMs: this.limits.requestTimeoutMs };
+    const ctx = { bus: this.bus, subjects: this.subjects, principal: conn.principal, timeoutMs: this.limits.requestTimeoutMs, pollTimeoutMs: this.limits.pollTimeoutMs };
     void runCommand(ctx, name, args).then((reply) => {
       conn.inFlight--;
       if ('error' in reply && reply.error.code === ErrorCode.INTERNAL) this.logger.error({ command: name }, 'gateway: command failed internally');
