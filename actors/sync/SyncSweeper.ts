@@ -164,7 +164,12 @@ export class SyncSweeper {
     };
 
     const byMediator = new Map<string, string[]>();
-    for (const m of meters) byMediator.set(m.mediatorAddress ?? '', [...(byMediator.get(m.mediatorAddress ?? '') ?? []), m.id]);
+    for (const m of meters) {
+      const key = m.mediatorAddress ?? '';
+      const ids = byMediator.get(key);
+      if (ids) ids.push(m.id);
+      else byMediator.set(key, [m.id]);
+    }
     const syncOne = async (meterId: string) => {
       const r = await this.deps.meters.ask<SyncResult>(meterId, (reply) => ({ type: 'sync', syncers, sweepId, reply }), this.opts.meterTimeoutMs);
       record(meterId, r);
