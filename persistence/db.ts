@@ -68,11 +68,29 @@ type Queryable = { query: (text: string, values?: unknown[]) => Promise<pg.Query
  * of CPU per raw statement (measured with --cpu-prof in bench:interactions), node-postgres a fraction.
  */
 function pgSql(q: Queryable): Sql {
-  return {
-    all: async <T>(text: string, p: unknown[] = []) => (await q.query(toPg(text), p)).rows as T[],
-    one: async <T>(text: string, p: unknown[] = []) => (await q.query(toPg(text), p)).rows[0] as T | undefined,
-    run: async (text: string, p: unknown[] = []) => (await q.query(toPg(text), p)).rowCount ?? 0,
+  // Named (prepared) statements: PostgreSQL plans each statement once per connection instead of per call;
+  // planning the cascade's statement was a large share of the database's CPU per interaction.
+  const run = (text: string, values: unknown[]) => {
+    const c = prepared(text);
+    const cfg = c.name ? { name: c.name, text: c.text, values } : { text: c.text, values };
+    return (q as unknown as { query: (cfg: { name?: string; text: string; values: unknown[] }) => Promise<pg.QueryResult> }).query(cfg);
   };
+  return {
+    all: async <T>(text: string, p: unknown[] = []) => (await run(text, p)).rows as T[],
+    one: async <T>(text: string, p: unknown[] = []) => (await run(text, p)).rows[0] as T | undefined,
+    run: async (text: string, p: unknown[] = []) => (await run(text, p)).rowCount ?? 0,
+  };
+}
+
+const preparedNames = new Map<string, { name: string; text: string }>();
+function prepared(text: string): { name: string; text: string } {
+  const p = preparedNames.get(text);
+  if (p) return p;
+  // Past the cap, statements run unnamed (unplanned-ahead) rather than reuse a name.
+  if (preparedNames.size >= 5_000) return { name: '', text: toPg(text) };
+  const made = { name: `gt${preparedNames.size}`, text: toPg(text) };
+  preparedNames.set(text, made);
+  return made;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
