@@ -20,6 +20,7 @@ import { subjects as makeSubjects } from '../core/subjects';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
+import { startDemoActivity } from './demo';
 import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
 import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoPlants, startDemoSolarSimulators } from './seed';
@@ -117,6 +118,9 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     await seedDemoPlants(db, logger, plants, solarSimulators);
     if (o.autorun !== false) void plants.sweep();
   }
+  const stopDemo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false
+    ? startDemoActivity({ runtime, bus, subjects, logger })
+    : () => undefined;
   let gateway: Gateway | null = null;
   if (config.gateway.enabled && o.gateway !== false) {
     gateway = await startGateway({
@@ -131,6 +135,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   return {
     config, db, bus, runtime, cluster, plants, solarSimulators, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
     async stop() {
+      stopDemo();
       await gateway?.close();
       await cluster?.leave();
       await sweeper.stop();

@@ -1,0 +1,79 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer();
+  s.listen(0, '127.0.0.1', () => {
+    const port = (s.address() as { port: number }).port;
+    s.close(() => resolve(port));
+  });
+});
+
+const dirs: string[] = [];
+const procs: ChildProcess[] = [];
+afterAll(() => {
+  for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function run(env: Record<string, string>) {
+  const env0 = { ...process.env };
+  delete env0.DATABASE_URL;
+  delete env0.NATS_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/gridtwin.ts', 'start'], { env: { ...env0, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(child);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += String(d)));
+  child.stderr!.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+async function until<T>(f: () => Promise<T | undefined>, ms: number): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== undefined) return v;
+    } catch { /* not up yet */ }
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe('standalone node (npm start)', () => {
+  it('starts with embedded PostgreSQL and the in-process bus, seeds a fleet, serves commands, stops on SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gt-standalone-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const node = run({ GRIDTWIN_PGLITE_DIR: dir, GATEWAY_PORT: String(port) });
+    const base = `http://127.0.0.1:${port}`;
+    await until(async () => ((await fetch(`${base}/readyz`)).ok ? true : undefined), 90_000);
+    expect(node.output()).toContain('"mode":"standalone"');
+    expect(node.output()).toContain('"database":"pglite"');
+    expect(node.output()).toContain(`dashboard:  http://127.0.0.1:${port}/`);
+    const created = await (await fetch(`${base}/api/meters/mtr-n3/interactions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'TURN_OFF' }),
+    })).json() as { data: { id: string; status: string } };
+    expect(created.data.status).toBe('QUEUED');
+    const meter = await until(async () => {
+      const r = await (await fetch(`${base}/api/meters/mtr-n3`)).json() as { data: { meter: { isOn: boolean | null } } };
+      return r.data.meter.isOn === false ? r.data : undefined;
+    }, 20_000);
+    expect(meter.meter.isOn).toBe(false);
+    const bad = await fetch(`${base}/api/meters/mtr-n3/interactions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"TOP_UP","params":{"kwh":-1}}' });
+    expect(bad.status).toBe(400);
+    node.child.kill('SIGTERM');
+    expect(await node.exited).toBe(0);
+  }, 150_000);
+
+  it('refuses half a production configuration instead of falling back', async () => {
+    const node = run({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    expect(await node.exited).toBe(1);
+    expect(node.output()).toContain('set both DATABASE_URL and NATS_URL');
+  }, 60_000);
+});
