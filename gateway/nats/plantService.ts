@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { Bus, ServiceHandle } from '../../adapters/bus';
 import { CredentialUpsertSchema, PlantUpsertSchema, type PlantRuntime } from '../../actors/plant';
-import { ErrorCode, GridtwinError } from '../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import type { Logger } from '../../core/logger';
-import { fail, ok } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
+import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
 
 /**
  * The plant runtime's NATS interface (seed 002): poll, get, alert ack/list, plant and credential registry.
@@ -18,42 +17,12 @@ const ListSchema = z.object({
   organizationId: id, state: z.enum(['NEW', 'ACKED', 'RESOLVED']).optional(), plantId: id.optional(), limit: z.number().int().min(1).max(1000).optional(),
 }).strict();
 
-function parseBody(m: BusMsg): unknown {
-  if (m.data.length === 0) return {};
-  try {
-    return m.json();
-  } catch {
-    throw new GridtwinError(ErrorCode.BAD_REQUEST, 'payload is not valid JSON');
-  }
-}
-
-function validate<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) {
-    // paths and messages only: zod's issues may quote the input, which can hold a secret
-    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid request', { details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-  }
-  return r.data;
-}
-
-const token = (subject: string, prefix: string, index: number) => subject.slice(prefix.length + 1).split('.')[index] ?? '';
+const token = subjectToken;
 
 export async function servePlants(opts: { bus: Bus; subjects: Subjects; plants: PlantRuntime; logger: Logger; version: string }): Promise<ServiceHandle> {
   const { bus, subjects: s, plants, logger } = opts;
   const p = s.prefix;
-  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>): Endpoint => ({
-    name,
-    subject,
-    handler: async (m) => {
-      try {
-        m.respond(ok(await f(m)));
-      } catch (e) {
-        const err = e instanceof GridtwinError ? e : new GridtwinError(ErrorCode.INTERNAL, 'internal error', { cause: e });
-        if (err.code === ErrorCode.INTERNAL) logger.error({ subject: m.subject, err: (e as Error).message }, 'plant request failed');
-        m.respond(fail(err));
-      }
-    },
-  });
+  const endpoint = endpointFactory(logger, 'plant');
   return bus.serve({
     name: 'gridtwin-plants',
     version: opts.version,

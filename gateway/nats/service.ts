@@ -8,6 +8,7 @@ import type { Logger } from '../../core/logger';
 import { fail, ok } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
 import { interactionsRepo, registryRepo, type Database } from '../../persistence';
+import { parseBody, subjectToken, validate } from './endpoint';
 import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
 
@@ -31,25 +32,8 @@ const BatchSchema = z.object({
 const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
 const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
 
-function parseBody(m: BusMsg): unknown {
-  if (m.data.length === 0) return {};
-  try {
-    return m.json();
-  } catch {
-    throw new GridtwinError(ErrorCode.BAD_REQUEST, 'payload is not valid JSON');
-  }
-}
-
-function validate<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid request', { details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-  }
-  return r.data;
-}
-
 /** The token of a subject at a position (ids are single tokens). */
-const token = (subject: string, prefix: string, index: number) => subject.slice(prefix.length + 1).split('.')[index] ?? '';
+const token = subjectToken;
 
 /**
  * The runtime's NATS interface: subjects → runtime calls → `{data}` / `{error}` replies. Served as a NATS

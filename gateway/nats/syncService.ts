@@ -1,13 +1,14 @@
 import { z } from 'zod';
-import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { Bus, BusMsg, ServiceHandle } from '../../adapters/bus';
 import type { SyncResult } from '../../actors/meter/handlers/Sync';
 import type { SyncSweeper } from '../../actors/sync';
 import type { Runtime } from '../../actors/system';
-import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
+import { ErrorCode, GridtwinError } from '../../core/errors';
 import { assertSubjectSafeId } from '../../core/ids';
 import type { Logger } from '../../core/logger';
-import { fail, ok, unwrap } from '../../core/reply';
+import { unwrap } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
+import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
 
 const Syncers = z.array(z.string().min(1).max(64)).min(1).max(20);
 const MeterSyncSchema = z.object({ syncers: Syncers.optional() }).strict();
@@ -18,19 +19,7 @@ const EscoSyncSchema = z.object({
   async: z.boolean().optional(),
 }).strict();
 
-function body<T>(schema: z.ZodType<T>, m: BusMsg): T {
-  let raw: unknown = {};
-  if (m.data.length) {
-    try {
-      raw = m.json();
-    } catch {
-      throw new GridtwinError(ErrorCode.BAD_REQUEST, 'payload is not valid JSON');
-    }
-  }
-  const r = schema.safeParse(raw);
-  if (!r.success) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid request', { details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
-  return r.data;
-}
+const body = <T>(schema: z.ZodType<T>, m: BusMsg): T => validate(schema, parseBody(m));
 
 /**
  * Emlite sync over NATS: `meter.<id>.sync` (optional `{syncers}`), `esco.<esco>.sync` (waits for the sweep, or
@@ -39,20 +28,8 @@ function body<T>(schema: z.ZodType<T>, m: BusMsg): T {
 export async function serveSyncNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; sweeper: SyncSweeper; logger: Logger; version: string; meterTimeoutMs: number }): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, sweeper, logger } = opts;
   const p = s.prefix;
-  const token = (subject: string, index: number) => subject.slice(p.length + 1).split('.')[index] ?? '';
-  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>): Endpoint => ({
-    name,
-    subject,
-    handler: async (m) => {
-      try {
-        m.respond(ok(await f(m)));
-      } catch (e) {
-        const err = toGridtwinError(e);
-        if (err.code === ErrorCode.INTERNAL) logger.error({ subject: m.subject, err: (e as Error).message }, 'sync request failed');
-        m.respond(fail(err));
-      }
-    },
-  });
+  const token = (subject: string, index: number) => subjectToken(subject, p, index);
+  const endpoint = endpointFactory(logger, 'sync');
   return bus.serve({
     name: 'gridtwin-sync',
     version: opts.version,
