@@ -116,6 +116,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION });
   if (solarSimulators) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
+    // The start-up sweep may have run before the demo plants existed; a second request joins any running poll.
     if (o.autorun !== false) void plants.sweep();
   }
   const stopDemo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false
