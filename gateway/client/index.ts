@@ -43,8 +43,8 @@ export class GridtwinClient {
     return new GridtwinClient(await NatsBus.connect({ servers, name: 'gridtwin-client' }), opts);
   }
 
-  private async call<T>(subject: string, body: unknown = {}): Promise<T> {
-    return unwrap(await this.bus.request<Reply<T>>(subject, body, { timeoutMs: this.timeoutMs }));
+  private async call<T>(subject: string, body: unknown = {}, timeoutMs = this.timeoutMs): Promise<T> {
+    return unwrap(await this.bus.request<Reply<T>>(subject, body, { timeoutMs }));
   }
 
   private on<T>(subject: string, cb: (e: T) => void): BusSubscription {
@@ -109,14 +109,28 @@ export class GridtwinClient {
   }
 
   // Emlite sync, plants, alerts, cluster
-  async syncMeter(meterId: string, syncers?: string[]) {
-    return this.call<unknown>(this.s.meterSync(assertSubjectSafeId(meterId, 'meterId')), syncers ? { syncers } : {});
+  /** Answers when the sync is done (mediator calls have a 75 s deadline each): allow `timeoutMs` for it. */
+  async syncMeter(meterId: string, syncers?: string[], timeoutMs = 15 * 60_000) {
+    return this.call<unknown>(this.s.meterSync(assertSubjectSafeId(meterId, 'meterId')), syncers ? { syncers } : {}, timeoutMs);
   }
-  async syncEsco(esco: string, opts: { async?: boolean } = {}) {
-    return this.call<unknown>(this.s.escoSync(assertSubjectSafeId(esco, 'esco')), opts);
+  /** Waits for the sweep unless `async: true` (then answers with the sweep id at once). */
+  async syncEsco(esco: string, opts: { async?: boolean } = {}, timeoutMs = opts.async ? this.timeoutMs : 60 * 60_000) {
+    return this.call<unknown>(this.s.escoSync(assertSubjectSafeId(esco, 'esco')), opts, timeoutMs);
   }
-  async pollPlant(plantId: string) {
-    return this.call<unknown>(this.s.plantPoll(assertSubjectSafeId(plantId, 'plantId')));
+  async escoSyncStatus(esco: string) {
+    return this.call<unknown>(this.s.escoSyncStatus(assertSubjectSafeId(esco, 'esco')));
+  }
+  /** Answers with the poll log when the poll is done (its deadline is 20 min by default). */
+  async pollPlant(plantId: string, timeoutMs = 21 * 60_000) {
+    return this.call<unknown>(this.s.plantPoll(assertSubjectSafeId(plantId, 'plantId')), {}, timeoutMs);
+  }
+  /** Registers a plant (see asyncapi `registry.plant.upsert` for the fields). */
+  async upsertPlant(plant: Record<string, unknown>) {
+    return this.call<unknown>(this.s.registryUpsert('plant'), plant);
+  }
+  /** Saves vendor credentials (tested against the vendor, stored encrypted, never echoed back). */
+  async upsertCredential(credential: Record<string, unknown>, timeoutMs = 60_000) {
+    return this.call<unknown>(this.s.registryUpsert('credential'), credential, timeoutMs);
   }
   async getPlant(plantId: string) {
     return this.call<unknown>(this.s.plantGet(assertSubjectSafeId(plantId, 'plantId')));
@@ -129,6 +143,9 @@ export class GridtwinClient {
   }
   async clusterStatus() {
     return this.call<unknown>(this.s.clusterStatus());
+  }
+  async clusterNodeStatus(nodeId: string) {
+    return this.call<unknown>(this.s.clusterNodeStatus(assertSubjectSafeId(nodeId, 'nodeId')));
   }
 
   // events
@@ -143,6 +160,12 @@ export class GridtwinClient {
   }
   onPlantAlert(plantId: string, cb: (e: PlantAlertEvent) => void) {
     return this.on(this.s.evtPlantAlert(assertSubjectSafeId(plantId, 'plantId')), cb);
+  }
+  onOrgAlerts(organizationId: string, cb: (e: PlantAlertEvent) => void) {
+    return this.on(this.s.evtOrgAlert(assertSubjectSafeId(organizationId, 'organizationId')), cb);
+  }
+  onClusterStatus(cb: (e: { at: string; by: string; status: unknown }) => void) {
+    return this.on(this.s.evtClusterStatus(), cb);
   }
   onEscoSync(esco: string, cb: (e: EscoSyncEvent) => void) {
     return this.on(this.s.evtEscoSync(assertSubjectSafeId(esco, 'esco')), cb);
