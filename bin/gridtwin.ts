@@ -28,7 +28,8 @@ async function main(argv: string[]) {
   const where = node.gateway ? `http://${config.gateway.host}:${node.gateway.port}/` : '(gateway disabled)';
   logger.info({ mode: config.mode, database: node.db.kind, bus: node.bus.kind, dashboard: where }, 'gridtwin node started');
   if (config.mode === 'standalone') {
-    process.stdout.write(`\n  gridtwin standalone node is running\n  dashboard:  ${where}\n  HTTP API:   ${where}api/meters/mtr-n1\n  stop with Ctrl+C\n\n`);
+    const demo = node.gateway ? `${where}?grids=grid-north,grid-lake&plants=plant-solis-1,plant-huawei-1,plant-goodwe-1,plant-deye-1&org=demo-esco` : where;
+    process.stdout.write(`\n  gridtwin standalone node is running\n  dashboard:  ${where}\n  demo view:  ${demo}\n  HTTP API:   ${where}api/meters/mtr-n1\n  stop with Ctrl+C\n\n`);
   }
   let stopping = false;
   const shutdown = async (signal: string) => {
