@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Cron } from 'croner';
 import { LocalBus, NatsBus, type Bus } from '../adapters/bus';
 import type { MeterDriver } from '../adapters/meters/types';
 import { createMeterAdapters } from '../adapters/meters/factory';
@@ -113,7 +114,11 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     autorun: clustered ? false : o.autorun,
     ...(solarSimulators && !config.solar.credentialKey ? { cipher: new CredentialCipher(randomBytes(32)) } : {}),
   });
-  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION });
+  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, cluster: cluster?.routing });
+  // In a cluster each node polls the plants of the partitions it owns, on the same schedule.
+  const clusterPlantPolls = cluster && o.autorun !== false
+    ? new Cron(config.solar.pollCron, { protect: true }, () => void plants.sweep((id) => cluster.owns(id)).catch((e) => logger.warn({ err: (e as Error).message }, 'plant sweep failed')))
+    : null;
   if (solarSimulators) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
     // The start-up sweep may have run before the demo plants existed; a second request joins any running poll.
@@ -137,6 +142,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     config, db, bus, runtime, cluster, plants, solarSimulators, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
     async stop() {
       stopDemo();
+      clusterPlantPolls?.stop();
       await gateway?.close();
       await cluster?.leave();
       await sweeper.stop();

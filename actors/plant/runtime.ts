@@ -86,9 +86,9 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
       return unwrap(await host.ask<PollReply>(plantId, (reply) => ({ type: 'poll', trigger, reply }), pollTimeoutMs));
     },
 
-    /** Sends `poll` to every ACTIVE plant (what the cron does); resolves with how many. */
-    async sweep(): Promise<number> {
-      const ids = await plantsRepo.activeIds(deps.db.sql);
+    /** Sends `poll` to every ACTIVE plant (what the cron does), or those `only` keeps (a cluster node: its own); resolves with how many. */
+    async sweep(only?: (plantId: string) => boolean): Promise<number> {
+      const ids = (await plantsRepo.activeIds(deps.db.sql)).filter((id) => !only || only(id));
       for (const id of ids) host.tell(id, { type: 'poll', trigger: 'SCHEDULE' });
       return ids.length;
     },

@@ -18,6 +18,8 @@ export { fenceSettings } from './fence';
 export interface ClusterNode {
   member: ClusterMember;
   routing: ClusterRouting;
+  /** Whether this node owns the partition of a device id right now. */
+  owns(deviceId: string): boolean;
   /** Graceful leave: hand every partition off, wait for routed requests. */
   leave(): Promise<void>;
   stop(): Promise<void>;
@@ -92,6 +94,7 @@ export async function startCluster(o: {
   return {
     member,
     routing: router,
+    owns,
     async leave() {
       await member.leaveCluster();
       await routed();

@@ -19,7 +19,7 @@ type Forwarded = BusMsg & { hops?: number };
 export interface ClusterRouting {
   /** Runs `local` on the node owning `deviceId`: here, here after a hand-off settles, or on the owner (forwarded). */
   route(deviceId: string, m: BusMsg, local: () => Promise<void>): Promise<void>;
-  /** Serves requests forwarded to this node with the same endpoints. */
+  /** Serves requests forwarded to this node with the same endpoints (callable once per service). */
   serveForwarded(endpoints: Endpoint[]): void;
   /** Registry changes: every node hears them, only owners act. */
   worldChanged(meterIds: string[]): void;
@@ -47,6 +47,7 @@ export interface RouterOptions {
 export class PartitionRouter implements ClusterRouting {
   private subs: Subscription[] = [];
   private active = 0;
+  private forwardedEndpoints: Endpoint[] = [];
 
   constructor(private readonly o: RouterOptions) {
     this.subs.push(o.nc.subscribe(o.subjects.clusterWorldChanged(), {
@@ -104,7 +105,11 @@ export class PartitionRouter implements ClusterRouting {
     }
   }
 
-  serveForwarded(endpoints: Endpoint[]): void {
+  /** Endpoints of every service on this node (runtime, plants) answer forwarded requests; one subscription. */
+  serveForwarded(more: Endpoint[]): void {
+    this.forwardedEndpoints.push(...more);
+    if (this.forwardedEndpoints.length > more.length) return;
+    const endpoints = this.forwardedEndpoints;
     const { subjects, member, nc } = this.o;
     const base = subjects.clusterForward(member.nodeId, '');
     this.subs.push(nc.subscribe(subjects.clusterForward(member.nodeId), {

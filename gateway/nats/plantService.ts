@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Bus, ServiceHandle } from '../../adapters/bus';
+import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { ClusterRouting } from '../cluster/router';
 import { CredentialUpsertSchema, PlantUpsertSchema, type PlantRuntime } from '../../actors/plant';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import type { Logger } from '../../core/logger';
@@ -19,25 +20,35 @@ const ListSchema = z.object({
 
 const token = subjectToken;
 
-export async function servePlants(opts: { bus: Bus; subjects: Subjects; plants: PlantRuntime; logger: Logger; version: string }): Promise<ServiceHandle> {
+export async function servePlants(opts: { bus: Bus; subjects: Subjects; plants: PlantRuntime; logger: Logger; version: string; cluster?: ClusterRouting }): Promise<ServiceHandle> {
   const { bus, subjects: s, plants, logger } = opts;
   const p = s.prefix;
-  const endpoint = endpointFactory(logger, 'plant');
+  const plain = endpointFactory(logger, 'plant');
+  // In a cluster a plant's requests run on the node owning its partition (its actor is its lock).
+  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, plantOf?: (m: BusMsg) => string): Endpoint => {
+    const e = plain(name, subject, f);
+    const cluster = opts.cluster;
+    if (!cluster || !plantOf) return e;
+    return { ...e, handler: (m) => cluster.route(plantOf(m), m, async () => void (await e.handler(m))) };
+  };
+  const plantId = (m: BusMsg) => token(m.subject, p, 1);
+  const endpoints: Endpoint[] = [
+    endpoint('plant-poll', `${p}.plant.*.poll`, async (m) => {
+        validate(Empty, parseBody(m));
+        return plants.poll(token(m.subject, p, 1));
+      }, plantId),
+    endpoint('plant-get', `${p}.plant.*.get`, async (m) => plants.get(token(m.subject, p, 1)), plantId),
+    endpoint('alert-ack', `${p}.alert.*.ack`, async (m) => plants.ackAlert(token(m.subject, p, 1), validate(AckSchema, parseBody(m)))),
+    endpoint('alerts-list', s.alertsList(), async (m) => plants.listAlerts(validate(ListSchema, parseBody(m)))),
+    endpoint('registry-plant', s.registryUpsert('plant'), async (m) => plants.upsertPlant(validate(PlantUpsertSchema, parseBody(m)))),
+    endpoint('registry-credential', s.registryUpsert('credential'), async (m) => plants.upsertCredential(validate(CredentialUpsertSchema, parseBody(m)))),
+  ];
+  opts.cluster?.serveForwarded(endpoints);
   return bus.serve({
     name: 'gridtwin-plants',
     version: opts.version,
     description: 'gridtwin solar plant runtime',
     queue: 'gridtwin',
-    endpoints: [
-      endpoint('plant-poll', `${p}.plant.*.poll`, async (m) => {
-        validate(Empty, parseBody(m));
-        return plants.poll(token(m.subject, p, 1));
-      }),
-      endpoint('plant-get', `${p}.plant.*.get`, async (m) => plants.get(token(m.subject, p, 1))),
-      endpoint('alert-ack', `${p}.alert.*.ack`, async (m) => plants.ackAlert(token(m.subject, p, 1), validate(AckSchema, parseBody(m)))),
-      endpoint('alerts-list', s.alertsList(), async (m) => plants.listAlerts(validate(ListSchema, parseBody(m)))),
-      endpoint('registry-plant', s.registryUpsert('plant'), async (m) => plants.upsertPlant(validate(PlantUpsertSchema, parseBody(m)))),
-      endpoint('registry-credential', s.registryUpsert('credential'), async (m) => plants.upsertCredential(validate(CredentialUpsertSchema, parseBody(m)))),
-    ],
+    endpoints,
   });
 }
