@@ -105,7 +105,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
   const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: runtime.meters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
   sweeper.start();
-  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs });
+  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, cluster: cluster?.routing });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
   // Solar (seed 002). Standalone without solar.credentialKey encrypts with a per-run key: the demo credentials are re-seeded every start.

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Bus, BusMsg, ServiceHandle } from '../../adapters/bus';
+import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { ClusterRouting } from '../cluster/router';
 import type { SyncResult } from '../../actors/meter/handlers/Sync';
 import type { SyncSweeper } from '../../actors/sync';
 import type { Runtime } from '../../actors/system';
@@ -25,38 +26,47 @@ const body = <T>(schema: z.ZodType<T>, m: BusMsg): T => validate(schema, parseBo
  * Emlite sync over NATS: `meter.<id>.sync` (optional `{syncers}`), `esco.<esco>.sync` (waits for the sweep, or
  * `{async:true}` for its id at once) and `esco.<esco>.sync.status`.
  */
-export async function serveSyncNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; sweeper: SyncSweeper; logger: Logger; version: string; meterTimeoutMs: number }): Promise<ServiceHandle> {
+export async function serveSyncNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; sweeper: SyncSweeper; logger: Logger; version: string; meterTimeoutMs: number; cluster?: ClusterRouting }): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, sweeper, logger } = opts;
   const p = s.prefix;
   const token = (subject: string, index: number) => subjectToken(subject, p, index);
-  const endpoint = endpointFactory(logger, 'sync');
+  const plain = endpointFactory(logger, 'sync');
+  // In a cluster a meter's sync runs on the node owning its partition (its actor, never a second one).
+  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, meterOf?: (m: BusMsg) => string): Endpoint => {
+    const e = plain(name, subject, f);
+    const cluster = opts.cluster;
+    if (!cluster || !meterOf) return e;
+    return { ...e, handler: (m) => cluster.route(meterOf(m), m, async () => void (await e.handler(m))) };
+  };
+  const endpoints: Endpoint[] = [
+    endpoint('meter-sync', s.meterSync('*'), async (m) => {
+      const meterId = assertSubjectSafeId(token(m.subject, 1), 'meterId');
+      const { syncers } = body(MeterSyncSchema, m);
+      return unwrap(await runtime.meters.ask<SyncResult>(meterId, (reply) => ({ type: 'sync', syncers, reply }), opts.meterTimeoutMs));
+    }, (m) => token(m.subject, 1)),
+    endpoint('esco-sync', s.escoSync('*'), async (m) => {
+      const esco = assertSubjectSafeId(token(m.subject, 1), 'esco');
+      const b = body(EscoSyncSchema, m);
+      const { sweepId, done } = sweeper.sweep(esco, { trigger: 'manual', syncers: b.syncers, frequencies: b.frequencies });
+      if (b.async) {
+        done.catch((e) => logger.warn({ esco, sweepId, err: (e as Error).message }, 'emlite sweep failed'));
+        return { sweepId, async: true };
+      }
+      return done;
+    }),
+    endpoint('esco-sync-status', s.escoSyncStatus('*'), async (m) => {
+      const esco = assertSubjectSafeId(token(m.subject, 1), 'esco');
+      const st = sweeper.status(esco);
+      if (!st) throw new GridtwinError(ErrorCode.NOT_FOUND, `no sweep of ${esco} yet`);
+      return st;
+    }),
+  ];
+  opts.cluster?.serveForwarded(endpoints);
   return bus.serve({
     name: 'gridtwin-sync',
     version: opts.version,
     description: 'gridtwin Emlite meter sync',
     queue: 'gridtwin-sync',
-    endpoints: [
-      endpoint('meter-sync', s.meterSync('*'), async (m) => {
-        const meterId = assertSubjectSafeId(token(m.subject, 1), 'meterId');
-        const { syncers } = body(MeterSyncSchema, m);
-        return unwrap(await runtime.meters.ask<SyncResult>(meterId, (reply) => ({ type: 'sync', syncers, reply }), opts.meterTimeoutMs));
-      }),
-      endpoint('esco-sync', s.escoSync('*'), async (m) => {
-        const esco = assertSubjectSafeId(token(m.subject, 1), 'esco');
-        const b = body(EscoSyncSchema, m);
-        const { sweepId, done } = sweeper.sweep(esco, { trigger: 'manual', syncers: b.syncers, frequencies: b.frequencies });
-        if (b.async) {
-          done.catch((e) => logger.warn({ esco, sweepId, err: (e as Error).message }, 'emlite sweep failed'));
-          return { sweepId, async: true };
-        }
-        return done;
-      }),
-      endpoint('esco-sync-status', s.escoSyncStatus('*'), async (m) => {
-        const esco = assertSubjectSafeId(token(m.subject, 1), 'esco');
-        const st = sweeper.status(esco);
-        if (!st) throw new GridtwinError(ErrorCode.NOT_FOUND, `no sweep of ${esco} yet`);
-        return st;
-      }),
-    ],
+    endpoints,
   });
 }
