@@ -10,6 +10,8 @@ import { EmliteMeterDriver, MediatorPool, startMediatorSimulator, type MediatorS
 import { createMeterDriverRouter } from '../adapters/meters/router';
 import { SyncSweeper } from '../actors/sync';
 import { startRuntime, type Runtime } from '../actors/system';
+import type { MeterMsg } from '../actors/meter/messages';
+import type { Reply } from '../core/reply';
 import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
 import { CredentialCipher, type RunningSimulator, type SolarBrand } from '../adapters/solar';
 import { randomBytes } from 'node:crypto';
@@ -103,7 +105,16 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
   const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
-  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: runtime.meters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
+  // In a cluster a sweep reaches each meter through its routed subject, so the sync runs on the meter's owner.
+  const sweepMeters: Pick<Runtime['meters'], 'ask'> = cluster
+    ? {
+        ask: <T>(id: string, make: (reply: never) => MeterMsg, timeoutMs?: number) => {
+          const msg = make((() => undefined) as never) as Extract<MeterMsg, { type: 'sync' }>;
+          return bus.request<Reply<T>>(subjects.meterSync(id), msg.syncers ? { syncers: msg.syncers } : {}, { timeoutMs: timeoutMs ?? meterTimeoutMs });
+        },
+      } as Pick<Runtime['meters'], 'ask'>
+    : runtime.meters;
+  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: sweepMeters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
   sweeper.start();
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, cluster: cluster?.routing });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
