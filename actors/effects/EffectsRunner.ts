@@ -1,6 +1,7 @@
 import type { ChatNotifier, OrderNotifier, ReadReportSink } from '../../adapters/notify/types';
 import type { InteractionType } from '../../core/domain';
-import type { InteractionView, MeterInteractionEvent } from '../../core/events';
+import type { InteractionView } from '../../core/events';
+import { publishInteractionUpdate } from '../meter/events';
 import { interactionsRepo, type OutboxRow } from '../../persistence';
 import type { RuntimeDeps } from '../deps';
 import { interactionView } from '../meter/views';
@@ -99,13 +100,7 @@ export class EffectsRunner {
           await this.complete(row);
           break;
         case 'emitEvent':
-          if (view.gridId) {
-            const evt: MeterInteractionEvent = {
-              id: `${view.id}:${view.status}`, at: new Date(this.deps.now()).toISOString(), event: 'meter-interaction',
-              operation: 'UPDATE', gridId: view.gridId, interaction: view,
-            };
-            this.deps.bus.publish(this.deps.subjects.evtGridMeterInteraction(view.gridId), evt);
-          }
+          publishInteractionUpdate(this.deps, view);
           await this.complete(row);
           break;
         default:

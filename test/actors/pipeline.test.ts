@@ -38,7 +38,12 @@ describe('interaction pipeline over NATS', () => {
     expect(meter.shadow.desired.relay).toBe('off');
     expect(meter.shadow.delta).toEqual({});
     const mine = events.filter((e) => e.interaction.id === created.id);
-    expect(mine.map((e) => [e.event, e.operation, e.interaction.status])).toEqual([['meter-interaction', 'UPDATE', 'SUCCESSFUL']]);
+    await eventually(async () => mine.length === 3 || events.filter((e) => e.interaction.id === created.id).length === 3);
+    const seen = events.filter((e) => e.interaction.id === created.id);
+    // the live statuses in order, the final one (cascade step 8) exactly once
+    expect(seen.map((e) => [e.event, e.operation, e.interaction.status])).toEqual([
+      ['meter-interaction', 'UPDATE', 'QUEUED'], ['meter-interaction', 'UPDATE', 'PROCESSING'], ['meter-interaction', 'UPDATE', 'SUCCESSFUL'],
+    ]);
   });
 
   it('TOP_UP success creates exactly one READ_CREDIT follow-up that sets credit and balance', async () => {

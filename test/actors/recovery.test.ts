@@ -91,7 +91,7 @@ describe('faults lose nothing and double nothing', () => {
     try {
       await allDone(c.id);
       expect(w.webhook.deliveryCount(`order:${c.id}:SUCCESSFUL`)).toBe(1);
-      expect(events.filter((e) => e.interaction.id === c.id)).toHaveLength(1);
+      expect(events.filter((e) => e.interaction.id === c.id && e.interaction.status === 'SUCCESSFUL')).toHaveLength(1);
     } finally {
       await node2.stop();
     }

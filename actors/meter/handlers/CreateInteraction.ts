@@ -10,6 +10,7 @@ import type { CreateInteractionRequest } from '../rules/params';
 import { twinSettings } from '../rules/twinSettings';
 import type { MeterEnv, MeterState } from '../state';
 import { interactionView } from '../views';
+import { publishInteractionUpdate } from '../events';
 import { finish } from './Finish';
 
 const batchers = new WeakMap<object, StatementBatcher<NewInteraction, InteractionRow>>();
@@ -82,6 +83,7 @@ export async function createInteraction(
     expiresAt: ttl ? new Date(now + ttl).toISOString() : null,
   });
   env.metrics.interactionsByStatus.inc({ type: row.type, status: row.status });
+  if (!row.skipWebsocketEmission && verdict.status !== 'ABORTED') publishInteractionUpdate(env, interactionView(row, ctx.meter.gridId));
   s = { ...s, queue: [...s.queue, row] };
   const desired = impliedDesired(req);
   if (desired && settings.shadow) s = { ...s, ctx: { ...s.ctx!, meter: { ...s.ctx!.meter, desired: { ...s.ctx!.meter.desired, ...desired } } } };

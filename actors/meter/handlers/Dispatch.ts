@@ -2,6 +2,8 @@ import type { DriverCommand } from '../../../adapters/meters/types';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../../core/errors';
 import { processingBatcher, type StatementBatcher } from '../../../persistence';
 import type { MeterEnv, MeterState } from '../state';
+import { publishInteractionUpdate } from '../events';
+import { interactionView } from '../views';
 import { finish } from './Finish';
 
 /**
@@ -36,6 +38,7 @@ export async function dispatchNext(state: MeterState & { ctx: NonNullable<MeterS
     const processing = { ...next, status: 'PROCESSING' as const, deadlineAt: new Date(deadlineAt).toISOString() };
     s = { ...s, inFlight: next.id, queue: s.queue.map((q) => (q.id === next.id ? processing : q)) };
     env.metrics.interactionsByStatus.inc({ type: next.type, status: 'PROCESSING' });
+    if (!processing.skipWebsocketEmission) publishInteractionUpdate(env, interactionView(processing, s.ctx.meter.gridId));
     sendToDriver(s, env, processing.id, processing.type, processing.params, deadlineAt);
   }
   return s;

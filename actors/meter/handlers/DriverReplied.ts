@@ -4,6 +4,8 @@ import { interactionsRepo } from '../../../persistence';
 import { twinSettings } from '../rules/twinSettings';
 import { VERIFY_WITH } from '../rules/verification';
 import type { MeterEnv, MeterState } from '../state';
+import { publishInteractionUpdate } from '../events';
+import { interactionView } from '../views';
 import { outcomesPending, sendToDriver } from './Dispatch';
 import { finish } from './Finish';
 
@@ -53,6 +55,7 @@ async function decide(
     const verifying = { ...i, status: 'VERIFYING' as const, failureReason: reason };
     const next = { ...state, queue: state.queue.map((q) => (q.id === i.id ? verifying : q)) };
     env.metrics.interactionsByStatus.inc({ type: i.type, status: 'VERIFYING' });
+    if (!verifying.skipWebsocketEmission) publishInteractionUpdate(env, interactionView(verifying, state.ctx.meter.gridId));
     sendToDriver(next, env, i.id, check.read, {}, deadlineAt);
     return next;
   }
