@@ -28,47 +28,50 @@ export class ActorHost<State, Msg> {
   private refs = new Map<string, Ref<Envelope<Msg>>>();
   private depth = 0;
 
+  /** nact callbacks shared by every actor of this kind (they find the actor by `ctx.name`): nothing per actor but nact's own. */
+  private readonly actorFn: (state: State, env: Envelope<Msg>, ctx: { name: string }) => Promise<State>;
+  private readonly props: Record<string, unknown>;
+
   constructor(
     private readonly parent: Ref<unknown>,
+    /** Called per message (and per crash), not kept per actor: behaviours are cheap to build. */
     private readonly behaviour: (id: string) => ActorBehaviour<State, Msg>,
     private readonly opts: { kind: string; passivateAfterMs: number; askTimeoutMs: number; logger: Logger; metrics: Metrics },
-  ) {}
+  ) {
+    const { logger, metrics, kind } = opts;
+    this.actorFn = async (state, env, ctx) => {
+      this.depth--;
+      return this.behaviour(ctx.name).handle(state, env.msg, (msg: Msg) => this.tell(ctx.name, msg));
+    };
+    this.props = {
+      initialStateFunc: (ctx: { name: string }) => this.behaviour(ctx.name).initialState(),
+      shutdownAfter: opts.passivateAfterMs || undefined,
+      afterStop: (_state: State, ctx: { name: string; self: unknown }) => {
+        if (this.refs.get(ctx.name) === ctx.self) this.refs.delete(ctx.name);
+        metrics.actorsAlive.set({ kind }, this.refs.size);
+      },
+      onCrash: (env: Envelope<Msg> | undefined, err: Error | undefined, ctx: { name: string; reset: symbol }) => {
+        const id = ctx.name;
+        const b = this.behaviour(id);
+        metrics.actorCrashes.inc({ kind });
+        logger.error({ kind, id, err: err?.message, code: (err as GridtwinError | undefined)?.code }, 'actor crashed; resetting from the database');
+        if (env) {
+          if (b.retryable?.(env.msg) && env.attempt < 3) {
+            this.depth++;
+            setTimeout(() => this.deliver(id, { msg: env.msg, attempt: env.attempt + 1 }), 10 * 2 ** env.attempt);
+          } else {
+            b.replyOf?.(env.msg)?.({ error: toGridtwinError(err).toJSON() });
+          }
+        }
+        return ctx.reset;
+      },
+    };
+  }
 
   private spawnFor(id: string): Ref<Envelope<Msg>> {
-    const b = this.behaviour(id);
-    const { logger, metrics, kind } = this.opts;
-    const self = (msg: Msg) => this.tell(id, msg);
-    const ref = spawn(
-      this.parent as never,
-      async (state: State, env: Envelope<Msg>) => {
-        this.depth--;
-        return b.handle(state, env.msg, self);
-      },
-      id,
-      {
-        initialStateFunc: () => b.initialState(),
-        shutdownAfter: this.opts.passivateAfterMs || undefined,
-        afterStop: () => {
-          if (this.refs.get(id) === ref) this.refs.delete(id);
-          metrics.actorsAlive.set({ kind }, this.refs.size);
-        },
-        onCrash: (env: Envelope<Msg> | undefined, err: Error | undefined, ctx) => {
-          metrics.actorCrashes.inc({ kind });
-          logger.error({ kind, id, err: err?.message, code: (err as GridtwinError | undefined)?.code }, 'actor crashed; resetting from the database');
-          if (env) {
-            if (b.retryable?.(env.msg) && env.attempt < 3) {
-              this.depth++;
-              setTimeout(() => this.deliver(id, { msg: env.msg, attempt: env.attempt + 1 }), 10 * 2 ** env.attempt);
-            } else {
-              b.replyOf?.(env.msg)?.({ error: toGridtwinError(err).toJSON() });
-            }
-          }
-          return ctx.reset;
-        },
-      },
-    ) as Ref<Envelope<Msg>>;
+    const ref = spawn(this.parent as never, this.actorFn as never, id, this.props as never) as Ref<Envelope<Msg>>;
     this.refs.set(id, ref);
-    metrics.actorsAlive.set({ kind }, this.refs.size);
+    this.opts.metrics.actorsAlive.set({ kind: this.opts.kind }, this.refs.size);
     return ref;
   }
 
