@@ -1,5 +1,6 @@
 import { start, stop as stopSystem, spawnStateless } from 'nact';
 import type { Notifiers } from '../adapters/notify';
+import type { UnsolicitedReport } from '../adapters/meters/types';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { assertSubjectSafeId, newId } from '../core/ids';
 import { unwrap } from '../core/reply';
@@ -18,6 +19,11 @@ import { interactionView, type MeterView } from './meter/views';
 import type { InteractionView } from '../core/events';
 
 export interface RuntimeOptions {
+  /**
+   * Where an unsolicited report for a meter goes. Default: that meter's actor here. A cluster node sends it
+   * to the meter's partition owner instead (every node's driver may hear the same uplink; the owner keeps one).
+   */
+  deliverReport?: (meterId: string, report: UnsolicitedReport) => void;
   /** Cascade sinks: order webhook (step 5), Telegram, READ_REPORT analytics. Absent sinks are skipped. */
   sinks?: Notifiers;
   /** Start the periodic reconcile tick (deadlines, TTLs, twin reconciliation, outbox sweep). Default true. */
@@ -56,7 +62,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
 
   const stopUnsolicited = deps.driver.onUnsolicited(async (report) => {
     const meterId = await registryRepo.findMeterIdByExternalReference(deps.db.sql, report.meterExternalReference).catch(() => undefined);
-    if (meterId) meters.tell(meterId, { type: 'unsolicited', report });
+    if (meterId) (opts.deliverReport ?? ((id: string, r: UnsolicitedReport) => meters.tell(id, { type: 'unsolicited', report: r })))(meterId, report);
     else deps.logger.warn({ ref: report.meterExternalReference, type: report.type }, 'unsolicited report from an unknown meter');
   });
 
@@ -80,6 +86,12 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       assertSubjectSafeId(meterId, 'meterId');
       const req = parseCreateInteraction(body);
       return unwrap(await meters.ask<CreateResult>(meterId, (reply) => ({ type: 'create', req, reply })));
+    },
+    /** An unsolicited report for a meter, handled by its actor on this node. */
+    async report(meterId: string, report: UnsolicitedReport): Promise<{ accepted: true }> {
+      assertSubjectSafeId(meterId, 'meterId');
+      meters.tell(meterId, { type: 'unsolicited', report });
+      return { accepted: true };
     },
     async getMeter(meterId: string): Promise<MeterView> {
       assertSubjectSafeId(meterId, 'meterId');

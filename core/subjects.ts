@@ -15,6 +15,8 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     meterGet: (meterId: string) => `${p}.meter.${meterId}.get`,
     meterDesiredSet: (meterId: string) => `${p}.meter.${meterId}.desired.set`,
     meterSync: (meterId: string) => `${p}.meter.${meterId}.sync`,
+    /** Internal (cluster): an unsolicited report received by one node, delivered to the meter's owner. */
+    meterReport: (meterId: string) => `${p}.meter.${meterId}.report`,
     interactionGet: (id: string) => `${p}.interaction.${id}.get`,
     interactionAbort: (id: string) => `${p}.interaction.${id}.abort`,
     commissioningCreate: () => `${p}.commissioning.create`,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Cron } from 'croner';
 import { LocalBus, NatsBus, type Bus } from '../adapters/bus';
-import type { MeterDriver } from '../adapters/meters/types';
+import type { MeterDriver, UnsolicitedReport } from '../adapters/meters/types';
 import { createMeterAdapters } from '../adapters/meters/factory';
 import type { SimulatedFleetDriver } from '../adapters/meters/simulated';
 import { createNotifiers, type Notifiers } from '../adapters/notify';
@@ -100,7 +100,12 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const configured = createNotifiers(config, logger);
   const sinks: Notifiers = o.sinks ?? { ...configured, order: o.notifier ?? configured.order };
   const subjects = makeSubjects(config.prefix);
-  const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, { sinks, autorun: clustered ? false : o.autorun });
+  const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, {
+    sinks,
+    autorun: clustered ? false : o.autorun,
+    // In a cluster an uplink heard by this node's driver goes to the meter's partition owner (which keeps one copy).
+    ...(clustered ? { deliverReport: (id: string, r: UnsolicitedReport) => void bus.request(subjects.meterReport(id), r, { timeoutMs: 30_000 }).catch((e) => logger.warn({ meterId: id, err: (e as Error).message }, 'could not deliver an unsolicited report')) } : {}),
+  });
   // In a cluster the per-partition schedules replace the runtime's node-wide tick and outbox sweep.
   const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
   const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { UnsolicitedReport } from '../../adapters/meters/types';
 import type { Runtime } from '../../actors/system';
 import { COMMUNICATION_PROTOCOLS, INTERACTION_TYPES } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
@@ -29,6 +30,10 @@ const CommissioningSchema = z.object({
 const BatchSchema = z.object({
   type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}), meterIds: z.array(id).min(1).max(10_000), organizationId: id.optional(),
 }).strict();
+const ReportSchema = z.object({
+  type: z.enum(['READ_REPORT', 'JOIN_NETWORK']), meterExternalReference: z.string().min(1).max(128),
+  result: z.record(z.string(), z.unknown()), deviceInfo: z.record(z.string(), z.unknown()).optional(), receivedAt: z.string().min(1).max(64),
+}).strict() as unknown as z.ZodType<UnsolicitedReport>;
 const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
 const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
 
@@ -82,6 +87,7 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
   const endpoints: Endpoint[] = [
     endpoint('meter-interactions-create', `${p}.meter.*.interactions.create`, async (m) => runtime.createInteraction(token(m.subject, p, 1), parseBody(m)), meterToken),
     endpoint('meter-get', `${p}.meter.*.get`, async (m) => runtime.getMeter(token(m.subject, p, 1)), meterToken),
+    endpoint('meter-report', `${p}.meter.*.report`, async (m) => runtime.report(token(m.subject, p, 1), validate(ReportSchema, parseBody(m))), meterToken),
     endpoint('meter-desired-set', `${p}.meter.*.desired.set`, async (m) => runtime.setDesired(token(m.subject, p, 1), validate(DesiredSchema, parseBody(m))), meterToken),
     endpoint('interaction-get', `${p}.interaction.*.get`, async (m) => runtime.getInteraction(token(m.subject, p, 1))),
     endpoint('interaction-abort', `${p}.interaction.*.abort`, async (m) => runtime.abortInteraction(token(m.subject, p, 1), validate(AbortSchema, parseBody(m)).reason),

@@ -124,4 +124,16 @@ describe('interaction pipeline over NATS', () => {
     const issues = await w.db.sql.all<{ id: string; status: string }>(`select id, status from issues where meter_id = ? order by id`, [m]);
     expect(Object.fromEntries(issues.map((i) => [i.id, i.status]))).toEqual({ 'i-nc': 'CLOSED', 'i-ncomm': 'CLOSED', 'i-ums': 'OPEN' });
   });
+
+  it('an unsolicited report delivered to the meter (the cluster path) is recorded once, even when heard twice', async () => {
+    const m = meters[2]!;
+    const report = { type: 'READ_REPORT', meterExternalReference: 'dev2', result: { kwhCredit: 3.25, isOn: true }, deviceInfo: { rssi: -80 }, receivedAt: '2026-11-23T10:00:00.000Z' };
+    const [a, b] = await Promise.all([w.request(w.s.meterReport(m), report), w.request(w.s.meterReport(m), report)]);
+    expect([a, b]).toEqual([{ data: { accepted: true } }, { data: { accepted: true } }]);
+    await eventually(async () => (await w.call<MeterView>(w.s.meterGet(m))).meter.kwhCreditAvailable === 3.25);
+    const rows = await w.db.sql.all<{ status: string }>(`select status from meter_interactions where meter_id = ? and interaction_type = 'READ_REPORT'`, [m]);
+    expect(rows.map((r) => r.status)).toEqual(['SUCCESSFUL']);
+    const bad = await w.request(w.s.meterReport(m), { type: 'TURN_ON', meterExternalReference: 'dev2', result: {}, receivedAt: 'x' });
+    expect(bad).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+  });
 });
