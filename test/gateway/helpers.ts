@@ -244,7 +244,7 @@ export class Client {
   }
 
   /** Waits for the next message (received from now on, or already received if `past`) matching `pred`. */
-  next(pred: (m: Record<string, any>) => boolean, timeoutMs = 3_000, past = false): Promise<Record<string, any>> {
+  next(pred: (m: Record<string, any>) => boolean, timeoutMs = 10_000, past = false): Promise<Record<string, any>> {
     if (past) {
       const hit = this.messages.find(pred);
       if (hit) return Promise.resolve(hit);
@@ -276,7 +276,7 @@ export class Client {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until(cond: () => boolean, timeoutMs = 3_000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
