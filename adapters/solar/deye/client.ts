@@ -71,8 +71,10 @@ export class DeyeAdapter implements SolarAdapter {
     const latest = await this.call(DEYE_PATHS.latest, { stationId: Number(ref.vendorPlantId) }, DeyeStationLatest, op);
     const power = num(latest.generationPower), updated = num(latest.lastUpdateTime);
     if (power === null || updated === null) throw invalidData({ brand: this.brand, operation: op }, 'latest lacks generationPower or lastUpdateTime');
-    const today = dateInZone(this.now(), tz);
-    const [row] = await this.history(ref, today, today);
+    // The day the data belongs to is the plant-local day of the vendor's last update (not our clock's): just
+    // after midnight, before the plant reports again, "today" is still yesterday's total.
+    const day = dateInZone(new Date(Math.min(updated * 1000, this.now().getTime())), tz);
+    const [row] = await this.history(ref, day, day);
     return {
       vendorPlantId: ref.vendorPlantId,
       currentPowerW: power,

@@ -134,6 +134,19 @@ describe('Deye Cloud (seed: DELE)', () => {
     const p = sim.fleet.plants[1]!;
     expect((await adapter.getPlantSummary({ vendorPlantId: p.id })).timezone).toBe(p.timezone);
   });
+
+  it("reports the energy of the day of the vendor's last update, not of our clock's day", async () => {
+    // 02:00 UTC: the plant went silent 30 h ago (20:00 two days before), after its full day's yield.
+    const now = () => new Date('2026-06-10T02:00:00Z');
+    const sim = await startDeyeSimulator({ plants: 1, timezones: ['UTC'], offlineEvery: 1, now });
+    const adapter = createSolarAdapter('DEYE', SIMULATOR_CREDENTIALS.DEYE, { baseUrl: sim.baseUrl, timeoutMs: 2_000, now });
+    cleanup.push(() => adapter.close(), () => sim.close());
+    const p = sim.fleet.plants[0]!;
+    const s = await adapter.getPlantSummary({ vendorPlantId: p.id, timezone: 'UTC' });
+    expect(s.lastSeenAt?.toISOString()).toBe('2026-06-08T20:00:00.000Z');
+    expect(s.todayEnergyKwh).toBe(sim.fleet.dailyKwh(p, '2026-06-08'));
+    expect(s.todayEnergyKwh).toBeGreaterThan(0);
+  });
 });
 
 describe('factory', () => {
