@@ -1,3 +1,4 @@
+import { createPrng, fnv1a } from '../../../core/random';
 import { codecFor, type MeterEvent } from '../codecs';
 import { ObjectId } from '../objectIds';
 
@@ -31,23 +32,6 @@ export const EVENT_TOKEN_ACCEPTED = 48;
 
 interface Anchor { valueWh: number; atMs: number; whPerHour: number }
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export function hashString(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
 
 /** One simulated Emlite meter: registers that advance with the clock, prepay state, tariffs, event log. */
 export class SimulatedMeter {
@@ -65,7 +49,7 @@ export class SimulatedMeter {
   private readonly anchors: Record<RegisterName, Anchor>;
 
   constructor(spec: SimulatedMeterSpec, seed: number, nowMs: number) {
-    const rnd = prng(seed ^ hashString(spec.serial));
+    const rnd = createPrng(seed ^ fnv1a(spec.serial));
     this.serial = spec.serial;
     this.esco = spec.esco ?? 'esco-sim';
     this.hardware = spec.hardware ?? (rnd() < 0.5 ? '6G' : '6C');

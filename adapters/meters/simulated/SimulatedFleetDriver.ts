@@ -2,7 +2,7 @@ import type { DriverCommand, DriverResponse, MeterDriver, UnsolicitedReport } fr
 import type { InteractionType } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { applyCommand, createSimMeter, type SimMeterState } from './meterState';
-import { createPrng } from './prng';
+import { createPrng } from '../../../core/random';
 
 export interface SimulatedFleetOptions {
   /** PRNG seed: same seed, same starting readings, latencies and random failures. */

@@ -2,4 +2,4 @@ export { SimulatedFleetDriver, type SimulatedFleetOptions } from './SimulatedFle
 export { SimulatedTokenService } from './SimulatedTokenService';
 export { applyCommand, createSimMeter, type SimMeterState, type SimMeterOptions } from './meterState';
 export { encodeSimToken, decodeSimToken, type SimTokenKind, type SimTokenContent } from './tokenCodec';
-export { createPrng, fnv1a } from './prng';
+export { createPrng, fnv1a } from '../../../core/random';

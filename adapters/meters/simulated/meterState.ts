@@ -1,7 +1,7 @@
 import type { DriverCommand } from '../types';
 import type { InteractionResult, InteractionType, Phase } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
-import { createPrng, fnv1a } from './prng';
+import { createPrng, fnv1a } from '../../../core/random';
 import { decodeSimToken, type SimTokenKind } from './tokenCodec';
 
 /**

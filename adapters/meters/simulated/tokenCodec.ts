@@ -1,4 +1,4 @@
-import { fnv1a } from './prng';
+import { fnv1a } from '../../../core/random';
 
 /**
  * The simulators' stand-in for STS tokens: 20 digits a simulated meter can verify and decode without a

@@ -1,4 +1,4 @@
-/** Small deterministic helpers for the simulators: same seed, same fleet, same faults. */
+/** Small deterministic helpers for simulators: same seed, same fleet, same faults (shared by every simulator). */
 
 /** mulberry32: a 32-bit seeded PRNG returning floats in [0, 1). */
 export function createPrng(seed: number): () => number {
