@@ -1,5 +1,6 @@
 import { toGridtwinError } from '../../core/errors';
-import type { ConnectionTest, PlantInfo, VendorAlarm } from './types';
+import { VendorHttp } from './http';
+import { ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type ConnectionTest, type PlantInfo, type SolarBrand, type VendorAlarm } from './types';
 
 /** What every adapter shares: testConnection as "can we list plants", and the since-filter on alarms. */
 export async function testByListing(list: () => Promise<PlantInfo[]>): Promise<ConnectionTest> {
@@ -19,3 +20,33 @@ export const changedSince = (alarms: VendorAlarm[], since: Date): VendorAlarm[] 
 
 export const timezoneOf = (vendorZone: string | null | undefined, ref: { timezone?: string }): string =>
   vendorZone || ref.timezone || 'UTC';
+
+/**
+ * The plumbing every vendor client shares: base URL, clock, the vendor HTTP client, capabilities,
+ * testConnection as "can we list plants", close.
+ */
+export abstract class VendorAdapter {
+  protected readonly http: VendorHttp;
+  protected readonly baseUrl: string;
+  protected readonly now: () => Date;
+
+  protected constructor(brand: SolarBrand, private readonly capabilities: AdapterCapabilities, opts: AdapterOptions, maxConcurrent = capabilities.maxConcurrentRequests) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.now = opts.now ?? (() => new Date());
+    this.http = new VendorHttp(brand, opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, maxConcurrent);
+  }
+
+  abstract listPlants(): Promise<PlantInfo[]>;
+
+  getCapabilities(): AdapterCapabilities {
+    return structuredClone(this.capabilities);
+  }
+
+  testConnection(): Promise<ConnectionTest> {
+    return testByListing(() => this.listPlants());
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+}

@@ -1,10 +1,10 @@
 import type { z } from 'zod';
-import { changedSince, testByListing } from '../base';
+import { VendorAdapter, changedSince } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
-import { VendorHttp, num } from '../http';
+import { num } from '../http';
 import { addDays, dateInZone } from '../time';
 import {
-  ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
+  type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
 } from '../types';
 import { DEYE_LEVEL_TO_SEVERITY, DEYE_MAX_HISTORY_DAYS, DeyeAlerts, DeyeHistory, DeyeStationLatest, DeyeStationList, DeyeStatus, DeyeToken, deyePasswordHash } from './codec';
@@ -30,26 +30,13 @@ const CAPABILITIES: AdapterCapabilities = {
 };
 const PAGE_SIZE = 100;
 
-export class DeyeAdapter implements SolarAdapter {
+export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'DEYE' as const;
-  private readonly http: VendorHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => Date;
   private token: Promise<{ value: string; expiresAt: number }> | null = null;
   private zones: Map<string, string> | null = null;
 
   constructor(private readonly credentials: DeyeCredentials, opts: AdapterOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.now = opts.now ?? (() => new Date());
-    this.http = new VendorHttp('DEYE', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, CAPABILITIES.maxConcurrentRequests);
-  }
-
-  getCapabilities(): AdapterCapabilities {
-    return structuredClone(CAPABILITIES);
-  }
-
-  testConnection() {
-    return testByListing(() => this.listPlants());
+    super('DEYE', CAPABILITIES, opts);
   }
 
   async listPlants(): Promise<PlantInfo[]> {
@@ -114,9 +101,6 @@ export class DeyeAdapter implements SolarAdapter {
     return out;
   }
 
-  close(): Promise<void> {
-    return this.http.close();
-  }
 
   private async history(ref: PlantRef, from: string, to: string): Promise<DailyEnergy[]> {
     const data = await this.call(DEYE_PATHS.history, { stationId: Number(ref.vendorPlantId), granularity: 2, startAt: from, endAt: to }, DeyeHistory, 'station history');

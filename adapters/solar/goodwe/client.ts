@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { changedSince, testByListing, timezoneOf } from '../base';
+import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
-import { VendorHttp, num } from '../http';
+import { num } from '../http';
 import { dateInZone, monthsBetween } from '../time';
 import {
-  ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type GoodweCredentials,
+  type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type GoodweCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
 } from '../types';
 import { SEMS_LEVEL_TO_SEVERITY, SemsChart, SemsLoginData, SemsMonitorDetail, SemsStationPage, SemsWarnings, parseSemsTime, semsEnvelope } from './codec';
@@ -33,25 +33,12 @@ const PAGE_SIZE = 100;
 
 interface Session { api: string; tokenHeader: string }
 
-export class GoodweAdapter implements SolarAdapter {
+export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'GOODWE' as const;
-  private readonly http: VendorHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => Date;
   private session: Promise<Session> | null = null;
 
   constructor(private readonly credentials: GoodweCredentials, opts: AdapterOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.now = opts.now ?? (() => new Date());
-    this.http = new VendorHttp('GOODWE', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, CAPABILITIES.maxConcurrentRequests);
-  }
-
-  getCapabilities(): AdapterCapabilities {
-    return structuredClone(CAPABILITIES);
-  }
-
-  testConnection() {
-    return testByListing(() => this.listPlants());
+    super('GOODWE', CAPABILITIES, opts);
   }
 
   async listPlants(): Promise<PlantInfo[]> {
@@ -118,9 +105,6 @@ export class GoodweAdapter implements SolarAdapter {
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }
 
-  close(): Promise<void> {
-    return this.http.close();
-  }
 
   private login(): Promise<Session> {
     this.session ??= (async () => {

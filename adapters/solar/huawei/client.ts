@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
-import { changedSince, testByListing, timezoneOf } from '../base';
+import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { createBatcher } from '../batcher';
 import { DEFAULT_RETRY_AFTER_MS, VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
-import { VendorHttp, num } from '../http';
+import { num } from '../http';
 import { dateInZone, monthsBetween, startOfDayInZone } from '../time';
 import {
-  ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type HuaweiCredentials,
+  type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type HuaweiCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
 } from '../types';
 import { HUAWEI_LEVEL_TO_SEVERITY, HuaweiAlarms, HuaweiKpiDay, HuaweiRealKpi, HuaweiStationPage, huaweiEnvelope } from './codec';
@@ -37,18 +37,13 @@ const CAPABILITIES: AdapterCapabilities = {
 
 type RealKpiRow = z.infer<typeof HuaweiRealKpi>[number];
 
-export class HuaweiAdapter implements SolarAdapter {
+export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'HUAWEI' as const;
-  private readonly http: VendorHttp;
-  private readonly baseUrl: string;
   private token: Promise<string> | null = null;
-  private readonly now: () => Date;
   private readonly realKpi: (code: string) => Promise<{ row: RealKpiRow; serverTime: number | null }>;
 
   constructor(private readonly credentials: HuaweiCredentials, opts: AdapterOptions & { batchWindowMs?: number }) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.now = opts.now ?? (() => new Date());
-    this.http = new VendorHttp('HUAWEI', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, 2);
+    super('HUAWEI', CAPABILITIES, opts, 2);
     this.realKpi = createBatcher(
       async (codes) => {
         const env = await this.call(HUAWEI_PATHS.realKpi, { stationCodes: codes.join(',') }, HuaweiRealKpi, 'station real KPI');
@@ -57,14 +52,6 @@ export class HuaweiAdapter implements SolarAdapter {
       (code) => new GridtwinError(ErrorCode.NOT_FOUND, `HUAWEI station ${code} not in the real KPI answer`, { details: { brand: this.brand, stationCode: code } }),
       { maxBatch: HUAWEI_MAX_STATIONS_PER_CALL, windowMs: opts.batchWindowMs ?? 20 },
     );
-  }
-
-  getCapabilities(): AdapterCapabilities {
-    return structuredClone(CAPABILITIES);
-  }
-
-  testConnection() {
-    return testByListing(() => this.listPlants());
   }
 
   async listPlants(): Promise<PlantInfo[]> {
@@ -125,9 +112,6 @@ export class HuaweiAdapter implements SolarAdapter {
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }
 
-  close(): Promise<void> {
-    return this.http.close();
-  }
 
   private login(): Promise<string> {
     this.token ??= (async () => {

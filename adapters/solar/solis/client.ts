@@ -1,10 +1,10 @@
 import type { z } from 'zod';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
-import { changedSince, testByListing, timezoneOf } from '../base';
-import { VendorHttp, num } from '../http';
+import { VendorAdapter, changedSince, timezoneOf } from '../base';
+import { num } from '../http';
 import { dateInZone, monthsBetween } from '../time';
 import {
-  ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
+  type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
   type PlantRef, type PlantSummary, type SolarAdapter, type SolisCredentials, type VendorAlarm,
 } from '../types';
 import {
@@ -30,24 +30,11 @@ const CAPABILITIES: AdapterCapabilities = {
 };
 const PAGE_SIZE = 100;
 
-export class SolisAdapter implements SolarAdapter {
+export class SolisAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'SOLIS' as const;
-  private readonly http: VendorHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => Date;
 
   constructor(private readonly credentials: SolisCredentials, opts: AdapterOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.now = opts.now ?? (() => new Date());
-    this.http = new VendorHttp('SOLIS', opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, CAPABILITIES.maxConcurrentRequests);
-  }
-
-  getCapabilities(): AdapterCapabilities {
-    return structuredClone(CAPABILITIES);
-  }
-
-  testConnection() {
-    return testByListing(() => this.listPlants());
+    super('SOLIS', CAPABILITIES, opts);
   }
 
   async listPlants(): Promise<PlantInfo[]> {
@@ -122,9 +109,6 @@ export class SolisAdapter implements SolarAdapter {
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }
 
-  close(): Promise<void> {
-    return this.http.close();
-  }
 
   private async call<S extends z.ZodType>(path: string, params: object, data: S, operation: string): Promise<z.infer<S>> {
     const body = JSON.stringify(params);
