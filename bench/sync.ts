@@ -22,6 +22,7 @@ import { silentLogger } from '../core/logger';
 import { createMetrics } from '../core/metrics';
 import { startNode } from '../gateway/node';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
+import { onMessage, runMain } from './lib/report';
 
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const METERS = Number(process.env.BENCH_METERS ?? 50_000);
@@ -42,7 +43,7 @@ type Msg = { type: string } & Record<string, unknown>;
 // ---- child: the mediator simulators -------------------------------------------------------------
 async function child(): Promise<void> {
   let sims: MediatorSimulator[] = [];
-  process.on('message', async (m: Msg) => {
+  process.on('message', onMessage(async (m: Msg) => {
     if (m.type === 'start') {
       const perMediator = Number(m.perMediator);
       sims = await Promise.all(Array.from({ length: MEDIATORS }, (_, k) =>
@@ -55,7 +56,7 @@ async function child(): Promise<void> {
       await Promise.all(sims.map((s) => s.stop()));
       process.exit(0);
     }
-  });
+  }));
 }
 
 const ask = (c: ChildProcess, msg: Msg, reply: string): Promise<Msg> =>
@@ -200,7 +201,7 @@ Ideal bound = calls × latency ÷ mediator concurrency = ${sweepTotal} × ${CALL
   process.exit(0);
 }
 
-if (process.argv.includes('--mediators')) void child();
+if (process.argv.includes('--mediators')) runMain(child);
 else main().catch((e) => {
   console.error(e);
   process.exit(1);

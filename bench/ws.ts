@@ -17,6 +17,7 @@ import { silentLogger, createLogger } from '../core/logger';
 import { createMetrics } from '../core/metrics';
 import { subjects } from '../core/subjects';
 import { isUwsFallback, startGateway } from '../gateway/server';
+import { onMessage, runMain } from './lib/report';
 
 const NATS_URL = 'nats://127.0.0.1:4222';
 const CLIENTS = 10_000;
@@ -54,7 +55,7 @@ async function gatewayProcess(prefix: string): Promise<void> {
   const gw = await startGateway({ config, bus, metrics, logger: silentLogger, backpressureGraceMs: 60_000, subscribeBurst: 10, subscribePerSec: 10 });
   let cpu = process.cpuUsage();
   let since = now();
-  process.on('message', async (m: Msg) => {
+  process.on('message', onMessage(async (m: Msg) => {
     if (m.type === 'mark') {
       cpu = process.cpuUsage();
       since = now();
@@ -71,7 +72,7 @@ async function gatewayProcess(prefix: string): Promise<void> {
       await bus.close();
       process.exit(0);
     }
-  });
+  }));
   process.send!({ type: 'ready', port: gw.port });
 }
 
@@ -254,9 +255,9 @@ async function main(): Promise<void> {
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === 'gateway') void gatewayProcess(args[0]!);
-else if (mode === 'clients') void clientProcess(args[0]!, Number(args[1]), Number(args[2]));
-else void main().catch((e) => {
+if (mode === 'gateway') runMain(() => gatewayProcess(args[0]!));
+else if (mode === 'clients') runMain(() => clientProcess(args[0]!, Number(args[1]), Number(args[2])));
+else main().catch((e) => {
   console.error(e);
   process.exit(1);
 });

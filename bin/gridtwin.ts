@@ -1,5 +1,6 @@
 #!/usr/bin/env -S npx tsx
 import { loadConfig } from '../core/config';
+import { detach } from '../core/detached';
 import { createLogger } from '../core/logger';
 import { openDatabase } from '../persistence';
 import { startNode } from '../gateway/node';
@@ -39,8 +40,8 @@ async function main(argv: string[]) {
     await node.stop();
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => detach(shutdown('SIGINT'), 'shutdown'));
+  process.on('SIGTERM', () => detach(shutdown('SIGTERM'), 'shutdown'));
 }
 
 main(process.argv.slice(2)).catch((e) => {

@@ -27,6 +27,7 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     wsNatsSubscriptions: new Gauge({ name: 'gridtwin_ws_nats_subscriptions', help: 'Bus subscriptions held by the gateway', registers: r }),
     leaseRenewals: new Counter({ name: 'gridtwin_cluster_lease_renewals_total', help: 'Partition lease renewals', labelNames: ['outcome'], registers: r }),
     handoffs: new Counter({ name: 'gridtwin_cluster_handoffs_total', help: 'Partition hand-offs', labelNames: ['direction'], registers: r }),
+    detachedFailures: new Counter({ name: 'gridtwin_detached_failures_total', help: 'Rejections of work nobody awaited (logged with what failed)', registers: r }),
     forwarded: new Counter({ name: 'gridtwin_cluster_forwarded_total', help: 'Requests forwarded to the owning node', registers: r }),
   };
 }

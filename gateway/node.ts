@@ -16,6 +16,7 @@ import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
 import { CredentialCipher, type RunningSimulator, type SolarBrand } from '../adapters/solar';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../core/config';
+import { detach, setDetachedErrorReporter } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
@@ -76,6 +77,10 @@ export interface GridtwinNode {
 export async function startNode(config: Config, o: NodeOverrides = {}): Promise<GridtwinNode> {
   const logger = o.logger ?? createLogger({ level: config.logLevel });
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
+  const restoreDetachedReporter = setDetachedErrorReporter((err, what) => {
+    metrics.detachedFailures.inc();
+    logger.error({ err, what }, 'detached work failed');
+  });
   const standalone = config.mode === 'standalone';
   const simulators = config.simulators.enabled ?? standalone;
   const clustered = config.cluster.enabled;
@@ -138,7 +143,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   if (solarSimulators) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
     // The start-up sweep may have run before the demo plants existed; a second request joins any running poll.
-    if (o.autorun !== false) void plants.sweep();
+    if (o.autorun !== false) detach(plants.sweep(), 'start-up plant sweep');
   }
   const stopDemo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false
     ? startDemoActivity({ runtime, bus, subjects, logger })
@@ -174,6 +179,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       if (!o.mediators) mediators?.close();
       await mediatorSimulator?.stop();
       if (!o.db) await db.close();
+      restoreDetachedReporter();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
+import { detach } from '../../core/detached';
 import { newId } from '../../core/ids';
 import { subjectMatches } from './subjectMatch';
 import {
@@ -103,7 +104,7 @@ export class LocalBus implements Bus {
 
   async serve(spec: ServiceSpec): Promise<ServiceHandle> {
     const subs = spec.endpoints.map((e) =>
-      this.subscribe(e.subject, (m) => void e.handler(m), { queue: spec.queue ?? spec.name }),
+      this.subscribe(e.subject, (m) => detach(e.handler(m), `endpoint ${e.subject}`), { queue: spec.queue ?? spec.name }),
     );
     return { stop: async () => subs.forEach((s) => s.unsubscribe()) };
   }

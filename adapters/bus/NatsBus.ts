@@ -1,4 +1,5 @@
 import { connect, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { detach } from '../../core/detached';
 import { Svcm } from '@nats-io/services';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import {
@@ -25,7 +26,7 @@ export class NatsBus implements Bus {
   status: BusStatus = 'connected';
 
   private constructor(readonly nc: NatsConnection) {
-    void (async () => {
+    detach((async () => {
       for await (const s of nc.status()) {
         const next: BusStatus | undefined =
           s.type === 'disconnect' ? 'disconnected' : s.type === 'reconnecting' ? 'reconnecting' : s.type === 'reconnect' ? 'connected' : undefined;
@@ -34,11 +35,11 @@ export class NatsBus implements Bus {
           for (const l of this.listeners) l(next);
         }
       }
-    })();
-    void nc.closed().then(() => {
+    })(), 'NATS status stream');
+    detach(nc.closed().then(() => {
       this.status = 'closed';
       for (const l of this.listeners) l('closed');
-    });
+    }), 'NATS close watch');
   }
 
   static async connect(opts: ConnectionOptions): Promise<NatsBus> {
@@ -100,7 +101,7 @@ export class NatsBus implements Bus {
         subject: e.subject,
         handler: (err, m) => {
           if (err) return;
-          void e.handler(wrap(m as unknown as Msg));
+          detach(e.handler(wrap(m as unknown as Msg)), `endpoint ${e.subject}`);
         },
       });
     }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { detach } from '../../core/detached';
 
 /**
  * HTTP receivers standing in for the order webhook (FlowXO), Telegram's Bot API and the analytics API.
@@ -59,7 +60,7 @@ export class HttpSinkSimulator {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server = createServer((req, res) => detach(this.handle(req, res), 'notify simulator request'));
     await new Promise<void>((resolve) => this.server!.listen(this.opts.port ?? 0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
@@ -154,7 +155,7 @@ async function main(): Promise<void> {
   await sim.start();
   console.log(`${values.kind} simulator on ${sim.url}`);
   const timer = setInterval(() => console.log(`requests ${sim.requests.length}, deliveries ${sim.deliveries.length}, duplicates ${sim.duplicates}`), 10_000);
-  const stop = () => { clearInterval(timer); void sim.stop().then(() => process.exit(0)); };
+  const stop = () => { clearInterval(timer); detach(sim.stop().then(() => process.exit(0)), 'simulator stop'); };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

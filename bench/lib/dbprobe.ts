@@ -1,3 +1,4 @@
+import { runMain } from './report';
 import { openDatabase } from '../../persistence';
 import { createTestDatabase } from '../../test/helpers/db';
 async function main() {
@@ -16,4 +17,4 @@ async function main() {
   }
   await db.close(); await t.drop();
 }
-main();
+runMain(main);

@@ -1,3 +1,4 @@
+import { runMain } from './report';
 /** Diagnostic: the same workload as bench:interactions without NATS (runtime called in-process). */
 import { parseConfig } from '../../core/config';
 import { silentLogger } from '../../core/logger';
@@ -37,4 +38,4 @@ async function main() {
   await new Promise((r) => setTimeout(r, 500));
   await node.stop(); await db.close(); await tdb.drop();
 }
-main();
+runMain(main);

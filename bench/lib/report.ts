@@ -20,3 +20,14 @@ export function writeSection(name: string, body: string, file = 'BENCHMARKS.md')
   const next = text.indexOf('\n## ', start + header.length);
   writeFileSync(file, `${text.slice(0, start)}${section}${next === -1 ? '' : `\n${text.slice(next + 1)}`}`);
 }
+
+/** Runs a bench entry point: any failure is printed and ends the process non-zero. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().then(undefined, (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
+
+/** A child process's message handler: a failed handler is printed and ends the child non-zero. */
+export const onMessage = <M>(handle: (m: M) => Promise<void>) => (m: M): void => runMain(() => handle(m));

@@ -1,3 +1,4 @@
+import { runMain } from './report';
 /** Diagnostic: heap held by 10,000 rehydrated meter contexts alone (no actors), to split bench:interactions' heap per actor. */
 import { openDatabase, registryRepo, interactionsRepo } from '../../persistence';
 import { createTestDatabase } from '../../test/helpers/db';
@@ -20,4 +21,4 @@ async function main() {
   console.log(JSON.stringify(keep[0]).length, 'chars of JSON per state');
   await db.close(); await t.drop();
 }
-main();
+runMain(main);

@@ -6,6 +6,7 @@ import { partitionOf } from '../../actors/cluster/partition';
 import { planStep } from '../../actors/cluster/rebalance';
 import type { Config } from '../../core/config';
 import { ErrorCode, GridtwinError } from '../../core/errors';
+import { detach } from '../../core/detached';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
 import type { Subjects } from '../../core/subjects';
@@ -93,13 +94,13 @@ export class ClusterMember {
       throw new GridtwinError(ErrorCode.UNAVAILABLE, `cluster: cannot open the KV bucket ${bucket} (JetStream enabled on the NATS server?)`, { cause: e });
     }
     await this.checkPartitionCount();
-    const ready = new Promise<void>((resolve) => void this.watch(resolve));
+    const ready = new Promise<void>((resolve, reject) => { this.watch(resolve).then(undefined, reject); });
     await ready;
     await this.heartbeat();
     // One heartbeat period to see the members already running before claiming free partitions.
     await new Promise((r) => setTimeout(r, Math.min(this.ttl / 2, 1000)));
     await this.tick();
-    this.timer = setInterval(() => void this.tick(), Math.max(100, Math.floor(this.ttl / 3)));
+    this.timer = setInterval(() => detach(this.tick(), 'cluster tick'), Math.max(100, Math.floor(this.ttl / 3)));
     this.timer.unref?.();
   }
 

@@ -3,6 +3,7 @@ import { subjectMatches } from '../../adapters/bus/subjectMatch';
 import type { BusMsg, Endpoint } from '../../adapters/bus';
 import { decodeJson, encodeJson } from '../../adapters/bus/types';
 import { ErrorCode, GridtwinError } from '../../core/errors';
+import { detach } from '../../core/detached';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
 import { fail } from '../../core/reply';
@@ -126,7 +127,7 @@ export class PartitionRouter implements ClusterRouting {
           msg.respond(fail(new GridtwinError(ErrorCode.NOT_FOUND, `no endpoint for ${subject}`)));
           return;
         }
-        void e.handler(msg);
+        detach(e.handler(msg), `forwarded ${subject}`);
       },
     }));
   }
