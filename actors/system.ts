@@ -13,6 +13,7 @@ import { ActorHost } from './host';
 import { followUpKey } from './meter/cascade/FollowUps';
 import { meterBehaviour } from './meter/MeterActor';
 import type { CreateResult, MeterMsg } from './meter/messages';
+import type { IssueOp, IssueResult } from './meter/handlers/Issues';
 import { parseCreateInteraction } from './meter/rules/params';
 import type { MeterState } from './meter/state';
 import { interactionView, type MeterView } from './meter/views';
@@ -92,6 +93,17 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       assertSubjectSafeId(meterId, 'meterId');
       meters.tell(meterId, { type: 'unsolicited', report });
       return { accepted: true };
+    },
+    /** Uplink ingestion addressed by the meter's external reference (devEUI or serial). */
+    async meterIdOfReport(report: UnsolicitedReport): Promise<string> {
+      const meterId = await registryRepo.findMeterIdByExternalReference(deps.db.sql, report.meterExternalReference);
+      if (!meterId) throw new GridtwinError(ErrorCode.NOT_FOUND, `no meter has external reference or serial ${report.meterExternalReference}`);
+      return meterId;
+    },
+    /** Opens or closes an issue of a meter through its actor (the cascade's auto-close sees it at once). */
+    async changeIssue(meterId: string, op: IssueOp): Promise<IssueResult> {
+      assertSubjectSafeId(meterId, 'meterId');
+      return unwrap(await meters.ask<IssueResult>(meterId, (reply) => ({ type: 'issue', op, reply })));
     },
     async getMeter(meterId: string): Promise<MeterView> {
       assertSubjectSafeId(meterId, 'meterId');

@@ -8,6 +8,7 @@ export const ErrorCode = {
   BAD_REQUEST: 'BAD_REQUEST', // malformed JSON, wrong shape
   VALIDATION_FAILED: 'VALIDATION_FAILED', // well-formed but violates a rule (params, amounts, ids)
   INVALID_ID: 'INVALID_ID', // id is not subject-safe
+  UNKNOWN_SUBJECT: 'UNKNOWN_SUBJECT', // a request under the prefix that no endpoint serves
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT', // optimistic version / fencing conflict
   INVALID_STATE: 'INVALID_STATE', // e.g. abort of a finished interaction
@@ -28,6 +29,27 @@ export const ErrorCode = {
   DEVICE_REJECTED: 'DEVICE_REJECTED', // the meter answered but refused the command
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * The HTTP-style status of each wire error code: the HTTP API's status and the NATS micro
+ * `Nats-Service-Error-Code` header. Anything unlisted is 500.
+ */
+const STATUS_BY_CODE: Partial<Record<string, number>> = {
+  [ErrorCode.VALIDATION_FAILED]: 400,
+  [ErrorCode.BAD_REQUEST]: 400,
+  [ErrorCode.INVALID_ID]: 400,
+  [ErrorCode.UNAUTHORIZED]: 401,
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.UNKNOWN_SUBJECT]: 404,
+  [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.INVALID_STATE]: 409,
+  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 409,
+  [ErrorCode.RATE_LIMIT_EXCEEDED]: 429,
+  [ErrorCode.TIMEOUT]: 504,
+  [ErrorCode.UNAVAILABLE]: 503,
+};
+export const statusForCode = (code: string): number => STATUS_BY_CODE[code] ?? 500;
 
 export interface ErrorBody {
   code: ErrorCode;

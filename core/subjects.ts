@@ -15,8 +15,24 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     meterGet: (meterId: string) => `${p}.meter.${meterId}.get`,
     meterDesiredSet: (meterId: string) => `${p}.meter.${meterId}.desired.set`,
     meterSync: (meterId: string) => `${p}.meter.${meterId}.sync`,
-    /** Internal (cluster): an unsolicited report received by one node, delivered to the meter's owner. */
+    /**
+     * Uplink ingestion (public): an unsolicited report (READ_REPORT / JOIN_NETWORK) for a known meter, from an
+     * integrator's network server or head-end; a cluster node also delivers the uplinks it hears here.
+     */
     meterReport: (meterId: string) => `${p}.meter.${meterId}.report`,
+    /** Uplink ingestion (public) addressed by the meter's external reference (devEUI, serial) in the body. */
+    uplinksIngest: () => `${p}.uplinks.ingest`,
+    meterIssuesOpen: (meterId: string) => `${p}.meter.${meterId}.issues.open`,
+    meterIssuesClose: (meterId: string) => `${p}.meter.${meterId}.issues.close`,
+    meterIssuesList: (meterId: string) => `${p}.meter.${meterId}.issues.list`,
+    issuesList: () => `${p}.issues.list`,
+    meterInteractionsList: (meterId: string) => `${p}.meter.${meterId}.interactions.list`,
+    gridInteractionsList: (gridId: string) => `${p}.grid.${gridId}.interactions.list`,
+    batchesList: () => `${p}.batches.list`,
+    commissioningsList: () => `${p}.commissionings.list`,
+    /** Simulator controls (only when simulators are on): `action` is one of core/simulatorControls. */
+    simMeter: (meterId: string, action: string) => `${p}.sim.meter.${meterId}.${action}`,
+    simPlant: (plantId: string, action: string) => `${p}.sim.plant.${plantId}.${action}`,
     interactionGet: (id: string) => `${p}.interaction.${id}.get`,
     interactionAbort: (id: string) => `${p}.interaction.${id}.abort`,
     commissioningCreate: () => `${p}.commissioning.create`,

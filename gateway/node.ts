@@ -24,6 +24,7 @@ import { subjects as makeSubjects } from '../core/subjects';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
+import { serveCatchAll } from './nats/catchAll';
 import { startDemoActivity } from './demo';
 import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
@@ -113,7 +114,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   });
   // In a cluster the per-partition schedules replace the runtime's node-wide tick and outbox sweep.
   const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
-  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing });
+  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing, nodeId: config.nodeId });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
   // In a cluster a sweep reaches each meter through its routed subject, so the sync runs on the meter's owner.
   const sweepMeters: Pick<Runtime['meters'], 'ask'> = cluster
@@ -136,6 +137,12 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     ...(solarSimulators && !config.solar.credentialKey ? { cipher: new CredentialCipher(randomBytes(32)) } : {}),
   });
   const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, cluster: cluster?.routing });
+  // Every other request under the prefix gets INVALID_ID / UNKNOWN_SUBJECT; cluster subjects are the cluster's own.
+  const catchAll = await serveCatchAll({
+    bus, prefix: subjects.prefix, version: VERSION,
+    served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects],
+    ...(clustered ? { ignore: (subject: string) => subject.startsWith(`${subjects.prefix}.cluster.`) } : {}),
+  });
   // In a cluster each node polls the plants of the partitions it owns, on the same schedule.
   const clusterPlantPolls = cluster && o.autorun !== false
     ? new Cron(config.solar.pollCron, { protect: true }, () => void plants.sweep((id) => cluster.owns(id)).catch((e) => logger.warn({ err: (e as Error).message }, 'plant sweep failed')))
@@ -167,6 +174,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       await gateway?.close();
       await cluster?.leave();
       await sweeper.stop();
+      await catchAll.stop();
       await syncService.stop();
       await service.stop();
       await plantService.stop();

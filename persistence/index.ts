@@ -7,3 +7,5 @@ export * from './repositories/plants';
 export { emliteRepo, SHADOW_COLUMNS, type ShadowRow, type ShadowField, type ShadowValues, type SyncTarget, type SyncCommit, type RegisterReadRow, type IntervalWrite, type EventWrite, type MeterMetricRow, type Element } from './repositories/emlite';
 export type { RunFrequency, MeterHealth } from './entities/emlite';
 export { StatementBatcher, processingBatcher, insertBatcher } from './batching';
+export { issuesRepo, type IssueView, type IssueFilter } from './repositories/issues';
+export { historyRepo, type InteractionFilter, type OrgListFilter } from './repositories/history';

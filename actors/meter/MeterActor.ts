@@ -10,6 +10,7 @@ import { ensureLoaded } from './handlers/Load';
 import { reconcile, resetReconcileWhenInSync } from './handlers/Reconcile';
 import { unsolicited } from './handlers/Unsolicited';
 import { deferSync, syncMeter } from './handlers/Sync';
+import { changeIssue } from './handlers/Issues';
 import { publishMeterState } from './handlers/Finish';
 import { initialMeterState, type MeterEnv, type MeterState } from './state';
 import { meterView } from './views';
@@ -104,6 +105,9 @@ export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf
               publishMeterState(next, env);
               return { state: next, data: meterView(next.ctx, next.queue, next.inFlight) };
             });
+            break;
+          case 'issue':
+            state = await answering(msg.reply, s, () => changeIssue(s, env, msg.op));
             break;
           case 'sync':
             // A command is on the wire to this meter: the sync waits for it (the two never overlap).

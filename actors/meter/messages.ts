@@ -5,6 +5,7 @@ import type { ReplyFn } from '../host';
 import type { CreateInteractionRequest } from './rules/params';
 import type { MeterView } from './views';
 import type { SyncResult } from './handlers/Sync';
+import type { IssueOp, IssueResult } from './handlers/Issues';
 
 /** Internal options for interactions the runtime creates itself (commissioning steps, follow-ups). */
 export interface CreateOptions {
@@ -29,5 +30,7 @@ export type MeterMsg =
   | { type: 'tick' }
   | { type: 'unsolicited'; report: UnsolicitedReport }
   | { type: 'setDesired'; desired: Record<string, unknown>; reply: ReplyFn<MeterView> }
+  /** Another service opens or closes one of this meter's issues (issue 13). */
+  | { type: 'issue'; op: IssueOp; reply: ReplyFn<IssueResult> }
   /** Emlite sync (seed 001): run the enabled syncers in one turn of this actor (never overlapping a command). */
   | { type: 'sync'; syncers?: string[]; sweepId?: string; reply?: ReplyFn<SyncResult> };

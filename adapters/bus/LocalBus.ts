@@ -3,7 +3,7 @@ import { detach } from '../../core/detached';
 import { newId } from '../../core/ids';
 import { subjectMatches } from './subjectMatch';
 import {
-  decodeJson, encodeJson,
+  decodeJson, encodeJson, answered,
   type Bus, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
   type ServiceSpec, type SubscribeOptions,
 } from './types';
@@ -104,9 +104,9 @@ export class LocalBus implements Bus {
 
   async serve(spec: ServiceSpec): Promise<ServiceHandle> {
     const subs = spec.endpoints.map((e) =>
-      this.subscribe(e.subject, (m) => detach(e.handler(m), `endpoint ${e.subject}`), { queue: spec.queue ?? spec.name }),
+      this.subscribe(e.subject, (m) => detach(answered(e.handler(m), m), `endpoint ${e.subject}`), { queue: e.queue ?? spec.queue ?? spec.name }),
     );
-    return { stop: async () => subs.forEach((s) => s.unsubscribe()) };
+    return { subjects: spec.endpoints.map((e) => e.subject), stop: async () => subs.forEach((s) => s.unsubscribe()) };
   }
 
   onStatus(listener: (s: BusStatus) => void): () => void {

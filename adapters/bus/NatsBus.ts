@@ -1,9 +1,9 @@
 import { connect, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { detach } from '../../core/detached';
 import { Svcm } from '@nats-io/services';
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode, GridtwinError, statusForCode } from '../../core/errors';
 import {
-  decodeJson, encodeJson,
+  decodeJson, encodeJson, answered, errorOfReply,
   type Bus, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
   type ServiceSpec, type SubscribeOptions,
 } from './types';
@@ -96,16 +96,29 @@ export class NatsBus implements Bus {
       description: spec.description,
       queue: spec.queue,
     });
+    // The micro library counts an error only when a handler throws synchronously; ours answer later, so an
+    // error reply is counted on the endpoint's own stats ($SRV.STATS num_errors / last_error).
+    const statsOf = (name: string) => (svc as unknown as { handlers: Array<{ name: string; stats: { countError(e: Error): void } }> }).handlers.find((h) => h.name === name)?.stats;
     for (const e of spec.endpoints) {
       svc.addEndpoint(e.name, {
         subject: e.subject,
+        ...(e.queue ? { queue: e.queue } : {}),
         handler: (err, m) => {
           if (err) return;
-          detach(e.handler(wrap(m as unknown as Msg)), `endpoint ${e.subject}`);
+          const msg = wrap(m as unknown as Msg);
+          // Error replies follow the NATS micro convention: Nats-Service-Error(-Code) headers, body unchanged.
+          msg.respond = (payload: unknown) => {
+            const failure = errorOfReply(payload);
+            const data = payload instanceof Uint8Array ? payload : encodeJson(payload);
+            if (!failure) return m.respond(data);
+            statsOf(e.name)?.countError(new Error(`${failure.code}: ${failure.message}`));
+            return m.respondError(statusForCode(failure.code), `${failure.code}: ${failure.message}`, data);
+          };
+          detach(answered(e.handler(msg), msg), `endpoint ${e.subject}`);
         },
       });
     }
-    return { stop: async () => void (await svc.stop()) };
+    return { subjects: spec.endpoints.map((e) => e.subject), stop: async () => void (await svc.stop()) };
   }
 
   onStatus(listener: (s: BusStatus) => void): () => void {

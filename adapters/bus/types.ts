@@ -30,6 +30,8 @@ export interface Endpoint {
   name: string;
   subject: string;
   handler: (msg: BusMsg) => void | Promise<void>;
+  /** Queue group of this endpoint when it must not share the service's (a catch-all overlapping every endpoint). */
+  queue?: string;
 }
 
 export interface ServiceSpec {
@@ -41,6 +43,8 @@ export interface ServiceSpec {
 }
 
 export interface ServiceHandle {
+  /** The subjects (patterns) of the endpoints served. */
+  readonly subjects: string[];
   stop(): Promise<void>;
 }
 
@@ -60,6 +64,22 @@ export interface Bus {
   subscriptionCount(): number;
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A `{error: {code, message}}` reply payload (core/reply's failure shape). */
+export function errorOfReply(payload: unknown): { code: string; message: string } | null {
+  const e = (payload as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return e && typeof e.code === 'string' && typeof e.message === 'string' ? { code: e.code, message: e.message } : null;
+}
+
+/** A handler that rejects (they reply on their own errors) still answers the caller: INTERNAL, then the rejection goes on to be reported. */
+export async function answered(work: void | Promise<void>, m: BusMsg): Promise<void> {
+  try {
+    await work;
+  } catch (e) {
+    m.respond({ error: { code: 'INTERNAL', message: 'internal error' } });
+    throw e;
+  }
 }
 
 export const encodeJson = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v ?? null));

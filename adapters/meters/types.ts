@@ -46,6 +46,8 @@ export interface UnsolicitedReport {
   result: InteractionResult;
   deviceInfo?: DeviceInfo;
   receivedAt: string;
+  /** Skip the grid `meter-interaction` event (cascade step 8); default true, as the origin handles unsolicited uplinks. */
+  skipWebsocketEmission?: boolean;
 }
 
 export interface MeterDriver {

@@ -1,22 +1,6 @@
 import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode, GridtwinError, statusForCode } from '../../core/errors';
 import type { Reply } from '../../core/reply';
-
-/** HTTP status for each wire error code; anything unlisted is a 500. */
-const STATUS_BY_CODE: Partial<Record<string, number>> = {
-  [ErrorCode.VALIDATION_FAILED]: 400,
-  [ErrorCode.BAD_REQUEST]: 400,
-  [ErrorCode.INVALID_ID]: 400,
-  [ErrorCode.UNAUTHORIZED]: 401,
-  [ErrorCode.FORBIDDEN]: 403,
-  [ErrorCode.NOT_FOUND]: 404,
-  [ErrorCode.CONFLICT]: 409,
-  [ErrorCode.INVALID_STATE]: 409,
-  [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 409,
-  [ErrorCode.RATE_LIMIT_EXCEEDED]: 429,
-  [ErrorCode.TIMEOUT]: 504,
-  [ErrorCode.UNAVAILABLE]: 503,
-};
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK', 201: 'Created', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
@@ -24,7 +8,7 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'Service Unavailable', 504: 'Gateway Timeout',
 };
 
-export const httpStatusFor = (code: string): number => STATUS_BY_CODE[code] ?? 500;
+export const httpStatusFor = statusForCode;
 
 /** Tracks whether the response may still be written (uWS forbids touching it after abort or end). */
 export interface Exchange {

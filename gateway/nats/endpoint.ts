@@ -14,11 +14,19 @@ export function parseBody(m: BusMsg): unknown {
   }
 }
 
-/** Validates against a schema; VALIDATION_FAILED carries paths and messages only (never the input, which may hold a secret). */
+/** The message of an id schema's failure (`z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE)`): such a failure is INVALID_ID. */
+export const ID_MESSAGE = 'must be a subject-safe id (letters, digits, _ and -, at most 128)';
+
+/**
+ * Validates against a schema; VALIDATION_FAILED carries paths and messages only (never the input, which may
+ * hold a secret). When every problem is a malformed id, the code is INVALID_ID, as it is for an id in a subject.
+ */
 export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body ?? {});
   if (!r.success) {
-    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid request', { details: r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    const details = r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const code = details.every((d) => d.message === ID_MESSAGE) ? ErrorCode.INVALID_ID : ErrorCode.VALIDATION_FAILED;
+    throw new GridtwinError(code, code === ErrorCode.INVALID_ID ? 'invalid id' : 'invalid request', { details });
   }
   return r.data;
 }

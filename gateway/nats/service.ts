@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
-import type { UnsolicitedReport } from '../../adapters/meters/types';
 import type { Runtime } from '../../actors/system';
 import { COMMUNICATION_PROTOCOLS, INTERACTION_TYPES } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
@@ -9,11 +8,12 @@ import type { Logger } from '../../core/logger';
 import { fail, ok } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
 import { interactionsRepo, registryRepo, type Database } from '../../persistence';
-import { parseBody, subjectToken, validate } from './endpoint';
+import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
+import { ReportSchema, embeddingEndpoints } from './embedding';
 import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
 
-const id = z.string().regex(SUBJECT_SAFE_ID);
+const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
 const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: z.record(z.string(), z.unknown()).optional() }).strict();
 const GridSchema = z.object({ id, organizationId: id, name: z.string().min(1).max(200), timezone: z.string().optional() }).strict();
 const DcuSchema = z.object({ id, gridId: id, externalReference: z.string().min(1).max(128), kind: z.enum(['DCU', 'LORAWAN_GATEWAY']).optional() }).strict();
@@ -30,10 +30,6 @@ const CommissioningSchema = z.object({
 const BatchSchema = z.object({
   type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}), meterIds: z.array(id).min(1).max(10_000), organizationId: id.optional(),
 }).strict();
-const ReportSchema = z.object({
-  type: z.enum(['READ_REPORT', 'JOIN_NETWORK']), meterExternalReference: z.string().min(1).max(128),
-  result: z.record(z.string(), z.unknown()), deviceInfo: z.record(z.string(), z.unknown()).optional(), receivedAt: z.string().min(1).max(64),
-}).strict() as unknown as z.ZodType<UnsolicitedReport>;
 const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
 const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
 
@@ -45,7 +41,7 @@ const token = subjectToken;
  * micro service named `gridtwin` ($SRV.PING / INFO / STATS) when the bus is NATS. In a cluster, requests
  * about one device (`deviceOf`) run on the node owning its partition (`cluster.route`).
  */
-export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting }): Promise<ServiceHandle> {
+export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting; nodeId?: string }): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, db, logger, cluster } = opts;
   const p = s.prefix;
   const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>): Endpoint => ({
@@ -127,6 +123,9 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
       notifyWorldChanged(r.meterIds);
       return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
     }),
+    ...embeddingEndpoints({ endpoint, subjects: s, runtime, db }),
+    // A single node answers for the cluster too, so a client can tell "not clustered" from "no node".
+    ...(cluster ? [] : [endpoint('cluster-status', s.clusterStatus(), async () => ({ clustered: false, nodeId: opts.nodeId ?? null }))]),
   ];
   cluster?.serveForwarded(endpoints);
   return bus.serve({ name: 'gridtwin', version: opts.version, description: 'gridtwin device runtime', queue: 'gridtwin', endpoints });

@@ -43,6 +43,7 @@ export const registryRepo = {
       [d.id, d.gridId, d.externalReference, d.kind ?? 'DCU', d.isOnline ?? true],
     );
   },
+  /** A given lastSeenAt is applied as given (the registry writer states when the meter was seen); omitted keeps the stored one. */
   async upsertMeter(sql: Sql, m: MeterInput): Promise<MeterRow> {
     const row = await sql.one(
       `insert into meters(id, serial, external_reference, communication_protocol, grid_id, dcu_id, mode, esco, mediator_address, tariff_per_kwh, power_limit_should_be, last_seen_at)
@@ -52,7 +53,7 @@ export const registryRepo = {
          mode = excluded.mode, esco = excluded.esco, mediator_address = excluded.mediator_address,
          tariff_per_kwh = excluded.tariff_per_kwh,
          power_limit_should_be = coalesce(excluded.power_limit_should_be, meters.power_limit_should_be),
-         last_seen_at = coalesce(meters.last_seen_at, excluded.last_seen_at),
+         last_seen_at = coalesce(excluded.last_seen_at, meters.last_seen_at),
          row_version = meters.row_version + 1, updated_at = now()
        returning *`,
       [m.id, m.serial, m.externalReference ?? null, m.protocol, m.gridId ?? null, m.dcuId ?? null, m.mode ?? 'active', m.esco ?? null,
@@ -108,6 +109,12 @@ export const registryRepo = {
   async findMeterIdByExternalReference(sql: Sql, ref: string): Promise<string | undefined> {
     const r = await sql.one<{ id: string }>(`select id from meters where external_reference = ? or serial = ? limit 1`, [ref, ref]);
     return r?.id;
+  },
+  async meterExists(sql: Sql, meterId: string): Promise<boolean> {
+    return Boolean(await sql.one(`select 1 as ok from meters where id = ?`, [meterId]));
+  },
+  async gridExists(sql: Sql, gridId: string): Promise<boolean> {
+    return Boolean(await sql.one(`select 1 as ok from grids where id = ?`, [gridId]));
   },
   async meterIdsOfGrid(sql: Sql, gridId: string): Promise<string[]> {
     return (await sql.all<{ id: string }>(`select id from meters where grid_id = ? order by id`, [gridId])).map((r) => r.id);

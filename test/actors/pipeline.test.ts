@@ -93,8 +93,8 @@ describe('interaction pipeline over NATS', () => {
     const raw = await w.bus.request(w.s.meterCreateInteraction(meters[0]!), Buffer.from('{not json'));
     expect(raw).toMatchObject({ error: { code: 'BAD_REQUEST' } });
     expect(await w.request(w.s.meterCreateInteraction('ghost'), { type: 'TURN_ON' })).toMatchObject({ error: { code: 'NOT_FOUND' } });
-    expect(await w.request(w.s.batchCreate(), { type: 'TURN_ON', meterIds: ['a.b'] })).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
-    expect(await w.request(w.s.registryUpsert('meter'), { id: 'x y', serial: '1', protocol: 'CALIN_V1' })).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+    expect(await w.request(w.s.batchCreate(), { type: 'TURN_ON', meterIds: ['a.b'] })).toMatchObject({ error: { code: 'INVALID_ID' } });
+    expect(await w.request(w.s.registryUpsert('meter'), { id: 'x y', serial: '1', protocol: 'CALIN_V1' })).toMatchObject({ error: { code: 'INVALID_ID' } });
     expect(await count()).toBe(n0);
   });
 

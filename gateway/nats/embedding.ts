@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import type { BusMsg, Endpoint } from '../../adapters/bus';
+import type { UnsolicitedReport } from '../../adapters/meters/types';
+import type { Runtime } from '../../actors/system';
+import { INTERACTION_STATUSES, INTERACTION_TYPES, ISSUE_TYPES } from '../../core/domain';
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import { SUBJECT_SAFE_ID, assertSubjectSafeId } from '../../core/ids';
+import type { Subjects } from '../../core/subjects';
+import { historyRepo, issuesRepo, registryRepo, type Database } from '../../persistence';
+import { interactionView } from '../../actors/meter/views';
+import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
+
+const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
+const limit = z.number().int().min(1).max(500).default(50);
+const cursor = z.string().max(512).optional();
+const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1).max(20)]).optional().transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]));
+
+const IssueOpenSchema = z.object({ type: z.enum(ISSUE_TYPES), details: z.record(z.string(), z.unknown()).optional() }).strict();
+const IssueCloseSchema = z.object({ issueId: id }).strict();
+const MeterIssuesSchema = z.object({ status: z.enum(['OPEN', 'CLOSED']).optional(), type: z.enum(ISSUE_TYPES).optional(), limit, cursor }).strict();
+const OrgIssuesSchema = MeterIssuesSchema.extend({ organizationId: id, gridId: id.optional(), meterId: id.optional() }).strict();
+const InteractionsSchema = z.object({
+  status: oneOrMany(z.enum(INTERACTION_STATUSES)), type: oneOrMany(z.enum(INTERACTION_TYPES)),
+  from: z.string().datetime().optional(), to: z.string().datetime().optional(), limit, cursor,
+}).strict();
+const OrgListSchema = z.object({ organizationId: id, status: z.string().max(32).optional(), limit, cursor }).strict();
+export const ReportSchema = z.object({
+  type: z.enum(['READ_REPORT', 'JOIN_NETWORK']), meterExternalReference: z.string().min(1).max(128),
+  result: z.record(z.string(), z.unknown()), deviceInfo: z.record(z.string(), z.unknown()).optional(), receivedAt: z.string().min(1).max(64),
+  skipWebsocketEmission: z.boolean().optional(),
+}).strict() as unknown as z.ZodType<UnsolicitedReport>;
+
+type EndpointOf = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>) => Endpoint;
+
+/**
+ * The embedding API (issue 13): issues through the meter actor, uplink ingestion, and the histories
+ * another service builds on (interactions per meter and grid, batches and commissionings per organization).
+ */
+export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; runtime: Runtime; db: Database }): Endpoint[] {
+  const { endpoint, subjects: s, runtime, db } = o;
+  const p = s.prefix;
+  const meterOf = (m: BusMsg) => assertSubjectSafeId(subjectToken(m.subject, p, 1), 'meterId');
+  const meterToken = async (m: BusMsg) => subjectToken(m.subject, p, 1);
+  const knownMeter = async (meterId: string) => {
+    if (!(await registryRepo.meterExists(db.sql, meterId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `meter ${meterId} not found`);
+  };
+  const interactions = async (f: { meterId?: string; gridId?: string }, body: unknown) => {
+    const b = validate(InteractionsSchema, body);
+    const r = await historyRepo.interactions(db.sql, { ...f, statuses: b.status, types: b.type, from: b.from, to: b.to, limit: b.limit, cursor: b.cursor });
+    return {
+      items: r.items.map((i) => ({
+        ...interactionView(i, i.gridId), followUpOf: i.followUpOf, joinedCount: i.joinedCount, coalescedIdempotencyKeys: i.coalescedKeys,
+      })),
+      nextCursor: r.nextCursor,
+    };
+  };
+  return [
+    endpoint('meter-issues-open', s.meterIssuesOpen('*'), async (m) => {
+      const b = validate(IssueOpenSchema, parseBody(m));
+      return runtime.changeIssue(meterOf(m), { action: 'open', issueType: b.type, details: b.details });
+    }, meterToken),
+    endpoint('meter-issues-close', s.meterIssuesClose('*'), async (m) => {
+      const b = validate(IssueCloseSchema, parseBody(m));
+      return runtime.changeIssue(meterOf(m), { action: 'close', issueId: b.issueId });
+    }, meterToken),
+    endpoint('meter-issues-list', s.meterIssuesList('*'), async (m) => {
+      const meterId = meterOf(m);
+      const b = validate(MeterIssuesSchema, parseBody(m));
+      await knownMeter(meterId);
+      return issuesRepo.list(db.sql, { ...b, meterId });
+    }),
+    endpoint('issues-list', s.issuesList(), async (m) => issuesRepo.list(db.sql, validate(OrgIssuesSchema, parseBody(m)))),
+    endpoint('meter-interactions-list', s.meterInteractionsList('*'), async (m) => {
+      const meterId = meterOf(m);
+      const body = parseBody(m);
+      await knownMeter(meterId);
+      return interactions({ meterId }, body);
+    }),
+    endpoint('grid-interactions-list', s.gridInteractionsList('*'), async (m) => {
+      const gridId = assertSubjectSafeId(subjectToken(m.subject, p, 1), 'gridId');
+      const body = parseBody(m);
+      if (!(await registryRepo.gridExists(db.sql, gridId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
+      return interactions({ gridId }, body);
+    }),
+    endpoint('batches-list', s.batchesList(), async (m) => historyRepo.batches(db.sql, validate(OrgListSchema, parseBody(m)))),
+    endpoint('commissionings-list', s.commissioningsList(), async (m) => historyRepo.commissionings(db.sql, validate(OrgListSchema, parseBody(m)))),
+    endpoint('uplinks-ingest', s.uplinksIngest(), async (m) => {
+      const report = validate(ReportSchema, parseBody(m));
+      const meterId = await runtime.meterIdOfReport(report);
+      return { ...(await runtime.report(meterId, report)), meterId };
+    }, async (m) => {
+      const ref = (parseBody(m) as { meterExternalReference?: unknown } | null)?.meterExternalReference;
+      return typeof ref === 'string' ? ((await registryRepo.findMeterIdByExternalReference(db.sql, ref)) ?? null) : null;
+    }),
+  ];
+}
