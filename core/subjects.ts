@@ -49,6 +49,8 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     plantGet: (plantId: string) => `${p}.plant.${plantId}.get`,
     alertAck: (alertId: string) => `${p}.alert.${alertId}.ack`,
     alertsList: () => `${p}.alerts.list`,
+    /** Who owns resources of one kind (`{kind, ids}` → `{owners}`): the gateway authorizes tokens with it. */
+    ownersGet: () => `${p}.owners.get`,
     clusterStatus: () => `${p}.cluster.status`,
     /** One node's own report (owned partitions with epochs, live device actors). */
     clusterNodeStatus: (nodeId: string) => `${p}.cluster.node.${nodeId}.status`,

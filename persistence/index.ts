@@ -1,6 +1,7 @@
 export { openDatabase, type Database, type DatabaseOptions, type Sql } from './db';
 export * from './rows';
-export { registryRepo, type MeterContext, type MeterInput, type GridInput, type DcuInput, type OrganizationInput } from './repositories/registry';
+export { registryRepo, type MeterContext, type MeterInput, type MeterOrganizationFacts, type GridInput, type DcuInput, type OrganizationInput } from './repositories/registry';
+export { ownersRepo, OWNER_KINDS, type OwnerKind, type Owner } from './repositories/owners';
 export { interactionsRepo, type NewInteraction, type OutcomeCommit } from './repositories/interactions';
 export { batchesRepo, commissioningsRepo, type BatchCounts } from './repositories/batches';
 export * from './repositories/plants';

@@ -7,7 +7,7 @@ import { SUBJECT_SAFE_ID, assertSubjectSafeId } from '../../core/ids';
 import type { Logger } from '../../core/logger';
 import { fail, ok } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { interactionsRepo, registryRepo, type Database } from '../../persistence';
+import { interactionsRepo, ownersRepo, registryRepo, OWNER_KINDS, type Database, type MeterOrganizationFacts } from '../../persistence';
 import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
 import { ReportSchema, embeddingEndpoints } from './embedding';
 import { createBatchOverBus } from '../cluster/batch';
@@ -22,7 +22,23 @@ const MeterSchema = z.object({
   gridId: id.nullish(), dcuId: id.nullish(), mode: z.enum(['active', 'passive', 'virtual']).optional(), esco: id.nullish(),
   mediatorAddress: z.string().max(200).nullish(), tariffPerKwh: z.number().nonnegative().max(1e6).nullish(),
   powerLimitShouldBe: z.number().int().positive().max(100_000).nullish(), lastSeenAt: z.string().datetime().nullish(),
+  organizationId: id.nullish(),
 }).strict();
+const OwnersSchema = z.object({ kind: z.enum(OWNER_KINDS), ids: z.array(id).min(1).max(10_000) }).strict();
+
+/**
+ * A meter's organization (issue 11, defect 4): the one named, else its grid's, else its ESCO's when the ESCO is
+ * an organization id, else the one it already has. Never none: a meter nobody owns would be nobody's to see.
+ */
+export function meterOrganization(input: { id: string; organizationId?: string | null; gridId?: string | null }, f: MeterOrganizationFacts): string {
+  if (input.organizationId && !f.named) throw new GridtwinError(ErrorCode.NOT_FOUND, `organization ${input.organizationId} not found`);
+  if (f.named && f.ofGrid && f.named !== f.ofGrid) {
+    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `meter ${input.id}: organization ${f.named} is not the organization of grid ${input.gridId}`);
+  }
+  const org = f.named ?? f.ofGrid ?? f.ofEsco ?? f.current;
+  if (!org) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `meter ${input.id} needs an organization: give organizationId, a gridId, or an esco that is an organization id`);
+  return org;
+}
 const OnlineSchema = z.object({ id, online: z.boolean() }).strict();
 const CommissioningSchema = z.object({
   meterId: id, steps: z.array(z.object({ type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1).max(20),
@@ -74,7 +90,8 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
       case 'dcu': { const d = validate(DcuSchema, body); await registryRepo.upsertDcu(db.sql, d); return d; }
       case 'meter': {
         const m = validate(MeterSchema, body);
-        const row = await registryRepo.upsertMeter(db.sql, m);
+        const organizationId = meterOrganization(m, await registryRepo.meterOrganizationFacts(db.sql, m));
+        const row = { ...(await registryRepo.upsertMeter(db.sql, { ...m, organizationId })), organizationId };
         notifyWorldChanged([m.id]);
         return row;
       }
@@ -104,6 +121,10 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
       if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
       const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);
       return { ...v, recentInteractions: recent.map((i) => ({ ...i, gridId })) };
+    }),
+    endpoint('owners-get', s.ownersGet(), async (m) => {
+      const b = validate(OwnersSchema, parseBody(m));
+      return { owners: Object.fromEntries(await ownersRepo.lookup(db.sql, b.kind, b.ids)) };
     }),
     endpoint('registry-organization', s.registryUpsert('organization'), async (m) => registry('organization', parseBody(m))),
     endpoint('registry-grid', s.registryUpsert('grid'), async (m) => registry('grid', parseBody(m))),

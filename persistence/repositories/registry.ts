@@ -8,7 +8,11 @@ export interface MeterInput {
   id: string; serial: string; externalReference?: string | null; protocol: MeterRow['protocol']; gridId?: string | null;
   dcuId?: string | null; mode?: MeterRow['mode']; esco?: string | null; mediatorAddress?: string | null;
   tariffPerKwh?: number | null; powerLimitShouldBe?: number | null; lastSeenAt?: string | null;
+  /** Given, or else the grid's, or else the ESCO's when the ESCO is an organization id. */
+  organizationId?: string | null;
 }
+
+export interface MeterOrganizationFacts { named: string | null; ofGrid: string | null; ofEsco: string | null; current: string | null }
 
 /** What a meter actor needs to rehydrate: the meter row and the world around it. */
 export interface MeterContext {
@@ -35,6 +39,8 @@ export const registryRepo = {
        on conflict (id) do update set organization_id = excluded.organization_id, name = excluded.name, timezone = excluded.timezone, updated_at = now()`,
       [g.id, g.organizationId, g.name, g.timezone ?? 'UTC', g.isOnline ?? true],
     );
+    // A grid that changes hands takes its meters with it (a meter's organization is its own column).
+    await sql.run(`update meters set organization_id = ? where grid_id = ? and organization_id is distinct from ?`, [g.organizationId, g.id, g.organizationId]);
   },
   async upsertDcu(sql: Sql, d: DcuInput) {
     await sql.run(
@@ -46,20 +52,31 @@ export const registryRepo = {
   /** A given lastSeenAt is applied as given (the registry writer states when the meter was seen); omitted keeps the stored one. */
   async upsertMeter(sql: Sql, m: MeterInput): Promise<MeterRow> {
     const row = await sql.one(
-      `insert into meters(id, serial, external_reference, communication_protocol, grid_id, dcu_id, mode, esco, mediator_address, tariff_per_kwh, power_limit_should_be, last_seen_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `insert into meters(id, serial, external_reference, communication_protocol, grid_id, dcu_id, mode, esco, mediator_address, tariff_per_kwh, power_limit_should_be, last_seen_at, organization_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+         coalesce(?::text, (select organization_id from grids where id = ?::text), (select id from organizations where id = ?::text)))
        on conflict (id) do update set serial = excluded.serial, external_reference = excluded.external_reference,
          communication_protocol = excluded.communication_protocol, grid_id = excluded.grid_id, dcu_id = excluded.dcu_id,
          mode = excluded.mode, esco = excluded.esco, mediator_address = excluded.mediator_address,
-         tariff_per_kwh = excluded.tariff_per_kwh,
+         tariff_per_kwh = excluded.tariff_per_kwh, organization_id = coalesce(excluded.organization_id, meters.organization_id),
          power_limit_should_be = coalesce(excluded.power_limit_should_be, meters.power_limit_should_be),
          last_seen_at = coalesce(excluded.last_seen_at, meters.last_seen_at),
          row_version = meters.row_version + 1, updated_at = now()
        returning *`,
       [m.id, m.serial, m.externalReference ?? null, m.protocol, m.gridId ?? null, m.dcuId ?? null, m.mode ?? 'active', m.esco ?? null,
-        m.mediatorAddress ?? null, m.tariffPerKwh ?? null, m.powerLimitShouldBe ?? null, m.lastSeenAt ?? null],
+        m.mediatorAddress ?? null, m.tariffPerKwh ?? null, m.powerLimitShouldBe ?? null, m.lastSeenAt ?? null,
+        m.organizationId ?? null, m.gridId ?? null, m.esco ?? null],
     );
     return toMeterRow(row!);
+  },
+  /** What decides a meter's organization: the one named (if it exists), its grid's, and its ESCO's when that is an organization. */
+  async meterOrganizationFacts(sql: Sql, m: Pick<MeterInput, 'id' | 'organizationId' | 'gridId' | 'esco'>): Promise<MeterOrganizationFacts> {
+    const r = await sql.one<{ named: string | null; of_grid: string | null; of_esco: string | null; current: string | null }>(
+      `select (select id from organizations where id = ?::text) as named, (select organization_id from grids where id = ?::text) as of_grid,
+              (select id from organizations where id = ?::text) as of_esco, (select organization_id from meters where id = ?::text) as current`,
+      [m.organizationId ?? null, m.gridId ?? null, m.esco ?? null, m.id],
+    );
+    return { named: r?.named ?? null, ofGrid: r?.of_grid ?? null, ofEsco: r?.of_esco ?? null, current: r?.current ?? null };
   },
   /** Sets a grid's online state; returns the ids of its meters when the state changed (else []). */
   async setGridOnline(sql: Sql, gridId: string, online: boolean): Promise<{ found: boolean; changed: boolean; meterIds: string[] }> {
@@ -81,10 +98,10 @@ export const registryRepo = {
   },
   async loadMeterContext(sql: Sql, meterId: string): Promise<MeterContext | undefined> {
     const r = await sql.one<Record<string, unknown>>(
-      `select m.*, g.is_online as grid_is_online, g.organization_id as org_id, o.settings as org_settings, c.status as last_commissioning_status
+      `select m.*, g.is_online as grid_is_online, m.organization_id as org_id, o.settings as org_settings, c.status as last_commissioning_status
          from meters m
          left join grids g on g.id = m.grid_id
-         left join organizations o on o.id = g.organization_id
+         left join organizations o on o.id = m.organization_id
          left join meter_commissionings c on c.id = m.last_commissioning_id
         where m.id = ?`,
       [meterId],
