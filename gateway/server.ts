@@ -6,7 +6,7 @@ import { ErrorCode, GridtwinError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { subjects as makeSubjects } from '../core/subjects';
-import { createAuthenticator, extractToken, BEARER_PROTOCOL_PREFIX } from './auth';
+import { createAuthenticator, extractToken, BEARER_PROTOCOL_PREFIX, type Principal } from './auth';
 import { beginExchange, sendError } from './http/io';
 import { registerHttpRoutes } from './http/routes';
 import { registerDashboard } from './http/static';
@@ -62,6 +62,8 @@ function chooseProtocol(offered: string): string {
   return list.find((p) => !p.startsWith(BEARER_PROTOCOL_PREFIX)) ?? list[0] ?? '';
 }
 
+const refusal = (e: unknown): GridtwinError => (e instanceof GridtwinError ? e : new GridtwinError(ErrorCode.UNAUTHORIZED, 'invalid token'));
+
 /** One uWS App serving `/ws`, the HTTP API, health, metrics and the operator dashboard. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const o = { ...DEFAULTS, ...opts };
@@ -84,7 +86,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxInFlight: o.maxInFlight,
     requestTimeoutMs: o.requestTimeoutMs,
     pollTimeoutMs: config.solar.pollDeadlineMs + 5_000,
-  }, logger);
+  }, logger, metrics);
   const conns = new Set<Conn>();
   let nextConnId = 1;
   let closing = false;
@@ -109,21 +111,36 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       const protocols = req.getHeader('sec-websocket-protocol');
       const extensions = req.getHeader('sec-websocket-extensions');
       const token = extractToken({ authorization: req.getHeader('authorization'), query: req.getQuery() ?? '', protocols });
+      const upgrade = (principal: Principal) => {
+        const conn = new Conn(nextConnId++, principal, {
+          maxBackpressureBytes: g.maxBackpressureBytes,
+          backpressureGraceMs: o.backpressureGraceMs,
+          maxPendingEvents: o.maxPendingEvents,
+        }, metrics, onSlowClose);
+        res.upgrade<UserData>({ conn }, key, chooseProtocol(protocols), extensions, context);
+      };
+      let checked: Principal | Promise<Principal>;
+      try {
+        checked = closing ? Promise.reject(new GridtwinError(ErrorCode.UNAVAILABLE, 'gateway shutting down')) : auth.authenticate(token);
+      } catch (e) {
+        return sendError(beginExchange(res), refusal(e));
+      }
+      // Anonymous and HS256: upgrade inside uWS's own handler (completing an upgrade later, corked, is what
+      // dropped rare sockets with 1006 on the bundled uWS core). Only a JWKS lookup completes asynchronously.
+      if (!(checked instanceof Promise)) return upgrade(checked);
       const ex = beginExchange(res);
-      auth.authenticate(token).then(
+      checked.then(
         (principal) => {
           if (ex.aborted) return; // the client went away while the token was being checked
           if (closing) return sendError(ex, new GridtwinError(ErrorCode.UNAVAILABLE, 'gateway shutting down'));
           ex.aborted = true;
-          const conn = new Conn(nextConnId++, principal, {
-            maxBackpressureBytes: g.maxBackpressureBytes,
-            backpressureGraceMs: o.backpressureGraceMs,
-            maxPendingEvents: o.maxPendingEvents,
-          }, metrics, onSlowClose);
-          res.cork(() => res.upgrade<UserData>({ conn }, key, chooseProtocol(protocols), extensions, context));
+          res.cork(() => upgrade(principal));
         },
-        (e: unknown) => sendError(ex, e instanceof GridtwinError ? e : new GridtwinError(ErrorCode.UNAUTHORIZED, 'invalid token')),
-      );
+        (e: unknown) => sendError(ex, refusal(e)),
+      ).catch((e: unknown) => {
+        metrics.gatewayFailures.inc({ where: 'upgrade' });
+        logger.error({ err: e }, 'gateway: WS upgrade failed');
+      });
     },
     open: (ws) => {
       const conn = ws.getUserData().conn;
@@ -153,7 +170,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     readinessTimeoutMs: o.readinessTimeoutMs,
   });
   registerDashboard(app, DASHBOARD_DIR);
-  app.any('/*', (res) => sendError(beginExchange(res), new GridtwinError(ErrorCode.NOT_FOUND, 'not found')));
+  app.any('/*', (res, req) => sendError(beginExchange(res, req), new GridtwinError(ErrorCode.NOT_FOUND, 'not found')));
 
   const stopStatus = bus.onStatus((s) => {
     const next = natsState(s);

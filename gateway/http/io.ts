@@ -1,4 +1,4 @@
-import type { HttpRequest, HttpResponse } from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import { ErrorCode, GridtwinError, statusForCode } from '../../core/errors';
 import type { Reply } from '../../core/reply';
 
@@ -14,10 +14,13 @@ export const httpStatusFor = statusForCode;
 export interface Exchange {
   res: HttpResponse;
   aborted: boolean;
+  /** A HEAD request: the answer carries the GET's status and headers, never a body (RFC 9110 §9.3.2). */
+  head: boolean;
 }
 
-export function beginExchange(res: HttpResponse): Exchange {
-  const ex: Exchange = { res, aborted: false };
+/** Starts an answer; pass `req` so a HEAD request is answered without a body. */
+export function beginExchange(res: HttpResponse, req?: HttpRequest): Exchange {
+  const ex: Exchange = { res, aborted: false, head: req?.getMethod().toLowerCase() === 'head' };
   res.onAborted(() => {
     ex.aborted = true;
   });
@@ -30,8 +33,16 @@ export function send(ex: Exchange, status: number, body: string, contentType: st
   ex.res.cork(() => {
     ex.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim()).writeHeader('content-type', contentType);
     for (const [k, v] of Object.entries(extraHeaders)) ex.res.writeHeader(k, v);
-    ex.res.end(body);
+    // uWS writes whatever body it is given, also for HEAD: a keep-alive client would read it as the next response.
+    if (ex.head) ex.res.endWithoutBody(Buffer.byteLength(body));
+    else ex.res.end(body);
   });
+}
+
+/** Registers a GET route and the HEAD route that mirrors it (same handler; `beginExchange(res, req)` drops the body). */
+export function getAndHead(app: TemplatedApp, pattern: string, handler: (res: HttpResponse, req: HttpRequest) => void): void {
+  app.get(pattern, handler);
+  app.head(pattern, handler);
 }
 
 export const sendJson = (ex: Exchange, status: number, body: unknown): void =>

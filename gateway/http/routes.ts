@@ -6,7 +6,7 @@ import type { Metrics } from '../../core/metrics';
 import type { Subjects } from '../../core/subjects';
 import { extractToken, type Authenticator, type Principal } from '../auth';
 import { runCommand, type CommandName } from '../ws/commands';
-import { beginExchange, readHead, readJsonBody, send, sendError, sendJson, sendReply, type Exchange, type RequestHead } from './io';
+import { beginExchange, getAndHead, readHead, readJsonBody, send, sendError, sendJson, sendReply, type Exchange, type RequestHead } from './io';
 
 export interface HttpDeps {
   bus: Bus;
@@ -63,33 +63,40 @@ async function runReadiness(deps: HttpDeps): Promise<{ ready: boolean; checks: R
   return { ready: entries.every(([, o]) => o === 'ok'), checks };
 }
 
-export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
-  app.get('/healthz', (res) => sendJson(beginExchange(res), 200, { status: 'ok' }));
+/** Answers an exchange from a promise that should not fail; if it does, it is logged, counted and a 500 is sent. */
+function answer(deps: HttpDeps, ex: Exchange, where: string, work: Promise<void>): void {
+  work.catch((e: unknown) => {
+    deps.metrics.gatewayFailures.inc({ where });
+    deps.logger.error({ err: e, where }, 'gateway: HTTP handler failed');
+    sendError(ex, toGridtwinError(e));
+  });
+}
 
-  app.get('/readyz', (res) => {
-    const ex = beginExchange(res);
-    void runReadiness(deps).then(({ ready, checks }) => sendJson(ex, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', checks }));
+export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
+  getAndHead(app, '/healthz', (res, req) => sendJson(beginExchange(res, req), 200, { status: 'ok' }));
+
+  getAndHead(app, '/readyz', (res, req) => {
+    const ex = beginExchange(res, req);
+    answer(deps, ex, 'readyz', runReadiness(deps).then(({ ready, checks }) => sendJson(ex, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', checks })));
   });
 
-  app.get('/metrics', (res) => {
-    const ex = beginExchange(res);
-    void deps.metrics.registry.metrics().then(
-      (text) => send(ex, 200, text, deps.metrics.registry.contentType),
-      (e) => sendError(ex, toGridtwinError(e)),
-    );
+  getAndHead(app, '/metrics', (res, req) => {
+    const ex = beginExchange(res, req);
+    answer(deps, ex, 'metrics', deps.metrics.registry.metrics().then((text) => send(ex, 200, text, deps.metrics.registry.contentType)));
   });
 
   for (const route of API) {
     const handler = (res: HttpResponse, req: HttpRequest) => {
       const head = readHead(req, route.params);
-      const ex = beginExchange(res);
+      const ex = beginExchange(res, req);
       const body = route.method === 'post' ? readJsonBody(ex, deps.maxBodyBytes) : Promise.resolve({});
-      void handleApi(deps, ex, head, body, route.command, route.args, route.okStatus);
+      answer(deps, ex, 'api', handleApi(deps, ex, head, body, route.command, route.args, route.okStatus));
     };
-    app[route.method](route.pattern, handler);
+    if (route.method === 'get') getAndHead(app, route.pattern, handler);
+    else app[route.method](route.pattern, handler);
   }
 
-  app.any('/api/*', (res) => sendError(beginExchange(res), new GridtwinError(ErrorCode.NOT_FOUND, 'no such API route')));
+  app.any('/api/*', (res, req) => sendError(beginExchange(res, req), new GridtwinError(ErrorCode.NOT_FOUND, 'no such API route')));
 }
 
 async function handleApi(deps: HttpDeps, ex: Exchange, head: RequestHead, bodyP: Promise<unknown>, command: CommandName, argsFrom: ArgsFrom, okStatus = 200): Promise<void> {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import type { TemplatedApp } from 'uWebSockets.js';
-import { beginExchange, send } from './io';
+import { beginExchange, getAndHead, send } from './io';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -17,15 +17,15 @@ export function registerDashboard(app: TemplatedApp, dir: string): void {
     const type = TYPES[extname(name)];
     if (type) files.set(name, { body: readFileSync(join(dir, name)), type });
   }
-  app.get('/', (res) => {
+  getAndHead(app, '/', (res, req) => {
     const f = files.get('index.html');
-    const ex = beginExchange(res);
+    const ex = beginExchange(res, req);
     if (f) send(ex, 200, f.body.toString('utf8'), f.type, { 'cache-control': 'no-cache' });
     else send(ex, 404, 'dashboard not found', 'text/plain');
   });
-  app.get('/dashboard/:file', (res, req) => {
+  getAndHead(app, '/dashboard/:file', (res, req) => {
     const f = files.get(req.getParameter(0) ?? '');
-    const ex = beginExchange(res);
+    const ex = beginExchange(res, req);
     if (f) send(ex, 200, f.body.toString('utf8'), f.type, { 'cache-control': 'no-cache' });
     else send(ex, 404, 'not found', 'text/plain');
   });

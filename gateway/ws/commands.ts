@@ -5,12 +5,12 @@ import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { fail, type Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { policy, type Principal } from '../auth';
-import { ownershipOf } from './topics';
+import { authorize, type Principal, type Role } from '../auth';
+import { authorizeIds } from '../authz';
 
 /**
  * The commands a WS client or an HTTP caller may send, mirrored onto the runtime's NATS subjects.
- * One catalogue for both transports: argument schema, authorization, subject and payload.
+ * One catalogue for both transports: argument schema, the role it needs, what it touches, subject and payload.
  */
 const id = z.string().regex(SUBJECT_SAFE_ID, 'must be a subject-safe id');
 
@@ -22,19 +22,6 @@ const CreateInteractionArgs = z.object({
   orderId: z.string().min(1).max(200).optional(),
 }).strict();
 
-const ARGS = {
-  createInteraction: CreateInteractionArgs,
-  getMeter: z.object({ meterId: id }).strict(),
-  getGrid: z.object({ gridId: id }).strict(),
-  pollPlant: z.object({ plantId: id }).strict(),
-  ackAlert: z.object({ alertId: id }).strict(),
-  listAlerts: z.object({ organizationId: id.optional() }).strict(),
-} as const;
-
-export type CommandName = keyof typeof ARGS;
-export const COMMAND_NAMES = Object.keys(ARGS) as CommandName[];
-export const isCommandName = (n: string): n is CommandName => Object.hasOwn(ARGS, n);
-
 export interface CommandContext {
   bus: Bus;
   subjects: Subjects;
@@ -44,75 +31,77 @@ export interface CommandContext {
   pollTimeoutMs?: number;
 }
 
-const forbidden = (what: string) => new GridtwinError(ErrorCode.FORBIDDEN, `not allowed: ${what}`);
-
 /** Asks the runtime; transport failures (TIMEOUT / UNAVAILABLE) become error replies. */
 async function ask(ctx: CommandContext, subject: string, payload: unknown, timeoutMs = ctx.timeoutMs): Promise<Reply<unknown>> {
   if (ctx.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
   return ctx.bus.request<Reply<unknown>>(subject, payload, { timeoutMs });
 }
 
-/** Meters carry no owner in their id, so a restricted principal's meter command first reads the meter. */
-async function assertMeterVisible(ctx: CommandContext, meterId: string): Promise<Reply<unknown> | undefined> {
-  if (ctx.principal.org === null) return undefined;
-  const r = await ask(ctx, ctx.subjects.meterGet(meterId), {});
-  if ('error' in r) return r;
-  if (!policy.owned(ctx.principal, ownershipOf(r.data))) throw forbidden(`meter ${meterId}`);
-  return undefined;
+interface Command<A> {
+  args: z.ZodType<A>;
+  role: Role;
+  /** Checked before anything reaches the runtime: nothing is written for a refused token. */
+  authorize(ctx: CommandContext, args: A): Promise<void>;
+  run(ctx: CommandContext, args: A): Promise<Reply<unknown>>;
 }
+const command = <A>(c: Command<A>): Command<A> => c;
+
+const CATALOGUE = {
+  createInteraction: command({
+    args: CreateInteractionArgs, role: 'operator',
+    authorize: (ctx, a) => authorizeIds(ctx, 'operator', 'meter', [a.meterId]),
+    run: (ctx, { meterId, ...body }) => ask(ctx, ctx.subjects.meterCreateInteraction(meterId), body),
+  }),
+  getMeter: command({
+    args: z.object({ meterId: id }).strict(), role: 'viewer',
+    authorize: (ctx, a) => authorizeIds(ctx, 'viewer', 'meter', [a.meterId]),
+    run: (ctx, a) => ask(ctx, ctx.subjects.meterGet(a.meterId), {}),
+  }),
+  getGrid: command({
+    args: z.object({ gridId: id }).strict(), role: 'viewer',
+    authorize: (ctx, a) => authorizeIds(ctx, 'viewer', 'grid', [a.gridId]),
+    run: (ctx, a) => ask(ctx, ctx.subjects.gridGet(a.gridId), {}),
+  }),
+  pollPlant: command({
+    args: z.object({ plantId: id }).strict(), role: 'operator',
+    authorize: (ctx, a) => authorizeIds(ctx, 'operator', 'plant', [a.plantId]),
+    // A manual poll answers when the poll is done (retries and a busy credential included).
+    run: (ctx, a) => ask(ctx, ctx.subjects.plantPoll(a.plantId), {}, Math.max(ctx.timeoutMs, ctx.pollTimeoutMs ?? 0)),
+  }),
+  ackAlert: command({
+    args: z.object({ alertId: id }).strict(), role: 'operator',
+    authorize: (ctx, a) => authorizeIds(ctx, 'operator', 'alert', [a.alertId]),
+    // The runtime checks the organization named here again (the alert is its own).
+    run: (ctx, a) => ask(ctx, ctx.subjects.alertAck(a.alertId), { organizationId: ctx.principal.org ?? undefined, by: ctx.principal.sub }),
+  }),
+  listAlerts: command({
+    args: z.object({ organizationId: id.optional() }).strict(), role: 'viewer',
+    authorize: async (ctx, a) => {
+      const organizationId = a.organizationId ?? ctx.principal.org;
+      if (!organizationId) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'organizationId is required');
+      authorize(ctx.principal, 'viewer', { organizationId }, `alerts of organization ${organizationId}`);
+    },
+    run: (ctx, a) => ask(ctx, ctx.subjects.alertsList(), { organizationId: a.organizationId ?? ctx.principal.org }),
+  }),
+};
+
+export type CommandName = keyof typeof CATALOGUE;
+export const COMMAND_NAMES = Object.keys(CATALOGUE) as CommandName[];
+export const isCommandName = (n: string): n is CommandName => Object.hasOwn(CATALOGUE, n);
+/** The least role a command needs (documented in README's roles table; asserted by the tenant matrix). */
+export const roleOf = (name: CommandName): Role => CATALOGUE[name].role;
 
 export async function runCommand(ctx: CommandContext, name: CommandName, rawArgs: unknown): Promise<Reply<unknown>> {
   try {
-    const parsed = ARGS[name].safeParse(rawArgs ?? {});
+    const c = CATALOGUE[name] as unknown as Command<unknown>;
+    const parsed = c.args.safeParse(rawArgs ?? {});
     if (!parsed.success) {
       throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `invalid arguments for ${name}`, {
         details: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
     }
-    const s = ctx.subjects;
-    const p = ctx.principal;
-    switch (name) {
-      case 'createInteraction': {
-        const { meterId, ...body } = parsed.data as z.infer<typeof CreateInteractionArgs>;
-        return (await assertMeterVisible(ctx, meterId)) ?? (await ask(ctx, s.meterCreateInteraction(meterId), body));
-      }
-      case 'getMeter': {
-        const { meterId } = parsed.data as { meterId: string };
-        const r = await ask(ctx, s.meterGet(meterId), {});
-        if ('data' in r && !policy.owned(p, ownershipOf(r.data))) throw forbidden(`meter ${meterId}`);
-        return r;
-      }
-      case 'getGrid': {
-        const { gridId } = parsed.data as { gridId: string };
-        if (!policy.grid(p, gridId)) throw forbidden(`grid ${gridId}`);
-        const r = await ask(ctx, s.gridGet(gridId), {});
-        if ('data' in r && !policy.owned(p, ownershipOf(r.data))) throw forbidden(`grid ${gridId}`);
-        return r;
-      }
-      case 'pollPlant': {
-        const { plantId } = parsed.data as { plantId: string };
-        if (!policy.plant(p, plantId)) throw forbidden(`plant ${plantId}`);
-        if (p.org !== null) {
-          // A plant's organization is not in its id: read it first, as for meters.
-          const g = await ask(ctx, s.plantGet(plantId), {});
-          if ('error' in g) return g;
-          if (!policy.owned(p, ownershipOf(g.data))) throw forbidden(`plant ${plantId}`);
-        }
-        // A manual poll answers when the poll is done (retries and a busy credential included).
-        return await ask(ctx, s.plantPoll(plantId), {}, Math.max(ctx.timeoutMs, ctx.pollTimeoutMs ?? 0));
-      }
-      case 'ackAlert': {
-        const { alertId } = parsed.data as { alertId: string };
-        // The runtime owns the alert and checks that it belongs to the organization named here.
-        return await ask(ctx, s.alertAck(alertId), { organizationId: p.org ?? undefined, by: p.sub });
-      }
-      case 'listAlerts': {
-        const organizationId = (parsed.data as { organizationId?: string }).organizationId ?? p.org;
-        if (!organizationId) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'organizationId is required');
-        if (!policy.organization(p, organizationId)) throw forbidden(`organization ${organizationId}`);
-        return await ask(ctx, s.alertsList(), { organizationId });
-      }
-    }
+    await c.authorize(ctx, parsed.data);
+    return await c.run(ctx, parsed.data);
   } catch (e) {
     return fail(e instanceof GridtwinError ? e : toGridtwinError(e));
   }

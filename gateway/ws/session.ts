@@ -1,14 +1,14 @@
 import type { Bus } from '../../adapters/bus';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
+import type { Metrics } from '../../core/metrics';
 import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { policy } from '../auth';
 import { isCommandName, runCommand } from './commands';
 import type { Conn } from './connection';
 import type { TopicHub } from './hub';
 import { ClientMessageSchema, type CorrelationId } from './protocol';
-import { ownershipOf, resolveTopic } from './topics';
+import { resolveTopic, type TopicSpec } from './topics';
 
 export interface SessionLimits {
   maxTopicsPerSocket: number;
@@ -40,7 +40,14 @@ export class Sessions {
     private readonly subjects: Subjects,
     private readonly limits: SessionLimits,
     private readonly logger: Logger,
+    private readonly metrics: Metrics,
   ) {}
+
+  /** A handler that failed where it should not: logged and counted, the socket keeps serving. */
+  private failed(where: string, conn: Conn, e: unknown): void {
+    this.metrics.gatewayFailures.inc({ where });
+    this.logger.error({ err: e, conn: conn.id, where }, 'gateway: WS handler failed');
+  }
 
   private error(conn: Conn, code: string, message: string, extra: { id?: CorrelationId; topic?: string; details?: unknown } = {}): void {
     conn.send({ type: 'error', code, message, ...extra });
@@ -93,7 +100,6 @@ export class Sessions {
     if (!this.take(conn)) return this.error(conn, ErrorCode.RATE_LIMIT_EXCEEDED, 'too many subscribe requests; slow down', { id, topic });
     const spec = resolveTopic(topic, this.subjects);
     if (!spec) return this.error(conn, ErrorCode.BAD_REQUEST, 'unknown topic or unsafe id', { id, topic });
-    if (!spec.allowed(conn.principal)) return this.error(conn, ErrorCode.FORBIDDEN, `not allowed: ${topic}`, { id, topic });
     let sub = conn.subs.get(topic);
     if (!sub && conn.subs.size >= this.limits.maxTopicsPerSocket) {
       return this.error(conn, ErrorCode.VALIDATION_FAILED, `at most ${this.limits.maxTopicsPerSocket} topics per socket`, { id, topic });
@@ -108,26 +114,27 @@ export class Sessions {
     const generation = sub.generation;
     const seq = this.hub.seq(topic);
     conn.inFlight++;
-    void this.fetchSnapshot(spec.snapshot.subject, spec.snapshot.payload).then((reply) => {
+    this.fetchSnapshot(conn, spec).then((reply) => {
       conn.inFlight--;
       const current = conn.subs.get(topic);
       if (conn.closed || current !== sub || current.generation !== generation) return;
-      const refusal = 'error' in reply ? reply.error : policy.owned(conn.principal, ownershipOf(reply.data)) ? undefined : { code: ErrorCode.FORBIDDEN, message: `not allowed: ${topic}` };
       conn.cork(() => {
-        if (refusal) {
+        if ('error' in reply) {
           this.drop(conn, topic);
-          return this.error(conn, refusal.code, refusal.message, { id, topic });
+          return this.error(conn, reply.error.code, reply.error.message, { id, topic });
         }
-        conn.send({ type: 'snapshot', topic, seq, data: (reply as { data: unknown }).data });
+        conn.send({ type: 'snapshot', topic, seq, data: reply.data });
         conn.goLive(current);
       });
-    });
+    }).catch((e: unknown) => this.failed('subscribe', conn, e));
   }
 
-  private async fetchSnapshot(subject: string, payload: unknown): Promise<Reply<unknown>> {
+  /** The topic's snapshot once the token may see it (a refusal is an error reply, as is any transport failure). */
+  private async fetchSnapshot(conn: Conn, spec: TopicSpec): Promise<Reply<unknown>> {
     try {
       if (this.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
-      return await this.bus.request<Reply<unknown>>(subject, payload, { timeoutMs: this.limits.requestTimeoutMs });
+      await spec.authorize({ bus: this.bus, subjects: this.subjects, principal: conn.principal, timeoutMs: this.limits.requestTimeoutMs });
+      return await this.bus.request<Reply<unknown>>(spec.snapshot.subject, spec.snapshot.payload, { timeoutMs: this.limits.requestTimeoutMs });
     } catch (e) {
       return { error: toGridtwinError(e).toJSON() };
     }
@@ -154,11 +161,11 @@ export class Sessions {
     if (conn.inFlight >= this.limits.maxInFlight) return conn.send({ type: 'reply', id, error: { code: ErrorCode.RATE_LIMIT_EXCEEDED, message: 'too many requests in flight' } });
     conn.inFlight++;
     const ctx = { bus: this.bus, subjects: this.subjects, principal: conn.principal, timeoutMs: this.limits.requestTimeoutMs, pollTimeoutMs: this.limits.pollTimeoutMs };
-    void runCommand(ctx, name, args).then((reply) => {
+    runCommand(ctx, name, args).then((reply) => {
       conn.inFlight--;
       if ('error' in reply && reply.error.code === ErrorCode.INTERNAL) this.logger.error({ command: name }, 'gateway: command failed internally');
       conn.cork(() => conn.send({ type: 'reply', id, ...reply }));
-    });
+    }).catch((e: unknown) => this.failed('command', conn, e));
   }
 
   /** Socket closed: leave every topic so idle bus subscriptions close. */

@@ -1,6 +1,8 @@
-import { policy, type Ownership, type Principal } from '../auth';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { topics, type Subjects } from '../../core/subjects';
+import type { OwnerKind } from '../../persistence';
+import { authorize } from '../auth';
+import { authorizeIds, type AuthzContext } from '../authz';
 
 /**
  * The WS topic catalogue: for each kind, the bus subjects that feed it, the command that gives its
@@ -22,9 +24,11 @@ export interface TopicSpec {
   topic: string;
   feeds: TopicFeed[];
   snapshot: { subject: string; payload: unknown };
-  /** Checked before the snapshot is fetched. */
-  allowed(p: Principal): boolean;
+  /** Checked (role viewer) before the snapshot is fetched; throws FORBIDDEN / NOT_FOUND. */
+  authorize(ctx: AuthzContext): Promise<void>;
 }
+
+const owned = (kind: OwnerKind, id: string) => (ctx: AuthzContext) => authorizeIds(ctx, 'viewer', kind, [id]);
 
 const TOPIC_PATTERNS: Array<[TopicKind, RegExp]> = [
   ['grid', /^grid\/([^/]+)$/],
@@ -53,50 +57,37 @@ export function resolveTopic(topic: string, s: Subjects): TopicSpec | undefined 
           kind, id, topic: topics.grid(id),
           feeds: [{ subject: s.evtGridMeterInteraction(id), state: false, shape: gridEvent }],
           snapshot: { subject: s.gridGet(id), payload: {} },
-          allowed: (p) => policy.grid(p, id),
+          authorize: owned('grid', id),
         };
       case 'meter':
         return {
           kind, id, topic: topics.meter(id),
           feeds: [{ subject: s.evtMeterState(id), state: true }],
           snapshot: { subject: s.meterGet(id), payload: {} },
-          allowed: () => true, // the meter's grid and organization are checked against its snapshot
+          authorize: owned('meter', id),
         };
       case 'plant':
         return {
           kind, id, topic: topics.plant(id),
           feeds: [{ subject: s.evtPlantStatus(id), state: true }, { subject: s.evtPlantAlert(id), state: false }],
           snapshot: { subject: s.plantGet(id), payload: {} },
-          allowed: (p) => policy.plant(p, id),
+          authorize: owned('plant', id),
         };
       case 'alerts':
         return {
           kind, id, topic: topics.alerts(id),
           feeds: [{ subject: s.evtOrgAlert(id), state: false }],
           snapshot: { subject: s.alertsList(), payload: { organizationId: id } },
-          allowed: (p) => policy.organization(p, id),
+          authorize: async (ctx) => authorize(ctx.principal, 'viewer', { organizationId: id }, topic),
         };
       case 'esco':
         return {
           kind, id, topic: topics.escoSync(id),
           feeds: [{ subject: s.evtEscoSync(id), state: true }],
           snapshot: { subject: s.escoSyncStatus(id), payload: {} },
-          allowed: (p) => policy.esco(p, id),
+          authorize: owned('esco', id),
         };
     }
   }
   return undefined;
-}
-
-type Loose = Record<string, unknown> | undefined;
-const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-
-/** Reads the ownership facts (organization, grid) the runtime includes in a snapshot or a get reply. */
-export function ownershipOf(data: unknown): Ownership {
-  const d = (data ?? {}) as Record<string, unknown>;
-  const inner = (d.meter ?? d.grid ?? d.plant) as Loose;
-  const organizationId = str(d.organizationId) ?? str(inner?.organizationId);
-  const gridRaw = d.meter !== undefined ? (inner?.gridId as unknown) : undefined;
-  const gridId = gridRaw === null ? null : str(gridRaw);
-  return gridRaw === undefined ? { organizationId } : { organizationId, gridId };
 }

@@ -14,8 +14,9 @@ import { startGateway, type Gateway, type GatewayOptions } from '../../gateway/s
 export const SECRET = 'test-secret-for-the-gateway-0123456789';
 export const ORG = 'org-a';
 
+/** A signed test token: org-a, role operator (commands and acks) unless the claims say otherwise. */
 export async function token(claims: Record<string, unknown> = {}, opts: { secret?: string; expiresIn?: string | number } = {}): Promise<string> {
-  return new SignJWT({ org: ORG, ...claims })
+  return new SignJWT({ org: ORG, role: 'operator', ...claims })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('operator-1')
     .setIssuedAt()
@@ -142,11 +143,27 @@ export class FakeRuntime {
           this.bus.publish(s.evtPlantAlert(plantId), ev);
           return ok({ alert: { ...a } });
         }),
+        endpoint('owners-get', s.ownersGet(), (_subject, payload) => ok({ owners: this.owners(payload.kind as string, payload.ids as string[]) })),
         endpoint('esco-sync-status', s.escoSyncStatus('*'), (subject) => ok({ esco: subject.split('.').at(-3), phase: 'idle', total: 0, done: 0 })),
         endpoint('create-interaction', s.meterCreateInteraction('*'), (subject, payload) => this.createInteraction(subject.split('.').at(-3)!, payload)),
       ],
     });
     return this;
+  }
+
+  /** What `owners.get` answers: the organization (and grid / plant) of each known id. An ESCO here is named after its organization. */
+  private owners(kind: string, ids: string[]): Record<string, unknown> {
+    const of = (id: string): unknown => {
+      switch (kind) {
+        case 'meter': { const m = this.meters.get(id); return m && { organizationId: m.organizationId, gridId: m.gridId }; }
+        case 'grid': { const g = this.grids.get(id); return g && { organizationId: g.organizationId, gridId: g.id }; }
+        case 'plant': { const p = this.plants.get(id); return p && { organizationId: p.organizationId, plantId: p.id }; }
+        case 'alert': { const a = this.alerts.get(id); return a && { organizationId: a.organizationId, plantId: a.plantId }; }
+        case 'esco': return { organizationId: id, gridId: null, esco: id };
+        default: return undefined;
+      }
+    };
+    return Object.fromEntries(ids.flatMap((id) => { const o = of(id); return o ? [[id, o]] : []; }));
   }
 
   private createInteraction(meterId: string, payload: Record<string, unknown>) {
@@ -216,7 +233,8 @@ export async function startWorld(gateway: Partial<Config['gateway']> = {}, extra
 /** A real WS client that records every message and lets a test wait for one matching a predicate. */
 export class Client {
   readonly messages: Array<Record<string, any>> = [];
-  private waiters: Array<{ pred: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void; from: number }> = [];
+  private waiters: Array<{ pred: (m: Record<string, any>) => boolean; resolve: (m: Record<string, any>) => void; reject: (e: Error) => void }> = [];
+  private closedWith?: { code: number; reason: string };
   readonly closed: Promise<{ code: number; reason: string }>;
 
   private constructor(readonly ws: WebSocket) {
@@ -225,7 +243,12 @@ export class Client {
       this.messages.push(m);
       this.waiters = this.waiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true));
     });
-    this.closed = new Promise((r) => ws.on('close', (code, reason) => r({ code, reason: reason.toString() })));
+    this.closed = new Promise((r) => ws.on('close', (code, reason) => {
+      this.closedWith = { code, reason: reason.toString() };
+      // A waiter can never be answered on a closed socket: fail it now, with the close code, not at its timeout.
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`socket closed (${code} ${this.closedWith.reason}) while waiting; got ${JSON.stringify(this.messages.slice(-5))}`));
+      r(this.closedWith);
+    }));
   }
 
   static connect(url: string, opts: { token?: string; headers?: Record<string, string>; protocols?: string[] } = {}): Promise<Client> {
@@ -249,32 +272,18 @@ export class Client {
       const hit = this.messages.find(pred);
       if (hit) return Promise.resolve(hit);
     }
+    if (this.closedWith) return Promise.reject(new Error(`socket already closed (${this.closedWith.code} ${this.closedWith.reason})`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for a message; got ${JSON.stringify(this.messages.slice(-5))}`)), timeoutMs);
-      this.waiters.push({ pred, from: this.messages.length, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+      this.waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)), reject: (e) => (clearTimeout(timer), reject(e)) });
     });
   }
 
-  /** Number of subscribes that had to be sent again (see `subscribe`). */
-  resubscribed = 0;
-
-  /**
-   * Subscribes and waits for the snapshot (or an error). Under heavy CI load a first subscribe right after
-   * connecting has, rarely, gone unanswered (cause not found yet); like a real client, this one subscribes
-   * again once — the protocol makes that safe — and counts it.
-   */
+  /** Subscribes and waits for the snapshot (or an error). */
   async subscribe(topic: string): Promise<Record<string, any>> {
-    const answer = (m: Record<string, any>) => m.topic === topic && (m.type === 'snapshot' || m.type === 'error');
-    const first = this.next(answer, 5_000);
+    const answer = this.next((m) => m.topic === topic && (m.type === 'snapshot' || m.type === 'error'));
     this.send({ op: 'subscribe', topic });
-    try {
-      return await first;
-    } catch {
-      this.resubscribed++;
-      const again = this.next(answer, 10_000);
-      this.send({ op: 'subscribe', topic });
-      return again;
-    }
+    return answer;
   }
 
   private seq = 0;
