@@ -24,7 +24,6 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     syncs: new Counter({ name: 'gridtwin_meter_syncs_total', help: 'Emlite meter syncs by outcome', labelNames: ['outcome'], registers: r }),
     wsClients: new Gauge({ name: 'gridtwin_ws_clients', help: 'Connected WebSocket clients', registers: r }),
     wsDropped: new Counter({ name: 'gridtwin_ws_messages_dropped_total', help: 'WS messages dropped or replaced by newer state (backpressure)', labelNames: ['reason'], registers: r }),
-    gatewayFailures: new Counter({ name: 'gridtwin_gateway_handler_failures_total', help: 'Gateway handlers that failed unexpectedly (logged; the gateway keeps serving)', labelNames: ['where'], registers: r }),
     wsNatsSubscriptions: new Gauge({ name: 'gridtwin_ws_nats_subscriptions', help: 'Bus subscriptions held by the gateway', registers: r }),
     leaseRenewals: new Counter({ name: 'gridtwin_cluster_lease_renewals_total', help: 'Partition lease renewals', labelNames: ['outcome'], registers: r }),
     handoffs: new Counter({ name: 'gridtwin_cluster_handoffs_total', help: 'Partition hand-offs', labelNames: ['direction'], registers: r }),

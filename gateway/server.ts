@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
 import type { Bus, BusStatus } from '../adapters/bus';
 import type { Config } from '../core/config';
+import { detach } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
@@ -86,7 +87,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxInFlight: o.maxInFlight,
     requestTimeoutMs: o.requestTimeoutMs,
     pollTimeoutMs: config.solar.pollDeadlineMs + 5_000,
-  }, logger, metrics);
+  }, logger);
   const conns = new Set<Conn>();
   let nextConnId = 1;
   let closing = false;
@@ -129,7 +130,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       // dropped rare sockets with 1006 on the bundled uWS core). Only a JWKS lookup completes asynchronously.
       if (!(checked instanceof Promise)) return upgrade(checked);
       const ex = beginExchange(res);
-      checked.then(
+      detach(checked.then(
         (principal) => {
           if (ex.aborted) return; // the client went away while the token was being checked
           if (closing) return sendError(ex, new GridtwinError(ErrorCode.UNAVAILABLE, 'gateway shutting down'));
@@ -137,10 +138,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           res.cork(() => upgrade(principal));
         },
         (e: unknown) => sendError(ex, refusal(e)),
-      ).catch((e: unknown) => {
-        metrics.gatewayFailures.inc({ where: 'upgrade' });
-        logger.error({ err: e }, 'gateway: WS upgrade failed');
-      });
+      ), 'gateway: WS upgrade');
     },
     open: (ws) => {
       const conn = ws.getUserData().conn;

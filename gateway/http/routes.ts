@@ -1,5 +1,6 @@
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Bus } from '../../adapters/bus';
+import { detach } from '../../core/detached';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
@@ -63,13 +64,12 @@ async function runReadiness(deps: HttpDeps): Promise<{ ready: boolean; checks: R
   return { ready: entries.every(([, o]) => o === 'ok'), checks };
 }
 
-/** Answers an exchange from a promise that should not fail; if it does, it is logged, counted and a 500 is sent. */
-function answer(deps: HttpDeps, ex: Exchange, where: string, work: Promise<void>): void {
-  work.catch((e: unknown) => {
-    deps.metrics.gatewayFailures.inc({ where });
-    deps.logger.error({ err: e, where }, 'gateway: HTTP handler failed');
+/** Answers an exchange from work that should not fail; if it does, the client gets the error and the failure is reported (detach). */
+function answer(ex: Exchange, what: string, work: Promise<void>): void {
+  detach(work.catch((e: unknown) => {
     sendError(ex, toGridtwinError(e));
-  });
+    throw e;
+  }), what);
 }
 
 export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
@@ -77,12 +77,12 @@ export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
 
   getAndHead(app, '/readyz', (res, req) => {
     const ex = beginExchange(res, req);
-    answer(deps, ex, 'readyz', runReadiness(deps).then(({ ready, checks }) => sendJson(ex, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', checks })));
+    answer(ex, 'gateway: /readyz', runReadiness(deps).then(({ ready, checks }) => sendJson(ex, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', checks })));
   });
 
   getAndHead(app, '/metrics', (res, req) => {
     const ex = beginExchange(res, req);
-    answer(deps, ex, 'metrics', deps.metrics.registry.metrics().then((text) => send(ex, 200, text, deps.metrics.registry.contentType)));
+    answer(ex, 'gateway: /metrics', deps.metrics.registry.metrics().then((text) => send(ex, 200, text, deps.metrics.registry.contentType)));
   });
 
   for (const route of API) {
@@ -90,7 +90,7 @@ export function registerHttpRoutes(app: TemplatedApp, deps: HttpDeps): void {
       const head = readHead(req, route.params);
       const ex = beginExchange(res, req);
       const body = route.method === 'post' ? readJsonBody(ex, deps.maxBodyBytes) : Promise.resolve({});
-      answer(deps, ex, 'api', handleApi(deps, ex, head, body, route.command, route.args, route.okStatus));
+      answer(ex, `gateway: ${route.method.toUpperCase()} ${route.pattern}`, handleApi(deps, ex, head, body, route.command, route.args, route.okStatus));
     };
     if (route.method === 'get') getAndHead(app, route.pattern, handler);
     else app[route.method](route.pattern, handler);

@@ -1,7 +1,7 @@
 import type { Bus } from '../../adapters/bus';
+import { detach } from '../../core/detached';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
-import type { Metrics } from '../../core/metrics';
 import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
 import { isCommandName, runCommand } from './commands';
@@ -40,14 +40,7 @@ export class Sessions {
     private readonly subjects: Subjects,
     private readonly limits: SessionLimits,
     private readonly logger: Logger,
-    private readonly metrics: Metrics,
   ) {}
-
-  /** A handler that failed where it should not: logged and counted, the socket keeps serving. */
-  private failed(where: string, conn: Conn, e: unknown): void {
-    this.metrics.gatewayFailures.inc({ where });
-    this.logger.error({ err: e, conn: conn.id, where }, 'gateway: WS handler failed');
-  }
 
   private error(conn: Conn, code: string, message: string, extra: { id?: CorrelationId; topic?: string; details?: unknown } = {}): void {
     conn.send({ type: 'error', code, message, ...extra });
@@ -114,7 +107,7 @@ export class Sessions {
     const generation = sub.generation;
     const seq = this.hub.seq(topic);
     conn.inFlight++;
-    this.fetchSnapshot(conn, spec).then((reply) => {
+    detach(this.fetchSnapshot(conn, spec).then((reply) => {
       conn.inFlight--;
       const current = conn.subs.get(topic);
       if (conn.closed || current !== sub || current.generation !== generation) return;
@@ -126,7 +119,7 @@ export class Sessions {
         conn.send({ type: 'snapshot', topic, seq, data: reply.data });
         conn.goLive(current);
       });
-    }).catch((e: unknown) => this.failed('subscribe', conn, e));
+    }), 'gateway: WS subscribe');
   }
 
   /** The topic's snapshot once the token may see it (a refusal is an error reply, as is any transport failure). */
@@ -161,11 +154,11 @@ export class Sessions {
     if (conn.inFlight >= this.limits.maxInFlight) return conn.send({ type: 'reply', id, error: { code: ErrorCode.RATE_LIMIT_EXCEEDED, message: 'too many requests in flight' } });
     conn.inFlight++;
     const ctx = { bus: this.bus, subjects: this.subjects, principal: conn.principal, timeoutMs: this.limits.requestTimeoutMs, pollTimeoutMs: this.limits.pollTimeoutMs };
-    runCommand(ctx, name, args).then((reply) => {
+    detach(runCommand(ctx, name, args).then((reply) => {
       conn.inFlight--;
       if ('error' in reply && reply.error.code === ErrorCode.INTERNAL) this.logger.error({ command: name }, 'gateway: command failed internally');
       conn.cork(() => conn.send({ type: 'reply', id, ...reply }));
-    }).catch((e: unknown) => this.failed('command', conn, e));
+    }), 'gateway: WS command');
   }
 
   /** Socket closed: leave every topic so idle bus subscriptions close. */
