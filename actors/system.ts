@@ -13,7 +13,7 @@ import { ActorHost } from './host';
 import { followUpKey } from './meter/cascade/FollowUps';
 import { meterBehaviour } from './meter/MeterActor';
 import type { CreateResult, MeterMsg } from './meter/messages';
-import type { IssueOp, IssueResult } from './meter/handlers/Issues';
+import type { IssueOp, IssueResult } from './meter/decide/Issues';
 import { parseCreateInteraction } from './meter/rules/params';
 import type { MeterState } from './meter/state';
 import { interactionView, type MeterView } from './meter/views';

@@ -1,7 +1,7 @@
 import type { ChatNotifier, OrderNotifier, ReadReportSink } from '../../adapters/notify/types';
 import type { InteractionType } from '../../core/domain';
 import type { InteractionView } from '../../core/events';
-import { publishInteractionUpdate } from '../meter/events';
+import { publishInteraction } from '../meter/events';
 import { interactionsRepo, type OutboxRow } from '../../persistence';
 import type { RuntimeDeps } from '../deps';
 import { interactionView } from '../meter/views';
@@ -100,7 +100,7 @@ export class EffectsRunner {
           await this.complete(row);
           break;
         case 'emitEvent':
-          publishInteractionUpdate(this.deps, view);
+          publishInteraction(this.deps, view);
           await this.complete(row);
           break;
         default:

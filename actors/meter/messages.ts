@@ -1,11 +1,13 @@
 import type { UnsolicitedReport, DriverResponse } from '../../adapters/meters/types';
 import type { InteractionView } from '../../core/events';
 import type { GridtwinError } from '../../core/errors';
+import type { IssueView } from '../../persistence';
 import type { ReplyFn } from '../host';
 import type { CreateInteractionRequest } from './rules/params';
 import type { MeterView } from './views';
-import type { SyncResult } from './handlers/Sync';
-import type { IssueOp, IssueResult } from './handlers/Issues';
+import type { SyncResult, SyncRun } from './sync/types';
+import type { SyncRequest } from './state';
+import type { IssueOp, IssueResult } from './decide/Issues';
 
 /** Internal options for interactions the runtime creates itself (commissioning steps, follow-ups). */
 export interface CreateOptions {
@@ -32,5 +34,9 @@ export type MeterMsg =
   | { type: 'setDesired'; desired: Record<string, unknown>; reply: ReplyFn<MeterView> }
   /** Another service opens or closes one of this meter's issues (issue 13). */
   | { type: 'issue'; op: IssueOp; reply: ReplyFn<IssueResult> }
-  /** Emlite sync (seed 001): run the enabled syncers in one turn of this actor (never overlapping a command). */
-  | { type: 'sync'; syncers?: string[]; sweepId?: string; reply?: ReplyFn<SyncResult> };
+  /** The issue write came back (internal): the actor takes it into its state, publishes and answers. */
+  | { type: 'issueChanged'; op: IssueOp; result: { issue: IssueView; changed: boolean } | undefined; reply: ReplyFn<IssueResult> }
+  /** Emlite sync (seed 001): the enabled syncers, run outside the turn but never overlapping a command. */
+  | { type: 'sync'; syncers?: string[]; sweepId?: string; reply?: ReplyFn<SyncResult> }
+  /** A detached sync run came back (internal). */
+  | { type: 'syncFinished'; runId: string; req: SyncRequest; run: SyncRun };

@@ -8,7 +8,7 @@ import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
 import { emliteRepo, type Database, type RunFrequency } from '../../persistence';
 import type { ActorHost } from '../host';
-import type { SyncResult } from '../meter/handlers/Sync';
+import type { SyncResult } from '../meter/sync/types';
 import type { MeterMsg } from '../meter/messages';
 import type { MeterState } from '../meter/state';
 import { RUN_FREQUENCIES, SWEEP_SCHEDULES, syncersFor } from './schedule';

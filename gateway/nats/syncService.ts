@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
 import type { ClusterRouting } from '../cluster/router';
-import type { SyncResult } from '../../actors/meter/handlers/Sync';
+import type { SyncResult } from '../../actors/meter/sync/types';
 import type { SyncSweeper } from '../../actors/sync';
 import type { Runtime } from '../../actors/system';
 import { ErrorCode, GridtwinError } from '../../core/errors';

@@ -7,21 +7,10 @@ import { planEffects } from '../../../actors/meter/cascade/PlanEffects';
 import { coalesce } from '../../../actors/meter/rules/coalesce';
 import { parseCreateInteraction } from '../../../actors/meter/rules/params';
 import type { InteractionRow, IssueRow, MeterRow } from '../../../persistence';
+import { H, meterRow, NOW } from './harness';
 
-const NOW = Date.parse('2026-11-23T12:00:00Z');
-const H = 3600_000;
 const limits = { abortWhenNotSeenForMs: 24 * H, deferWhenNotSeenForMs: H };
-
-function meter(p: Partial<MeterRow> = {}): MeterRow {
-  return {
-    id: 'm1', serial: 'S1', externalReference: 'dev1', protocol: 'CALIN_V2', gridId: 'g1', dcuId: 'd1', mode: 'active', esco: null,
-    mediatorAddress: null, tariffPerKwh: 100, isOn: true, isOnUpdatedAt: null, powerLimit: 1000, powerLimitUpdatedAt: null,
-    powerLimitShouldBe: 1500, kwhCreditAvailable: 0, kwhCreditAvailableUpdatedAt: null, balanceInLocalCurrency: null,
-    balanceInLocalCurrencyUpdatedAt: null, version: null, versionUpdatedAt: null, lastSeenAt: new Date(NOW - 60_000).toISOString(),
-    connectionMetrics: null, connectionMetricsUpdatedAt: null, lastCommissioningId: null, lastEncounteredIssueId: null,
-    desired: {}, shadowMetadata: {}, rowVersion: 1, updatedAt: new Date(NOW).toISOString(), ...p,
-  };
-}
+const meter = meterRow;
 const world = (m: MeterRow, gridOnline = true, dcus = [{ id: 'd1', externalReference: 'GW-1', isOnline: true }]) => ({ meter: m, grid: { id: 'g1', isOnline: gridOnline }, dcus });
 
 describe('gatekeeper', () => {

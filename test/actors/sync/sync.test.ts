@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EscoSyncEvent, MeterStateEvent } from '../../../core/events';
-import type { SyncResult } from '../../../actors/meter/handlers/Sync';
+import type { SyncResult } from '../../../actors/meter/sync/types';
 import { SyncSweeper, type SweepStatus } from '../../../actors/sync';
 import { silentLogger } from '../../../core/logger';
 import { emliteRepo } from '../../../persistence';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { SyncResult } from '../../../actors/meter/handlers/Sync';
+import type { SyncResult } from '../../../actors/meter/sync/types';
 import type { CreateResult } from '../../../actors/meter/messages';
 import { ObjectId } from '../../../adapters/emlite';
 import { eventually } from '../../helpers/world';

@@ -1,13 +1,10 @@
 import type { InteractionType } from '../../../core/domain';
-import { newId } from '../../../core/ids';
-import { registryRepo } from '../../../persistence';
+import { andThen, decided, type DecideEnv, type Decision } from '../effects';
 import type { CreateInteractionRequest } from '../rules/params';
 import { twinSettings } from '../rules/twinSettings';
-import type { MeterEnv, MeterState } from '../state';
+import type { Loaded } from '../state';
 import { deltaOf, reportedOf } from '../views';
-import { createInteraction } from './CreateInteraction';
-
-type Loaded = MeterState & { ctx: NonNullable<MeterState['ctx']> };
+import { create } from './Create';
 
 const CORRECTIVE: Record<string, (v: unknown) => { type: InteractionType; params: Record<string, unknown> } | null> = {
   relay: (v) => (v === 'on' ? { type: 'TURN_ON', params: {} } : v === 'off' ? { type: 'TURN_OFF', params: {} } : null),
@@ -20,40 +17,38 @@ const ISSUE_FOR: Record<string, 'UNEXPECTED_METER_STATUS' | 'UNEXPECTED_POWER_LI
 /**
  * The reconciliation loop (meter twin): when desired ≠ reported and no interaction for that attribute is
  * open, issue the corrective interaction, with exponential backoff and a cap per attribute; past the cap,
- * open an issue instead of looping.
+ * open an issue (once) instead of looping. At most one corrective interaction per call.
  */
-export async function reconcile(state: Loaded, env: MeterEnv): Promise<MeterState> {
+export function reconcile(state: Loaded, env: DecideEnv): Decision {
   const settings = twinSettings(state.ctx.organizationSettings);
-  if (!settings.reconcile) return state;
+  if (!settings.reconcile) return decided(state);
   const delta = deltaOf(state.ctx.meter.desired, reportedOf(state.ctx.meter));
-  let s: MeterState = state;
-  const now = env.now();
+  let d = decided(state);
   for (const [attr, value] of Object.entries(delta)) {
+    const s = d.state;
     // Something already on its way for this attribute: let it land first.
     if (s.queue.some((q) => q.targetValue && attr in (q.targetValue as Record<string, unknown>))) continue;
     const r = s.reconcile[attr] ?? { attempts: 0, nextAt: 0 };
-    if (now < r.nextAt) continue;
+    if (env.now < r.nextAt) continue;
     if (r.attempts >= settings.reconcileMaxAttempts) {
       if (r.attempts === settings.reconcileMaxAttempts) {
-        await registryRepo.openIssue(env.db.sql, { id: newId(), meterId: state.id, gridId: state.ctx.meter.gridId, type: ISSUE_FOR[attr]!, details: { attribute: attr, desired: value } });
-        s = { ...s, reconcile: { ...s.reconcile, [attr]: { attempts: r.attempts + 1, nextAt: Number.POSITIVE_INFINITY } } };
-        env.logger.warn({ meterId: state.id, attr }, 'reconcile: meter keeps refusing; issue opened');
+        d = decided({ ...s, reconcile: { ...s.reconcile, [attr]: { attempts: r.attempts + 1, nextAt: Number.POSITIVE_INFINITY } } }, ...d.effects,
+          { kind: 'openIssue', issue: { id: env.newId(), meterId: s.id, gridId: s.ctx.meter.gridId, type: ISSUE_FOR[attr]!, details: { attribute: attr, desired: value } } });
       }
       continue;
     }
     const c = CORRECTIVE[attr]?.(value);
     if (!c) continue;
-    const req: CreateInteractionRequest = { type: c.type, params: c.params } as CreateInteractionRequest;
-    const created = await createInteraction(s as Loaded, env, req);
-    s = { ...created.state, reconcile: { ...created.state.reconcile, [attr]: { attempts: r.attempts + 1, nextAt: now + settings.reconcileBackoffMs * 2 ** r.attempts } } };
-    break;
+    const req = { type: c.type, params: c.params } as CreateInteractionRequest;
+    return andThen(andThen(d, (x) => create(x, env, req, {}, {})), (x) => decided({
+      ...x, reconcile: { ...x.reconcile, [attr]: { attempts: r.attempts + 1, nextAt: env.now + settings.reconcileBackoffMs * 2 ** r.attempts } },
+    }));
   }
-  return s;
+  return d;
 }
 
 /** A successful read or control that matches desired resets that attribute's reconcile budget. */
-export function resetReconcileWhenInSync(state: MeterState): MeterState {
-  if (!state.ctx) return state;
+export function resetReconcileWhenInSync(state: Loaded): Loaded {
   const delta = deltaOf(state.ctx.meter.desired, reportedOf(state.ctx.meter));
   const kept = Object.fromEntries(Object.entries(state.reconcile).filter(([k]) => k in delta));
   return Object.keys(kept).length === Object.keys(state.reconcile).length ? state : { ...state, reconcile: kept };
