@@ -1,4 +1,7 @@
 export { ChirpstackDriver, bestGateway, type ChirpstackDriverOptions } from './ChirpstackDriver';
 export { SimulatedLorawanDevices, simulatedDevEui, type SimulatedDeviceSpec, type SimulatedLorawanDevicesOptions } from './simulatedDevice';
-export { encodeCommand, decodeCommand, encodeResponse, encodeReport, decodeUplink, FRAME_MAGIC, type Uplink, type Outcome } from './frame';
+export { LORAWAN_CODEC_NAMES, type LorawanCodec, type LorawanCodecName, type DecodedUplink, type DecodedCommand, type Outcome } from './codec';
+export { lorawanCodec } from './codecs';
+export { calinDlt645Codec } from './calinDlt645';
+export { gridtwinDemoCodec, encodeCommand, decodeCommand, encodeResponse, encodeReport, decodeUplink, FRAME_MAGIC, type Uplink } from './demoFrame';
 export * from './topics';

@@ -4,7 +4,10 @@ import { pathToFileURL } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { GridtwinError } from '../../../core/errors';
 import { applyCommand, createSimMeter, type SimMeterOptions, type SimMeterState } from '../simulated/meterState';
-import { decodeCommand, encodeReport, encodeResponse, type Outcome } from './frame';
+import type { DecodedCommand, LorawanCodec, Outcome } from './codec';
+import { calinDlt645Codec } from './calinDlt645';
+import { lorawanCodec } from './codecs';
+import { LORAWAN_CODEC_NAMES, type LorawanCodecName } from './codec';
 import {
   assertTopicSafe, commandDownWildcard, devEuiFromTopic, eventTopic,
   type ChirpstackAckEvent, type ChirpstackDownlinkCommand, type ChirpstackJoinEvent, type ChirpstackRxInfo, type ChirpstackUplinkEvent,
@@ -17,7 +20,7 @@ import {
  */
 export interface SimulatedDeviceSpec {
   devEui: string;
-  /** Meter serial used to verify tokens; default: the devEui. */
+  /** Meter number (tokens, frame address); default: the devEui without its first 5 digits (the origin's mapping). */
   serial?: string;
   /** The gateways that hear this device; default: one gateway `gw-1` at -80 dBm, 7.5 dB. */
   gateways?: Array<{ gatewayId: string; rssi: number; snr: number }>;
@@ -29,7 +32,8 @@ export interface SimulatedLorawanDevicesOptions extends SimMeterOptions {
   applicationId: string;
   devices: SimulatedDeviceSpec[];
   seed?: number;
-  fPort?: number;
+  /** The payload format the devices speak (default: the Calin one, `calin-dlt645`). */
+  codec?: LorawanCodec;
   /** Delay before answering a downlink (LoRaWAN class A devices answer on their next uplink). */
   responseDelayMs?: number;
   /** Send a READ_REPORT from every device this often; 0 = only on demand. */
@@ -40,6 +44,10 @@ interface Device {
   spec: Required<Pick<SimulatedDeviceSpec, 'devEui' | 'gateways'>>;
   state: SimMeterState;
   silent: boolean;
+  /** Downlinks are nacked and not applied. */
+  nacking: boolean;
+  /** Commands are applied but their answers are lost (the ghost success). */
+  losingAnswers: number;
   fCnt: number;
   fCntDown: number;
 }
@@ -53,18 +61,18 @@ export class SimulatedLorawanDevices {
   private readonly opts: Required<Omit<SimulatedLorawanDevicesOptions, 'drainKwhPerHour'>> & SimMeterOptions;
 
   constructor(options: SimulatedLorawanDevicesOptions) {
-    this.opts = { seed: 1, fPort: 10, responseDelayMs: 0, reportEveryMs: 0, ...options };
+    this.opts = { seed: 1, codec: calinDlt645Codec, responseDelayMs: 0, reportEveryMs: 0, ...options };
     assertTopicSafe(this.opts.applicationId, 'applicationId');
     for (const d of options.devices) this.add(d);
   }
 
   add(spec: SimulatedDeviceSpec): void {
     const devEui = assertTopicSafe(spec.devEui.toLowerCase(), 'devEui');
-    const state = createSimMeter(spec.serial ?? devEui, this.opts.seed, Date.now());
+    const state = createSimMeter(spec.serial ?? devEui.slice(5), this.opts.seed, Date.now());
     Object.assign(state, spec.state ?? {});
     this.devices.set(devEui, {
       spec: { devEui, gateways: spec.gateways ?? [{ gatewayId: 'gw-1', rssi: -80, snr: 7.5 }] },
-      state, silent: false, fCnt: 0, fCntDown: 0,
+      state, silent: false, nacking: false, losingAnswers: 0, fCnt: 0, fCntDown: 0,
     });
   }
 
@@ -85,15 +93,19 @@ export class SimulatedLorawanDevices {
     this.client = undefined;
   }
 
-  /** The device stops answering downlinks (it still receives and counts them). */
+  /** The device stops answering downlinks (it still receives, acks and counts them, but does not apply them). */
   silence(devEui: string, silent = true): void { this.device(devEui).silent = silent; }
+  /** Confirmed downlinks are nacked (never reached the meter) and not applied. */
+  nack(devEui: string, nacking = true): void { this.device(devEui).nacking = nacking; }
+  /** The next `count` commands are applied but their answers never arrive. */
+  loseAnswers(devEui: string, count = 1): void { this.device(devEui).losingAnswers += count; }
   setGateways(devEui: string, gateways: SimulatedDeviceSpec['gateways'] & object): void { this.device(devEui).spec.gateways = gateways; }
   getState(devEui: string): Readonly<SimMeterState> { return this.device(devEui).state; }
 
   async sendReport(devEui: string): Promise<void> {
     const d = this.device(devEui);
     const result = applyCommand(d.state, { type: 'READ_REPORT', params: {} }, Date.now(), this.opts);
-    await this.publishUp(d, encodeReport(result));
+    await this.publishUp(d, this.opts.codec.encodeReport(result, d.state.serial, new Date()));
   }
 
   async join(devEui: string): Promise<void> {
@@ -108,20 +120,23 @@ export class SimulatedLorawanDevices {
     if (!d || !devEui) return;
     this.received.set(devEui, (this.received.get(devEui) ?? 0) + 1);
     let down: ChirpstackDownlinkCommand;
-    let cmd: ReturnType<typeof decodeCommand>;
+    let cmd: DecodedCommand;
     try {
       down = JSON.parse(payload.toString('utf8')) as ChirpstackDownlinkCommand;
-      if (down.fPort !== this.opts.fPort) return;
-      cmd = decodeCommand(Buffer.from(down.data, 'base64'));
+      if (down.fPort !== this.opts.codec.fPort) return;
+      cmd = this.opts.codec.decodeCommand(Buffer.from(down.data, 'base64'));
     } catch {
       return; // a real device ignores frames it cannot parse
     }
+    if (cmd.address !== undefined && cmd.address !== d.state.serial.toLowerCase().padStart(12, '0')) return; // another meter's address
     d.fCntDown++;
     if (down.confirmed) {
-      const ack: ChirpstackAckEvent = { deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), queueItemId: randomUUID(), acknowledged: true, fCntDown: d.fCntDown };
+      const ack: ChirpstackAckEvent = {
+        deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), queueItemId: randomUUID(), acknowledged: !d.nacking, fCntDown: d.fCntDown,
+      };
       await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, devEui, 'ack'), JSON.stringify(ack), { qos: 1 });
     }
-    if (d.silent) return;
+    if (d.silent || d.nacking) return;
     if (this.opts.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.responseDelayMs));
     let outcome: Outcome;
     try {
@@ -129,7 +144,11 @@ export class SimulatedLorawanDevices {
     } catch (e) {
       outcome = { ok: false, reason: e instanceof GridtwinError ? e.message : 'error' };
     }
-    await this.publishUp(d, encodeResponse(cmd.corr, cmd.type, outcome));
+    if (d.losingAnswers > 0) {
+      d.losingAnswers--;
+      return;
+    }
+    await this.publishUp(d, this.opts.codec.encodeResponse(cmd, outcome, d.state.serial));
   }
 
   private async publishUp(d: Device, frame: Buffer): Promise<void> {
@@ -137,7 +156,7 @@ export class SimulatedLorawanDevices {
     const rxInfo: ChirpstackRxInfo[] = d.spec.gateways.map((g, i) => ({ gatewayId: g.gatewayId, uplinkId: d.fCnt * 16 + i, rssi: g.rssi, snr: g.snr, context: '' }));
     const ev: ChirpstackUplinkEvent & Record<string, unknown> = {
       deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d),
-      devAddr: '01020304', adr: true, dr: 5, fCnt: d.fCnt, fPort: this.opts.fPort, confirmed: false,
+      devAddr: '01020304', adr: true, dr: 5, fCnt: d.fCnt, fPort: this.opts.codec.uplinkFPort ?? this.opts.codec.fPort, confirmed: false,
       data: frame.toString('base64'), rxInfo, txInfo: { frequency: 868_100_000 },
     };
     await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'up'), JSON.stringify(ev), { qos: 1 });
@@ -171,11 +190,13 @@ async function main(): Promise<void> {
       'report-every': { type: 'string', default: '60000' },
       'response-delay': { type: 'string', default: '200' },
       seed: { type: 'string', default: '1' },
+      codec: { type: 'string', default: 'calin-dlt645' },
     },
   });
+  if (!(LORAWAN_CODEC_NAMES as readonly string[]).includes(values.codec)) throw new RangeError(`--codec must be one of ${LORAWAN_CODEC_NAMES.join(', ')}`);
   const count = Number(values.devices);
   const sim = new SimulatedLorawanDevices({
-    mqttUrl: values.mqtt, applicationId: values.app, seed: Number(values.seed),
+    mqttUrl: values.mqtt, applicationId: values.app, seed: Number(values.seed), codec: lorawanCodec(values.codec as LorawanCodecName),
     reportEveryMs: Number(values['report-every']), responseDelayMs: Number(values['response-delay']),
     devices: Array.from({ length: count }, (_, i) => ({
       devEui: simulatedDevEui(i + 1),
@@ -183,10 +204,12 @@ async function main(): Promise<void> {
     })),
   });
   await sim.start();
-  console.log(`simulating ${count} LoRaWAN meters on ${values.mqtt}, application ${values.app}`);
+  console.log(`simulating ${count} LoRaWAN meters (${values.codec}) on ${values.mqtt}, application ${values.app}`);
   for (let i = 1; i <= count; i++) console.log(`  ${simulatedDevEui(i)}`);
   for (let i = 1; i <= count; i++) await sim.join(simulatedDevEui(i));
-  const stop = () => void sim.stop().then(() => process.exit(0));
+  const stop = () => {
+    sim.stop().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });
+  };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

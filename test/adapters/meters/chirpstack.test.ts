@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChirpstackDriver, SimulatedLorawanDevices, bestGateway, decodeCommand, decodeUplink, encodeCommand, encodeResponse } from '../../../adapters/meters/chirpstack';
+import { ChirpstackDriver, SimulatedLorawanDevices, bestGateway, decodeCommand, decodeUplink, encodeCommand, encodeResponse, gridtwinDemoCodec } from '../../../adapters/meters/chirpstack';
 import { SimulatedTokenService } from '../../../adapters/meters/simulated';
 import type { DriverCommand, UnsolicitedReport } from '../../../adapters/meters/types';
 import { ErrorCode } from '../../../core/errors';
@@ -14,11 +14,11 @@ afterEach(async () => { while (cleanups.length) await cleanups.pop()!(); });
 async function world(opts: { gateways?: Array<{ gatewayId: string; rssi: number; snr: number }>; confirmed?: boolean } = {}) {
   const app = `gt-test-${randomBytes(6).toString('hex')}`;
   const sim = await new SimulatedLorawanDevices({
-    mqttUrl: MQTT_URL, applicationId: app, seed: 3,
+    mqttUrl: MQTT_URL, applicationId: app, seed: 3, codec: gridtwinDemoCodec,
     devices: [{ devEui: DEV, serial: 'CAL-1', gateways: opts.gateways, state: { kwhCredit: 7.25, isOn: true, powerLimitW: 2000 } }],
   }).start();
   cleanups.push(() => sim.stop());
-  const driver = await ChirpstackDriver.connect({ mqttUrl: MQTT_URL, applicationId: app, confirmed: opts.confirmed });
+  const driver = await ChirpstackDriver.connect({ mqttUrl: MQTT_URL, applicationId: app, codec: gridtwinDemoCodec, confirmed: opts.confirmed ?? false });
   cleanups.push(() => driver.close());
   return { app, sim, driver };
 }
@@ -28,7 +28,7 @@ const cmd = (type: DriverCommand['type'], params: DriverCommand['params'] = {}, 
   meter: { id: 'm1', serial: 'CAL-1', externalReference: DEV.toUpperCase(), protocol: 'CALIN_LORAWAN' },
 });
 
-describe('LoRaWAN frame', () => {
+describe('gridtwin-demo LoRaWAN frame', () => {
   it('round-trips commands and responses', () => {
     const token = '12345678901234567890';
     const f = encodeCommand(9, { type: 'TOP_UP', params: { token } });
@@ -43,15 +43,15 @@ describe('LoRaWAN frame', () => {
     expect(() => encodeCommand(1, { type: 'TOP_UP', params: { token: '12' } })).toThrow(/20 digits/);
   });
 
-  it('picks the gateway with the best RSSI, then SNR', () => {
+  it('picks the gateway with the best SNR, then RSSI (the origin\'s connectivity-helpers)', () => {
     expect(bestGateway([
-      { gatewayId: 'a', rssi: -100, snr: 10 }, { gatewayId: 'b', rssi: -70, snr: 1 }, { gatewayId: 'c', rssi: -70, snr: 3 },
-    ], 't')).toEqual({ gatewayExternalReference: 'c', rssi: -70, snr: 3, receivedAt: 't' });
+      { gatewayId: 'a', rssi: -100, snr: 10 }, { gatewayId: 'b', rssi: -70, snr: 1 }, { gatewayId: 'c', rssi: -60, snr: 10 },
+    ], 't')).toEqual({ gatewayExternalReference: 'c', rssi: -60, snr: 10, receivedAt: 't' });
     expect(bestGateway([], undefined)).toBeUndefined();
   });
 });
 
-describe('ChirpstackDriver through Mosquitto', () => {
+describe('ChirpstackDriver (gridtwin-demo codec) through Mosquitto', () => {
   it('round trip: command/down → simulated device → event/up, with rxInfo mapped to deviceInfo', async () => {
     const { driver, sim } = await world({ gateways: [{ gatewayId: 'gw-far', rssi: -112, snr: -4 }, { gatewayId: 'gw-near', rssi: -64, snr: 9.5 }] });
     const read = await driver.execute(cmd('READ_CREDIT'));

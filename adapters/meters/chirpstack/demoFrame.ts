@@ -1,9 +1,12 @@
 import type { DriverCommand } from '../types';
 import type { InteractionResult, InteractionType, Phase } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
+import type { LorawanCodec, Outcome } from './codec';
 
 /**
- * gridtwin's LoRaWAN application frame for Calin meters (carried in ChirpStack's base64 `data`). Big-endian.
+ * The "gridtwin-demo" codec: gridtwin's own LoRaWAN application frame, invented for demos and kept for
+ * fleets that run gridtwin's simulated devices. It is NOT a Calin format (the Calin one is calinDlt645.ts).
+ * Carried in ChirpStack's base64 `data` on fPort 10. Big-endian.
  *
  *   downlink  [0xC1][corr][cmd][args…]
  *   response  [0xC1][corr][cmd | 0x80][status][value…]     status 0 OK, 1 REJECTED (value = UTF-8 reason)
@@ -123,8 +126,6 @@ function decodeValue(type: InteractionType, v: Buffer): InteractionResult {
   }
 }
 
-export type Outcome = { ok: true; result: InteractionResult } | { ok: false; reason: string };
-
 export function encodeResponse(corr: number, type: InteractionType, outcome: Outcome): Buffer {
   const code = CODES[type] ?? 0;
   const head = Buffer.from([FRAME_MAGIC, corr, code | RESPONSE_FLAG, outcome.ok ? 0 : 1]);
@@ -150,3 +151,20 @@ export function decodeUplink(frame: Buffer): Uplink {
   const outcome: Outcome = frame[3] === 0 ? { ok: true, result: decodeValue(type, value) } : { ok: false, reason: value.toString('utf8') };
   return { kind: 'response', corr, type, outcome };
 }
+
+export const gridtwinDemoCodec: LorawanCodec = {
+  name: 'gridtwin-demo',
+  fPort: 10,
+  uplinkFPort: 10,
+  correlates: true,
+  supports: (type) => CODES[type] !== undefined && type !== 'READ_REPORT',
+  encodeCommand: (cmd) => encodeCommand(cmd.corr, cmd),
+  decodeUplink(frame) {
+    const up = decodeUplink(frame);
+    if (up.kind === 'report') return up;
+    return { kind: 'response', corr: up.corr, outcome: () => up.outcome, answers: (t) => t === up.type };
+  },
+  decodeCommand,
+  encodeResponse: (cmd, outcome: Outcome) => encodeResponse(cmd.corr, cmd.type, outcome),
+  encodeReport: (result) => encodeReport(result),
+};
