@@ -21,6 +21,10 @@ async function setup(over: Partial<CalinTokenServiceOptions> = {}) {
   return { sim, svc, waits, bodies };
 }
 
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 10));
+}
+
 const codeOf = (p: Promise<unknown>) => p.then(() => 'resolved', (e) => e.code as string);
 
 describe('CalinTokenService against the Calin API simulator', () => {
@@ -49,10 +53,11 @@ describe('CalinTokenService against the Calin API simulator', () => {
     expect(sim.issued).toEqual({ TOP_UP: 0, SET_POWER_LIMIT: 1, CLEAR_CREDIT: 1, CLEAR_TAMPER: 1 });
   });
 
-  it('bad credentials → AUTH_FAILED, not retried, password not in the message', async () => {
+  it('bad credentials → VENDOR_ERROR with Calin\'s code and reason (which code means what is not public), not retried, password not in the message', async () => {
     const { sim, svc } = await setup({ password: 'wrong-pw' });
     const err = await svc.generate({ type: 'TOP_UP', meterSerial: 'M1', kwh: 1, idempotencyKey: 'k' }).catch((e) => e);
-    expect(err.code).toBe(ErrorCode.AUTH_FAILED);
+    expect(err.code).toBe(ErrorCode.VENDOR_ERROR);
+    expect(err.details).toMatchObject({ type: 'TOP_UP', resultCode: 1, reason: 'user name or password error' });
     expect(err.message).not.toContain('wrong-pw');
     expect(sim.calls.get('/POS_Purchase')).toBe(1);
     expect(sim.purchases).toBe(0);
@@ -108,7 +113,7 @@ describe('CalinTokenService against the Calin API simulator', () => {
     sim.setDelay(250);
     const err = await svc.generate({ type: 'TOP_UP', meterSerial: 'M1', kwh: 2, idempotencyKey: 'k6' }).catch((e) => e);
     expect(err.code).toBe(ErrorCode.UNAVAILABLE);
-    await new Promise((r) => setTimeout(r, 400));
+    await until(() => sim.calls.get('/POS_Purchase') === 2 && sim.replays === 1);
     expect(sim.calls.get('/POS_Purchase')).toBe(2);
     expect(sim.purchases).toBe(1);
     expect(sim.replays).toBe(1);
