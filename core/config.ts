@@ -64,9 +64,27 @@ export const ConfigSchema = z.object({
     calinCompany: z.string().optional(),
     calinUser: z.string().optional(),
     calinPassword: z.string().optional(),
+    /** Calin API v1 remote-task (COMM) and maintenance accounts; default: the POS account above. */
+    calinAdminUser: z.string().optional(),
+    calinAdminPassword: z.string().optional(),
+    calinMaintenanceUser: z.string().optional(),
+    calinMaintenancePassword: z.string().optional(),
+    /** Calin API v2 (CALIN_V2 meters). */
+    calinV2BaseUrl: z.string().url().optional(),
+    calinV2Company: z.string().optional(),
+    calinV2User: z.string().optional(),
+    calinV2Password: z.string().optional(),
+    calinV2PosPassword: z.string().optional(),
+    calinV2CustomerId: z.string().optional(),
+    /** Poll Calin tasks at this fixed interval instead of the origin's 10–30 s ladder. */
+    calinPollMs: z.coerce.number().int().positive().optional(),
+    /** Serve CALIN_V1 / CALIN_V2 meters through the bundled Calin HTTP simulator (standalone `npm start`). */
+    calinSimulator: bool.default(false),
     mqttUrl: z.string().optional(),
     chirpstackApplicationId: z.string().optional(),
-  }).default({ simulatedLatencyMs: 0, simulatedFailureRate: 0 }),
+    /** LoRaWAN payload format (adapters/meters/chirpstack/codec.ts LORAWAN_CODEC_NAMES). */
+    chirpstackCodec: z.enum(['calin-dlt645', 'gridtwin-demo']).default('calin-dlt645'),
+  }).default({ simulatedLatencyMs: 0, simulatedFailureRate: 0, calinSimulator: false, chirpstackCodec: 'calin-dlt645' }),
   emlite: z.object({
     deadlineMs: ms.default(75_000),
     perMediatorConcurrency: z.coerce.number().int().positive().default(32),
@@ -148,6 +166,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     drivers: pick({
       calinBaseUrl: env.CALIN_BASE_URL, calinCompany: env.CALIN_COMPANY, calinUser: env.CALIN_USER,
       calinPassword: env.CALIN_PASSWORD, mqttUrl: env.MQTT_URL, chirpstackApplicationId: env.CHIRPSTACK_APPLICATION_ID,
+      calinAdminUser: env.CALIN_ADMIN_USER, calinAdminPassword: env.CALIN_ADMIN_PASSWORD,
+      calinMaintenanceUser: env.CALIN_MAINTENANCE_USER, calinMaintenancePassword: env.CALIN_MAINTENANCE_PASSWORD,
+      calinV2BaseUrl: env.CALIN_V2_BASE_URL, calinV2Company: env.CALIN_V2_COMPANY, calinV2User: env.CALIN_V2_USER,
+      calinV2Password: env.CALIN_V2_PASSWORD, calinV2PosPassword: env.CALIN_V2_POS_PASSWORD, calinV2CustomerId: env.CALIN_V2_CUSTOMER_ID,
+      calinPollMs: env.CALIN_POLL_MS, chirpstackCodec: env.CHIRPSTACK_CODEC,
+      calinSimulator: env.GRIDTWIN_CALIN_SIMULATOR ?? (production ? undefined : 'true'),
     }),
     emlite: pick({ deadlineMs: env.EMLITE_DEADLINE_MS, tlsCaFile: env.EMLITE_TLS_CA, tlsCertFile: env.EMLITE_TLS_CERT, tlsKeyFile: env.EMLITE_TLS_KEY }),
     solar: pick({ credentialKey: env.GRIDTWIN_CREDENTIAL_KEY, pollCron: env.SOLAR_POLL_CRON }),

@@ -6,6 +6,8 @@ export interface MeterDriverRouterOptions {
   byProtocol: Partial<Record<CommunicationProtocol, MeterDriver>>;
   /** Issues tokens for TOP_UP, CLEAR_CREDIT, CLEAR_TAMPER and SET_POWER_LIMIT before the driver sees them. */
   tokenService: TokenService;
+  /** A protocol's own token issuer (Calin v1 and v2 tokens come from different APIs); default: `tokenService`. */
+  tokenServices?: Partial<Record<CommunicationProtocol, TokenService>>;
 }
 
 type GenerateTokenType = (typeof GENERATE_TOKEN_TYPES)[number];
@@ -34,7 +36,8 @@ export function createMeterDriverRouter(opts: MeterDriverRouterOptions): MeterDr
     async execute(cmd: DriverCommand): Promise<DriverResponse> {
       const driver = driverFor(cmd);
       if (!needsToken(cmd.type)) return driver.execute(cmd);
-      const { token } = await opts.tokenService.generate({
+      const issuer = opts.tokenServices?.[cmd.meter.protocol] ?? opts.tokenService;
+      const { token } = await issuer.generate({
         type: cmd.type,
         meterSerial: cmd.meter.serial,
         kwh: cmd.params.kwh,

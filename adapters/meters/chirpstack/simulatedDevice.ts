@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import { GridtwinError } from '../../../core/errors';
+import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { applyCommand, createSimMeter, type SimMeterOptions, type SimMeterState } from '../simulated/meterState';
 import type { DecodedCommand, LorawanCodec, Outcome } from './codec';
 import { calinDlt645Codec } from './calinDlt645';
@@ -46,6 +46,8 @@ interface Device {
   silent: boolean;
   /** Downlinks are nacked and not applied. */
   nacking: boolean;
+  /** Commands are answered as refused, not applied. */
+  refusing: boolean;
   /** Commands are applied but their answers are lost (the ghost success). */
   losingAnswers: number;
   fCnt: number;
@@ -72,7 +74,7 @@ export class SimulatedLorawanDevices {
     Object.assign(state, spec.state ?? {});
     this.devices.set(devEui, {
       spec: { devEui, gateways: spec.gateways ?? [{ gatewayId: 'gw-1', rssi: -80, snr: 7.5 }] },
-      state, silent: false, nacking: false, losingAnswers: 0, fCnt: 0, fCntDown: 0,
+      state, silent: false, nacking: false, refusing: false, losingAnswers: 0, fCnt: 0, fCntDown: 0,
     });
   }
 
@@ -97,6 +99,8 @@ export class SimulatedLorawanDevices {
   silence(devEui: string, silent = true): void { this.device(devEui).silent = silent; }
   /** Confirmed downlinks are nacked (never reached the meter) and not applied. */
   nack(devEui: string, nacking = true): void { this.device(devEui).nacking = nacking; }
+  /** Every command is answered as refused (and not applied) until called with false. */
+  refuse(devEui: string, refusing = true): void { this.device(devEui).refusing = refusing; }
   /** The next `count` commands are applied but their answers never arrive. */
   loseAnswers(devEui: string, count = 1): void { this.device(devEui).losingAnswers += count; }
   setGateways(devEui: string, gateways: SimulatedDeviceSpec['gateways'] & object): void { this.device(devEui).spec.gateways = gateways; }
@@ -140,6 +144,7 @@ export class SimulatedLorawanDevices {
     if (this.opts.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.responseDelayMs));
     let outcome: Outcome;
     try {
+      if (d.refusing) throw new GridtwinError(ErrorCode.DEVICE_REJECTED, 'refused');
       outcome = { ok: true, result: applyCommand(d.state, cmd, Date.now(), this.opts) };
     } catch (e) {
       outcome = { ok: false, reason: e instanceof GridtwinError ? e.message : 'error' };

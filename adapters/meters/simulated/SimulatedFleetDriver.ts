@@ -1,5 +1,5 @@
 import type { DriverCommand, DriverResponse, MeterDriver, UnsolicitedReport } from '../types';
-import type { InteractionType } from '../../../core/domain';
+import { isUnsolicitedType, type InteractionType } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { applyCommand, createSimMeter, type SimMeterState } from './meterState';
 import { createPrng } from '../../../core/random';
@@ -55,6 +55,11 @@ export class SimulatedFleetDriver implements MeterDriver {
 
   async execute(cmd: DriverCommand): Promise<DriverResponse> {
     if (this.closed) throw new GridtwinError(ErrorCode.UNAVAILABLE, 'simulated driver closed');
+    if (isUnsolicitedType(cmd.type)) {
+      throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `${cmd.type} is sent by meters, not to them`, { details: { type: cmd.type, unsupported: true } });
+    }
+    // a command whose deadline is gone is not sent (the caller has already given up on it)
+    if (cmd.deadlineAt <= this.opts.now()) throw timeout(cmd.meter.id, false);
     const slot = this.slot(cmd.meter.id, cmd.meter.serial);
     slot.inFlight++;
     if (slot.inFlight > slot.maxInFlight) slot.maxInFlight = slot.inFlight;

@@ -106,7 +106,8 @@ function setClock(m: SimMeterState, now: number, date: string | undefined, time:
   const d = date ?? current.slice(0, 10);
   const t = time ?? current.slice(11, 19);
   const target = Date.parse(`${d}T${t}Z`);
-  if (!Number.isFinite(target)) throw reject('invalid date/time', { date, time });
+  // Date.parse rolls 2027-02-30 over to March: a meter refuses a date that does not exist
+  if (!Number.isFinite(target) || new Date(target).toISOString().slice(0, 19) !== `${d}T${t}`) throw reject('invalid date/time', { date, time });
   m.clockOffsetMs = target - now;
 }
 

@@ -131,9 +131,9 @@ describe('SimulatedFleetDriver', () => {
     const d = new SimulatedFleetDriver({ drainKwhPerHour: 1, now: () => now });
     d.addMeter('m1', 'S1', { kwhCredit: 3, isOn: true, drainedAt: NOW });
     now += 2 * 3_600_000;
-    expect((await d.execute(cmd('m1', 'READ_CREDIT'))).result.kwhCredit).toBe(1);
+    expect((await d.execute({ ...cmd('m1', 'READ_CREDIT'), deadlineAt: now + 1000 })).result.kwhCredit).toBe(1);
     now += 5 * 3_600_000;
-    expect((await d.execute(cmd('m1', 'READ_CREDIT'))).result.kwhCredit).toBe(0);
+    expect((await d.execute({ ...cmd('m1', 'READ_CREDIT'), deadlineAt: now + 1000 })).result.kwhCredit).toBe(0);
   });
 
   it('emits READ_REPORT to unsolicited listeners until unsubscribed', () => {
@@ -151,7 +151,7 @@ describe('SimulatedFleetDriver', () => {
   it('zero latency mode handles 10k commands quickly', async () => {
     const d = new SimulatedFleetDriver();
     const t0 = performance.now();
-    for (let i = 0; i < 10_000; i++) await d.execute(cmd(`m${i % 100}`, 'READ_CREDIT', {}, i));
+    for (let i = 0; i < 10_000; i++) await d.execute({ ...cmd(`m${i % 100}`, 'READ_CREDIT', {}, i), deadlineAt: Date.now() + 60_000 });
     expect(performance.now() - t0).toBeLessThan(1000);
     expect(d.executedCount('m7', 'READ_CREDIT')).toBe(100);
   });
