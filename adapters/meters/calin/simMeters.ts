@@ -21,6 +21,9 @@ export interface SimMeterFaults {
   unreachable?: boolean;
   /** Tasks finish as failed without being carried out. */
   refusing?: boolean;
+  /** The next this-many tasks take `slowByMs` longer (carried out after the caller gave up: a lost answer). */
+  slowTasks?: number;
+  slowByMs?: number;
 }
 
 export class CalinSimMeters {
@@ -61,8 +64,19 @@ export class CalinSimMeters {
 
   createTask(meterNo: string, cmd: Pick<DriverCommand, 'type' | 'params'>): number {
     const id = this.nextTask++;
-    this.tasks.set(id, { meterNo, cmd, readyAt: this.o.now() + this.o.taskDelayMs() });
+    const faults = this.faults.get(meterNo);
+    let extra = 0;
+    if (faults?.slowTasks) {
+      faults.slowTasks--;
+      extra = faults.slowByMs ?? 0;
+    }
+    this.tasks.set(id, { meterNo, cmd, readyAt: this.o.now() + this.o.taskDelayMs() + extra });
     return id;
+  }
+
+  /** Carries out every task that is due, as the DCUs would without anyone asking (for inspection). */
+  settleDue(): void {
+    for (const id of this.tasks.keys()) this.look(id);
   }
 
   hasTask(id: number): boolean { return this.tasks.has(id); }
