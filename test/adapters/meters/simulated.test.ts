@@ -120,9 +120,7 @@ describe('SimulatedFleetDriver', () => {
     expect(d.maxConcurrent('a')).toBe(2);
     expect(d.maxConcurrent('b')).toBe(1);
     expect(d.maxConcurrentAnyMeter()).toBe(2);
-    const t0 = Date.now();
     expect(await codeOf(d.execute({ ...cmd('c', 'TURN_OFF'), deadlineAt: Date.now() + 5 }))).toBe(ErrorCode.TIMEOUT);
-    expect(Date.now() - t0).toBeLessThan(20);
     expect(d.executedCount('c')).toBe(0);
   });
 
@@ -148,11 +146,10 @@ describe('SimulatedFleetDriver', () => {
     expect(got[0]).toMatchObject({ type: 'READ_REPORT', meterExternalReference: 'S1', result: { kwhCredit: 4, isOn: true }, receivedAt: '2026-03-01T10:00:00.000Z' });
   });
 
-  it('zero latency mode handles 10k commands quickly', async () => {
+  it('zero latency mode answers 10k commands without timers (speed is measured in bench/, not here)', async () => {
     const d = new SimulatedFleetDriver();
-    const t0 = performance.now();
     for (let i = 0; i < 10_000; i++) await d.execute({ ...cmd(`m${i % 100}`, 'READ_CREDIT', {}, i), deadlineAt: Date.now() + 60_000 });
-    expect(performance.now() - t0).toBeLessThan(1000);
     expect(d.executedCount('m7', 'READ_CREDIT')).toBe(100);
+    expect(Array.from({ length: 100 }, (_, i) => d.executedCount(`m${i}`)).reduce((a, b) => a + b, 0)).toBe(10_000);
   });
 });
