@@ -34,7 +34,9 @@ export function send(ex: Exchange, status: number, body: string, contentType: st
     ex.res.writeStatus(`${status} ${STATUS_TEXT[status] ?? ''}`.trim()).writeHeader('content-type', contentType);
     for (const [k, v] of Object.entries(extraHeaders)) ex.res.writeHeader(k, v);
     // uWS writes whatever body it is given, also for HEAD: a keep-alive client would read it as the next response.
-    if (ex.head) ex.res.endWithoutBody(Buffer.byteLength(body));
+    // The length is written by hand: this uWS build's endWithoutBody(length) then waits for that many body bytes
+    // and never serves the next request on the socket.
+    if (ex.head) ex.res.writeHeader('content-length', String(Buffer.byteLength(body))).endWithoutBody();
     else ex.res.end(body);
   });
 }

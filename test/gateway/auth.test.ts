@@ -38,7 +38,8 @@ describe('WS auth', () => {
     const closed = await c.closed;
     expect(closed).toEqual({ code: 4001, reason: 'token expired' });
     expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000 - 50);
-    expect(Date.now() - started).toBeLessThan(3500);
+    // Closed by the expiry timer, not by the 60 s idle timeout (a loose bound: the machine may be loaded).
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('refuses topics of another organization with an error message, not a close', async () => {

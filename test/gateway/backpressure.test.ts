@@ -5,25 +5,31 @@ import { Client, sleep, startWorld, token, until, type TestWorld } from './helpe
 const LIMIT = 64 * 1024;
 const GRACE_MS = 1500;
 let w: TestWorld;
+/** A gateway whose grace period no flood outlasts, even on a loaded machine: slow readers are never closed there. */
+let patient: TestWorld;
 let tk: string;
 beforeAll(async () => {
   w = await startWorld({ maxBackpressureBytes: LIMIT }, { backpressureGraceMs: GRACE_MS });
+  patient = await startWorld({ maxBackpressureBytes: LIMIT }, { backpressureGraceMs: 600_000 });
   tk = await token();
 });
-afterAll(() => w.close());
+afterAll(async () => {
+  await w.close();
+  await patient.close();
+});
 
-const dropped = async (reason: string) =>
-  (await w.metrics.wsDropped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
+const droppedIn = async (world: TestWorld, reason: string) =>
+  (await world.metrics.wsDropped.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 const rawSocket = (c: Client) => (c.ws as unknown as { _socket: Socket })._socket;
 const PAD = 'x'.repeat(8 * 1024);
 
 /** Floods meter m1 (state) and grid g1 (events) until the gateway has coalesced at least `n` values. */
-async function floodUntilCoalesced(n: number): Promise<number> {
+async function floodUntilCoalesced(world: TestWorld, n: number): Promise<number> {
   let credit = 0;
-  for (let round = 0; round < 400 && (await dropped('coalesced')) < n; round++) {
+  for (let round = 0; round < 400 && (await droppedIn(world, 'coalesced')) < n; round++) {
     for (let i = 0; i < 50; i++) {
-      w.runtime.publishMeterState('m1', { kwhCreditAvailable: ++credit, notes: PAD } as never);
-      w.bus.publish(w.runtime.s.evtGridMeterInteraction('g1'), { id: `e${credit}`, event: 'meter-interaction', operation: 'UPDATE', interaction: { id: `i${credit}`, pad: PAD } });
+      world.runtime.publishMeterState('m1', { kwhCreditAvailable: ++credit, notes: PAD } as never);
+      world.bus.publish(world.runtime.s.evtGridMeterInteraction('g1'), { id: `e${credit}`, event: 'meter-interaction', operation: 'UPDATE', interaction: { id: `i${credit}`, pad: PAD } });
     }
     await sleep(2);
   }
@@ -32,25 +38,25 @@ async function floodUntilCoalesced(n: number): Promise<number> {
 
 describe('backpressure', () => {
   it('a slow reader gets only the newest state per entity after it drains, then live events again', async () => {
-    const c = await Client.connect(w.wsUrl, { token: tk });
-    const fast = await Client.connect(w.wsUrl, { token: tk });
+    const c = await Client.connect(patient.wsUrl, { token: tk });
+    const fast = await Client.connect(patient.wsUrl, { token: tk });
     const snap = await c.subscribe('meter/m1');
     await c.subscribe('grid/g1');
     await fast.subscribe('meter/m1');
-    const coalescedBefore = await dropped('coalesced');
-    const droppedBefore = await dropped('backpressure');
+    const coalescedBefore = await droppedIn(patient, 'coalesced');
+    const droppedBefore = await droppedIn(patient, 'backpressure');
 
     rawSocket(c).pause();
-    const last = await floodUntilCoalesced(coalescedBefore + 20);
-    expect(await dropped('coalesced')).toBeGreaterThanOrEqual(coalescedBefore + 20);
-    expect(await dropped('backpressure')).toBeGreaterThan(droppedBefore); // grid events are not coalesced
+    const last = await floodUntilCoalesced(patient, coalescedBefore + 20);
+    expect(await droppedIn(patient, 'coalesced')).toBeGreaterThanOrEqual(coalescedBefore + 20);
+    expect(await droppedIn(patient, 'backpressure')).toBeGreaterThan(droppedBefore); // grid events are not coalesced
     // The fast client on the same topic got every value, in order.
-    await until(() => fast.messages.filter((m) => m.type === 'event').length === last, 5000, 'fast client complete');
+    await until(() => fast.messages.filter((m) => m.type === 'event').length === last, 30_000, 'fast client complete');
     const fastSeqs = fast.messages.filter((m) => m.type === 'event').map((m) => m.seq);
     expect(fastSeqs).toEqual(Array.from({ length: last }, (_, i) => snap.seq + 1 + i));
 
     rawSocket(c).resume();
-    const newest = await c.next((m) => m.topic === 'meter/m1' && m.data?.meter?.kwhCreditAvailable === last, 5000, true);
+    const newest = await c.next((m) => m.topic === 'meter/m1' && m.data?.meter?.kwhCreditAvailable === last, 30_000, true);
     expect(newest.coalesced).toBeGreaterThan(0);
     expect(newest.seq).toBe(snap.seq + last);
     const meterEvents = c.messages.filter((m) => m.topic === 'meter/m1' && m.type === 'event');
@@ -61,8 +67,8 @@ describe('backpressure', () => {
     expect(gridSeqs.length).toBeLessThan(last);
 
     // Back to normal: a new value arrives live, with the next seq.
-    const live = c.next((m) => m.topic === 'meter/m1' && m.seq === snap.seq + last + 1, 3000);
-    w.runtime.publishMeterState('m1', { kwhCreditAvailable: -1 });
+    const live = c.next((m) => m.topic === 'meter/m1' && m.seq === snap.seq + last + 1, 30_000);
+    patient.runtime.publishMeterState('m1', { kwhCreditAvailable: -1 });
     expect((await live).data.meter.kwhCreditAvailable).toBe(-1);
     expect((await live).coalesced).toBeUndefined();
     c.close();
@@ -73,13 +79,13 @@ describe('backpressure', () => {
     const c = await Client.connect(w.wsUrl, { token: tk });
     await c.subscribe('meter/m2');
     await c.subscribe('meter/m1');
-    const closedBefore = await dropped('closed_slow');
+    const closedBefore = await droppedIn(w, 'closed_slow');
     rawSocket(c).pause();
-    await floodUntilCoalesced((await dropped('coalesced')) + 5);
+    await floodUntilCoalesced(w, (await droppedIn(w, 'coalesced')) + 5);
     const slowSince = Date.now();
-    await until(() => w.gateway.clientCount() === 0, GRACE_MS + 3000, 'the gateway closed the slow client');
+    await until(() => w.gateway.clientCount() === 0, 60_000, 'the gateway closed the slow client');
     expect(Date.now() - slowSince).toBeGreaterThan(GRACE_MS - 500);
-    expect(await dropped('closed_slow')).toBe(closedBefore + 1);
+    expect(await droppedIn(w, 'closed_slow')).toBe(closedBefore + 1);
     rawSocket(c).resume();
     expect(await c.closed).toEqual({ code: 4008, reason: 'backpressure: client too slow' });
   });

@@ -246,7 +246,8 @@ export class Client {
     this.closed = new Promise((r) => ws.on('close', (code, reason) => {
       this.closedWith = { code, reason: reason.toString() };
       // A waiter can never be answered on a closed socket: fail it now, with the close code, not at its timeout.
-      for (const w of this.waiters.splice(0)) w.reject(new Error(`socket closed (${code} ${this.closedWith.reason}) while waiting; got ${JSON.stringify(this.messages.slice(-5))}`));
+      const last = this.messages.slice(-5).map((m) => `${m.type}${m.topic ? ` ${m.topic}` : ''}${m.code ? ` ${m.code}` : ''}`);
+      for (const w of this.waiters.splice(0)) w.reject(new Error(`socket closed (${code} ${this.closedWith.reason}) while waiting; last messages: ${last.join(', ')}`));
       r(this.closedWith);
     }));
   }

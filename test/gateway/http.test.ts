@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorld, token, type TestWorld } from './helpers';
 
@@ -88,5 +89,29 @@ describe('HTTP', () => {
     const js = await call('GET', '/dashboard/app.js', undefined, {});
     expect(js.type).toMatch(/^text\/javascript/);
     expect((await call('GET', '/dashboard/..%2Fserver.ts', undefined, {})).status).toBe(404);
+  });
+
+  it('issue 11 defect 9: HEAD answers like GET without a body, so a keep-alive client reads the next response whole', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = connect(w.gateway.port, '127.0.0.1');
+      let got = '';
+      sock.on('data', (d) => {
+        got += d.toString('latin1');
+        // Three answers on one socket: HEAD /healthz, HEAD /api/meters/m1, then GET /healthz whose body ends the exchange.
+        if ((got.match(/HTTP\/1\.1 /g) ?? []).length === 3 && got.endsWith('{"status":"ok"}')) { sock.end(); resolve(got); }
+      });
+      sock.on('error', reject);
+      sock.write(`HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\nHEAD /api/meters/m1 HTTP/1.1\r\nHost: t\r\nAuthorization: ${auth.authorization}\r\n\r\nGET /healthz HTTP/1.1\r\nHost: t\r\n\r\n`);
+    });
+    const answers = raw.split(/(?=HTTP\/1\.1 )/);
+    expect(answers.map((a) => a.split('\r\n')[0])).toEqual(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 200 OK']);
+    // No body after the blank line of either HEAD answer; the length a GET would send is announced.
+    expect(answers[0]!.endsWith('\r\n\r\n')).toBe(true);
+    expect(answers[0]).toMatch(/content-length: 15\r\n/i);
+    expect(answers[1]!.endsWith('\r\n\r\n')).toBe(true);
+    expect(answers[2]!.endsWith('\r\n\r\n{"status":"ok"}')).toBe(true);
+    const head404 = await fetch(`${w.gateway.url}/nowhere`, { method: 'HEAD' });
+    expect(head404.status).toBe(404);
+    expect(await head404.text()).toBe('');
   });
 });
