@@ -13,10 +13,11 @@ import WebSocket from 'ws';
 import { NatsBus } from '../adapters/bus';
 import { parseConfig } from '../core/config';
 import { newId } from '../core/ids';
-import { silentLogger, createLogger } from '../core/logger';
+import { silentLogger } from '../core/logger';
 import { createMetrics } from '../core/metrics';
 import { subjects } from '../core/subjects';
-import { isUwsFallback, startGateway } from '../gateway/server';
+import { startGateway } from '../gateway/server';
+import { loadUws } from '../gateway/uws';
 import { onMessage, runMain } from './lib/report';
 
 const NATS_URL = 'nats://127.0.0.1:4222';
@@ -51,7 +52,6 @@ async function gatewayProcess(prefix: string): Promise<void> {
   const bus = await NatsBus.connect({ servers: NATS_URL, name: 'bench-gateway' });
   const metrics = createMetrics();
   const config = parseConfig({ prefix, gateway: { port: 0, allowAnonymous: true, maxBackpressureBytes: 512 * 1024, maxTopicsPerSocket: 8, idleTimeoutSec: 120 } });
-  if (isUwsFallback()) createLogger().error('bench: uWebSockets.js is on its JS fallback; figures are not representative');
   const gw = await startGateway({ config, bus, metrics, logger: silentLogger, backpressureGraceMs: 60_000, subscribeBurst: 10, subscribePerSec: 10 });
   let cpu = process.cpuUsage();
   let since = now();
@@ -65,7 +65,7 @@ async function gatewayProcess(prefix: string): Promise<void> {
       const dropped = (await metrics.wsDropped.get()).values.map((v) => ({ reason: v.labels.reason, value: v.value }));
       process.send!({
         type: 'stats', cpuPct: ((used.user + used.system) / 1000 / (now() - since)) * 100, rssMb: process.memoryUsage().rss / 2 ** 20,
-        heapMb: process.memoryUsage().heapUsed / 2 ** 20, clients: gw.clientCount(), dropped, natsSubs: bus.subscriptionCount(), fallback: isUwsFallback(),
+        heapMb: process.memoryUsage().heapUsed / 2 ** 20, clients: gw.clientCount(), dropped, natsSubs: bus.subscriptionCount(), uws: loadUws().build,
       });
     } else if (m.type === 'stop') {
       await gw.close();
@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   console.log(`connected and subscribed in ${(connectMs / 1000).toFixed(1)} s`);
 
   const rows: string[] = [];
-  let fallback = false;
+  let uws = '';
   for (const phase of PHASES) {
     await Promise.all([...clients.map((c) => ask(c, { type: 'reset' }, 'reset-done')), ask(gateway, { type: 'mark' }, 'marked')]);
     const t0 = now();
@@ -218,7 +218,7 @@ async function main(): Promise<void> {
     const gaps = reports.reduce((a, r) => a + (r.gaps as number), 0);
     const closed = reports.reduce((a, r) => a + (r.closed as number), 0);
     const expected = sent * (CLIENTS / GRIDS);
-    fallback ||= stats.fallback as boolean;
+    uws = stats.uws as string;
     const dropped = (stats.dropped as Array<{ reason: string; value: number }>).map((d) => `${d.reason}=${d.value}`).join(' ') || 'none';
     const row = {
       rate: phase.rate, seconds: phase.seconds, published: sent, publishRate: Math.round(sent / (publishMs / 1000)),
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   const section = [
     '## bench:ws',
     '',
-    `\`npm run bench:ws\` — ${new Date().toISOString().slice(0, 10)} — ${machine()}${fallback ? ' — **uWS JS fallback: not representative**' : ''}`,
+    `\`npm run bench:ws\` — ${new Date().toISOString().slice(0, 10)} — ${machine()} — ${uws}`,
     '',
     `${CLIENTS} WS clients (\`ws\`, ${CLIENT_PROCESSES} child processes) over loopback, each subscribed to one of ${GRIDS} \`grid/<id>\` topics (${CLIENTS / GRIDS} per grid); events published on real NATS (127.0.0.1:4222, unique prefix) by the parent process; gateway alone in its own process (uWS native). Latency = publish timestamp inside the event → parsed by the client. Delivered/s = messages received ÷ (publish window + time until deliveries stopped, at most ${MAX_DRAIN_MS / 1000} s more). Connect + subscribe of all clients: ${(connectMs / 1000).toFixed(1)} s.`,
     '',

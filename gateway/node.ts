@@ -156,19 +156,21 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     ? startDemoActivity({ runtime, bus, subjects, logger })
     : () => undefined;
   let gateway: Gateway | null = null;
+  let stopping = false;
   if (config.gateway.enabled && o.gateway !== false) {
     gateway = await startGateway({
       config, bus, metrics, logger,
       readiness: {
         database: () => db.ping(),
         bus: async () => bus.status === 'connected',
-        actors: async () => true,
+        actors: async () => (cluster ? cluster.readiness().ready : !stopping),
       },
     });
   }
   return {
     config, db, bus, runtime, cluster, plants, solarSimulators, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
     async stop() {
+      stopping = true;
       stopDemo();
       clusterPlantPolls?.stop();
       await gateway?.close();

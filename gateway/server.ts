@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import uWS, { type TemplatedApp, type us_listen_socket } from 'uWebSockets.js';
+import type { TemplatedApp, us_listen_socket, us_socket } from 'uWebSockets.js';
 import type { Bus, BusStatus } from '../adapters/bus';
 import type { Config } from '../core/config';
 import { detach } from '../core/detached';
@@ -15,6 +15,7 @@ import { Conn, type UserData } from './ws/connection';
 import { TopicHub } from './ws/hub';
 import { CloseCode, STATUS_TOPIC, type ServerMessage } from './ws/protocol';
 import { Sessions } from './ws/session';
+import { loadUws } from './uws';
 
 export interface GatewayOptions {
   config: Config;
@@ -54,8 +55,6 @@ const DEFAULTS = {
 
 const DASHBOARD_DIR = fileURLToPath(new URL('./dashboard/', import.meta.url));
 
-/** True when the package fell back to its pure-JS `ws` implementation (its native binary did not load). */
-export const isUwsFallback = (): boolean => typeof (uWS as { getParts?: unknown }).getParts !== 'function';
 
 /** Chooses the subprotocol to echo: browsers require one of those offered, preferably not the token. */
 function chooseProtocol(offered: string): string {
@@ -70,9 +69,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const o = { ...DEFAULTS, ...opts };
   const { config, bus, metrics, logger } = o;
   const g = config.gateway;
-  if (isUwsFallback()) {
-    logger.error('gateway: uWebSockets.js native binary did not load; running on its slow pure-JS fallback');
-  }
+  const { uws: uWS, build, skipped } = loadUws();
+  logger.info({ build, skipped }, 'gateway: uWebSockets.js build loaded');
   if (!g.jwtSecret && !g.jwksUrl && !g.allowAnonymous) {
     logger.warn('gateway: no jwtSecret, jwksUrl or allowAnonymous: every client will be refused');
   }
@@ -181,7 +179,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const listenSocket = await new Promise<us_listen_socket>((resolve, reject) => {
     app.listen(g.host, g.port, (s) => (s ? resolve(s) : reject(new GridtwinError(ErrorCode.UNAVAILABLE, `cannot listen on ${g.host}:${g.port}`))));
   });
-  const port = uWS.us_socket_local_port(listenSocket as unknown as uWS.us_socket);
+  const port = uWS.us_socket_local_port(listenSocket as unknown as us_socket);
   const url = `http://${g.host}:${port}`;
   logger.info({ url, dashboard: `${url}/`, ws: `ws://${g.host}:${port}/ws` }, 'gateway listening');
 

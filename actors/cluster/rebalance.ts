@@ -15,7 +15,7 @@ export interface ClusterView {
   /** Live actors per partition on this node (least-loaded partitions move first). */
   actorsIn: (partition: number) => number;
   draining: boolean;
-  /** Most partitions moved in one step. */
+  /** Most partitions released in one rebalancing step (acquiring free or orphaned partitions is not capped). */
   step: number;
 }
 
@@ -27,9 +27,9 @@ export interface Plan {
 /**
  * One rebalancing step for this node, a pure decision. Every node runs it on every tick; compare-and-set
  * on the lease settles races. Free and expired partitions are taken up to a fair share (the preferred
- * node by rendezvous hash at once, others after a TTL of grace); a node above its share gives the
- * partitions with the fewest live actors to the least-loaded member, a few at a time; a draining node
- * gives everything away.
+ * node by rendezvous hash at once, others after a TTL of grace), and the expired leases of a node that is
+ * gone are taken beyond the share, all in one step; a node above its share gives the partitions with the
+ * fewest live actors to the least-loaded member, `step` at a time; a draining node gives everything away.
  */
 export function planStep(v: ClusterView): Plan {
   const live = [...v.members.values()].filter((m) => isLive(m, v.now, v.ttlMs) && !m.draining).map((m) => m.nodeId);
@@ -70,7 +70,10 @@ export function planStep(v: ClusterView): Plan {
   for (const p of ordered) {
     const l = v.leases.get(p)?.value;
     const handedToMe = (l?.owner === null && l.handoffTo === v.self) || l?.owner === v.self;
-    if (!handedToMe && count >= cap) continue;
+    // An expired lease of a node that is no longer a live member is a failover: no share cap, so the survivors
+    // serve again one tick after the lease ends (the share is restored later by ordinary rebalancing).
+    const orphaned = !!l?.owner && l.owner !== v.self && !live.includes(l.owner);
+    if (!handedToMe && !orphaned && count >= cap) continue;
     if (l?.owner === null && l.handoffTo && l.handoffTo !== v.self && live.includes(l.handoffTo) && v.now - (l.releasedAt ?? 0) < v.ttlMs) continue;
     // An expired lease goes to its preferred live node first; everyone else waits one more TTL.
     const preferred = live.reduce((a, b) => (rendezvous(p, a) >= rendezvous(p, b) ? a : b));
@@ -78,7 +81,6 @@ export function planStep(v: ClusterView): Plan {
     if (!handedToMe && l?.owner && preferred !== v.self && expiredFor < v.ttlMs) continue;
     plan.acquire.push(p);
     count++;
-    if (plan.acquire.length >= v.step) break;
   }
 
   if (plan.acquire.length === 0 && mine.length > floor) {

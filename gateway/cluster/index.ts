@@ -20,6 +20,8 @@ export interface ClusterNode {
   routing: ClusterRouting;
   /** Whether this node owns the partition of a device id right now. */
   owns(deviceId: string): boolean;
+  /** For /readyz: false during a failover, a hand-off or a lapsed lease renewal (with the reason). */
+  readiness(): { ready: boolean; reason?: string };
   /** Graceful leave: hand every partition off, wait for routed requests. */
   leave(): Promise<void>;
   stop(): Promise<void>;
@@ -72,7 +74,14 @@ export async function startCluster(o: {
     for (const r of due) byInteraction.set(r.interactionId, [...(byInteraction.get(r.interactionId) ?? []), r]);
     for (const rows of byInteraction.values()) runtime.effects.run(rows);
   };
-  const partitionTimer = setInterval(() => void perPartition().catch((e) => logger.warn({ err: (e as Error).message }, 'cluster: partition schedule failed')), config.interactions.reconcileEveryMs);
+  // A round starts only when the previous one has finished: a slow database never piles rounds up.
+  let round: Promise<void> | null = null;
+  const partitionTimer = setInterval(() => {
+    if (round) return;
+    round = perPartition()
+      .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'cluster: partition schedule failed'))
+      .finally(() => { round = null; });
+  }, config.interactions.reconcileEveryMs);
   partitionTimer.unref?.();
 
   // Cluster-wide schedules run on the elected node only: here, the status broadcast.
@@ -95,6 +104,7 @@ export async function startCluster(o: {
     member,
     routing: router,
     owns,
+    readiness: () => member.readiness(),
     async leave() {
       await member.leaveCluster();
       await routed();
@@ -103,6 +113,7 @@ export async function startCluster(o: {
       // Called once the service no longer takes requests: answer those still being forwarded first.
       await routed();
       clearInterval(partitionTimer);
+      await round;
       clearInterval(leaderTimer);
       for (const sub of statusSubs) sub.unsubscribe();
       router.stop();

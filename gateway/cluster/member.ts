@@ -4,6 +4,7 @@ import { drainDevices, type DrainTarget } from '../../actors/cluster/handoff';
 import { type LeaseValue, type LeaseView, type MemberValue, epochOf, isLive, validOwner } from '../../actors/cluster/lease';
 import { partitionOf } from '../../actors/cluster/partition';
 import { planStep } from '../../actors/cluster/rebalance';
+import { clusterReadiness } from '../../actors/cluster/readiness';
 import type { Config } from '../../core/config';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { detach } from '../../core/detached';
@@ -187,6 +188,15 @@ export class ClusterMember {
     const n = (this.inflight.get(p) ?? 1) - 1;
     if (n <= 0) this.inflight.delete(p); else this.inflight.set(p, n);
     this.wake();
+  }
+
+  /** For /readyz: see `clusterReadiness`. */
+  readiness(): { ready: boolean; reason?: string } {
+    if (this.stopped) return { ready: false, reason: 'stopped' };
+    return clusterReadiness({
+      self: this.nodeId, partitions: this.partitions, now: this.now(), ttlMs: this.ttl, leases: this.leases, members: this.members,
+      draining: this.draining, owned: [...this.held.entries()].filter(([, h]) => h.state === 'owned').map(([partition, h]) => ({ partition, validUntil: h.validUntil })),
+    });
   }
 
   ownedPartitions(): number[] {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { eventually } from '../helpers/world';
 import type { ClusterClient } from './processes';
 
 export interface LoadResult {
@@ -46,4 +47,10 @@ export function startLoad(c: ClusterClient, meterIds: string[], opts: { workers:
       return res;
     },
   };
+}
+
+/** Waits until the load has had `n` more commands acknowledged: the load is running, whatever the machine's speed. */
+export async function acked(load: ReturnType<typeof startLoad>, n: number): Promise<void> {
+  const from = load.result.acked.size;
+  await eventually(async () => load.result.acked.size >= from + n, 60_000, 25);
 }

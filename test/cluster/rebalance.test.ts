@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fnv1a32, partitionOf, planStep, type ClusterView, type LeaseView, type MemberValue } from '../../actors/cluster';
+import { clusterReadiness, fnv1a32, partitionOf, planStep, type ClusterView, type LeaseView, type MemberValue } from '../../actors/cluster';
 
 const NOW = 1_000_000;
 const TTL = 1_500;
@@ -25,10 +25,45 @@ describe('partitions', () => {
 });
 
 describe('rebalancing step', () => {
-  it('a lone node takes free partitions a step at a time', () => {
+  it('a lone node takes every free partition in one step (the step caps releases, not acquisitions)', () => {
     const plan = planStep(view(16, Array(16).fill(null), 'a', ['a']));
-    expect(plan.acquire).toHaveLength(4);
+    expect(plan.acquire).toHaveLength(16);
     expect(plan.release).toEqual([]);
+  });
+
+  it('two starting nodes each take no more than their share of free partitions', () => {
+    const a = planStep(view(16, Array(16).fill(null), 'a', ['a', 'b'], { local: new Set() }));
+    expect(a.acquire).toHaveLength(8);
+  });
+
+  it('defect 5: after kill -9 the survivor takes every expired lease of the dead node in one step (256 and 1,024 partitions)', () => {
+    for (const n of [256, 1024]) {
+      const owners = Array.from({ length: n }, (_, p) => (p % 2 ? 'dead' : 'a'));
+      const v = view(n, owners, 'a', ['a'], { step: 16 });
+      for (const l of v.leases.values()) if (l.value!.owner === 'dead') l.value!.expiresAt = NOW - 1;
+      // The dead node's heartbeat is older than a TTL, so it is not a live member.
+      v.members.set('dead', member('dead', { seenAt: NOW - 2 * TTL }));
+      const plan = planStep(v);
+      expect(plan.acquire).toHaveLength(n / 2);
+      expect(plan.acquire.every((p) => p % 2 === 1)).toBe(true);
+    }
+  });
+
+  it('defect 5: orphaned leases are split between survivors by preference, never wanted by both', () => {
+    const owners = Array.from({ length: 256 }, (_, p) => ['a', 'b', 'dead'][p % 3]!);
+    const v = view(256, owners, 'a', ['a', 'b'], { step: 16 });
+    for (const l of v.leases.values()) if (l.value!.owner === 'dead') l.value!.expiresAt = NOW - 1;
+    const a = planStep(v).acquire;
+    const b = planStep({ ...v, self: 'b', local: new Set(owners.flatMap((x, p) => (x === 'b' ? [p] : []))) }).acquire;
+    expect(new Set([...a, ...b]).size).toBe(a.length + b.length);
+    expect(a.length + b.length).toBe(owners.filter((x) => x === 'dead').length);
+  });
+
+  it('a live node whose lease lapsed is not treated as dead: the share cap still applies', () => {
+    const owners = Array.from({ length: 16 }, (_, p) => (p < 8 ? 'a' : 'b'));
+    const v = view(16, owners, 'a', ['a', 'b']);
+    for (const l of v.leases.values()) if (l.value!.owner === 'b') l.value!.expiresAt = NOW - 1;
+    expect(planStep(v).acquire).toEqual([]);
   });
 
   it('a node above its share gives its least-loaded partitions to the member with the fewest', () => {
@@ -71,5 +106,34 @@ describe('rebalancing step', () => {
   it("a lease in this node's name that the process does not hold (a restart) is reclaimed at once", () => {
     const v = view(2, ['a', 'b'], 'a', ['a', 'b'], { local: new Set() });
     expect(planStep(v).acquire).toEqual([0]);
+  });
+});
+
+describe('cluster readiness (/readyz actors check)', () => {
+  const ready = (v: ClusterView, o: { owned?: Array<{ partition: number; validUntil: number }> } = {}) =>
+    clusterReadiness({ ...v, owned: o.owned ?? [...v.local].map((partition) => ({ partition, validUntil: NOW + TTL })) });
+
+  it('a settled cluster is ready', () => {
+    expect(ready(view(4, ['a', 'b', 'a', 'b'], 'a', ['a', 'b']))).toEqual({ ready: true });
+  });
+
+  it('defect 11: not ready during failover — a silent member still holding unexpired leases', () => {
+    const v = view(4, ['a', 'b', 'a', 'b'], 'a', ['a', 'b']);
+    v.members.set('b', member('b', { seenAt: NOW - TTL })); // two heartbeat periods missed; its leases are still valid
+    expect(ready(v)).toEqual({ ready: false, reason: '2 of 4 partitions without a live owner' });
+  });
+
+  it('defect 11: not ready while expired partitions wait for a new owner, ready once taken', () => {
+    const v = view(4, ['a', 'x', 'a', 'x'], 'a', ['a']);
+    for (const l of v.leases.values()) if (l.value!.owner === 'x') l.value!.expiresAt = NOW - 1;
+    expect(ready(v).ready).toBe(false);
+    const after = view(4, ['a', 'a', 'a', 'a'], 'a', ['a']);
+    expect(ready(after)).toEqual({ ready: true });
+  });
+
+  it('not ready when its own renewal lapsed, or while draining', () => {
+    const v = view(2, ['a', 'a'], 'a', ['a']);
+    expect(ready(v, { owned: [{ partition: 0, validUntil: NOW - 1 }, { partition: 1, validUntil: NOW + 10 }] }).ready).toBe(false);
+    expect(ready({ ...v, draining: true })).toEqual({ ready: false, reason: 'draining' });
   });
 });
