@@ -40,6 +40,17 @@ describe('cluster of gridtwin processes', () => {
   };
   /** Node a serves HTTP on a known port, to watch its /readyz through the failover. */
   let readyzUrl = '';
+  /** Waits for `settled`; on a timeout, says what each node last reported and logged. */
+  const settle = async (ids: string[], ms = STARTUP_MS) => {
+    try {
+      return await eventually(() => settled(ids), ms, 250);
+    } catch (e) {
+      const st = await statuses();
+      const seen = st.map((x) => `${x.id}: ${x.st ? `${x.st.partitions.length} partitions (${x.st.partitions.filter((p) => p.state === 'owned').length} owned)` : 'no status'}`);
+      const logs = [...nodes.values()].map((n) => `--- ${n.id}\n${n.log.slice(-2_000)}`);
+      throw new Error(`${(e as Error).message}; nodes: ${seen.join(', ')}\n${logs.join('\n')}`);
+    }
+  };
   const start = (id: string, extra: Record<string, string> = {}) => {
     const n = new NodeProcess(id, { ...env, ...extra }).start();
     nodes.set(id, n);
@@ -61,7 +72,7 @@ describe('cluster of gridtwin processes', () => {
     readyzUrl = `http://127.0.0.1:${port}/readyz`;
     start('a', { GATEWAY_PORT: String(port) });
     for (const id of ['b', 'c']) start(id);
-    await eventually(() => settled(['a', 'b', 'c']), STARTUP_MS, 250);
+    await settle(['a', 'b', 'c']);
     const call = async (subject: string, body: unknown) => {
       const r = await c.request(subject, body);
       if (!('data' in r)) throw new Error(JSON.stringify(r.error));
@@ -118,7 +129,7 @@ describe('cluster of gridtwin processes', () => {
   it('a fourth node joins: partitions move to it in steps, no command fails', async () => {
     const load = startLoad(c, METERS, { workers: 6 });
     start('d');
-    const st = await eventually(() => settled(['a', 'b', 'c', 'd']), STARTUP_MS, 250);
+    const st = await settle(['a', 'b', 'c', 'd']);
     await acked(load, 10);
     const r = await load.stop();
     expect(st.find((x) => x.id === 'd')!.st!.partitions.length).toBeGreaterThanOrEqual(PARTITIONS / 4 - 2);
@@ -133,7 +144,7 @@ describe('cluster of gridtwin processes', () => {
     const d = nodes.get('d')!;
     d.kill('SIGTERM');
     expect(await d.exited).toBe(0);
-    await eventually(() => settled(['a', 'b', 'c']), 30_000, 250);
+    await settle(['a', 'b', 'c'], 60_000);
     await acked(load, 10);
     const r = await load.stop();
     expect(r.errors).toEqual([]);
@@ -164,7 +175,7 @@ describe('cluster of gridtwin processes', () => {
       return r && 'data' in r;
     }, 30_000, 50);
     const recoveryMs = Date.now() - killedAt;
-    await eventually(() => settled(['a', 'b']), 30_000, 250);
+    await settle(['a', 'b'], 60_000);
     await eventually(async () => readyz.at(-1) === 200, 30_000, 50);
     watching = false;
     await watcher;
@@ -197,7 +208,7 @@ describe('cluster of gridtwin processes', () => {
 
   it('a restarted node takes its share again, and single activation still holds', async () => {
     start('c');
-    await eventually(() => settled(['a', 'b', 'c']), STARTUP_MS, 250);
+    await settle(['a', 'b', 'c']);
     for (const id of METERS) expect('data' in (await c.request(c.s.meterGet(id)))).toBe(true);
     const where = new Map<string, number>();
     for (const { st } of await statuses()) for (const a of st!.actors) where.set(a, (where.get(a) ?? 0) + 1);
