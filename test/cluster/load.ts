@@ -21,7 +21,7 @@ export function startLoad(c: ClusterClient, meterIds: string[], opts: { workers:
     while (running) {
       const meter = meterIds[Math.floor(Math.random() * meterIds.length)]!;
       const key = `load-${randomBytes(6).toString('hex')}`;
-      const until = Date.now() + (opts.budgetMs ?? 20_000);
+      const until = Date.now() + (opts.budgetMs ?? 60_000);
       let first = true;
       for (;;) {
         res.attempts++;
