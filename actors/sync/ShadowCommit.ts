@@ -12,7 +12,7 @@ const REGISTERS = [
 /** Shadow fields a patch may set directly (the event log is stored as rows plus `lastEventAt`). */
 const PATCH_FIELDS = [
   'importA', 'importB', 'exportA', 'exportB', 'balance', 'csq', 'networkOperator', 'tariffsActive', 'tariffsFuture',
-  'hardware', 'firmware', 'clockDiffSeconds', 'voltage',
+  'hardware', 'firmware', 'clockDiffSeconds', 'voltage', 'voltageL1', 'voltageL2', 'voltageL3', 'serialReported',
 ] as const satisfies ReadonlyArray<ShadowField & keyof ShadowPatch>;
 
 export interface PlannedSync {

@@ -5,6 +5,7 @@ import {
   type ThreePhaseRead, type ThresholdMask, dataFieldCodec, eventLogRequestCodec, eventLogResponseCodec,
 } from './codecs';
 import { mapGrpcError } from './errors';
+import { isBlankHardware, singlePhaseModel, threePhaseModel } from './hardware';
 import { ObjectId, isObjectId } from './objectIds';
 import { InfoServiceClient, MediatorServiceClient } from './proto';
 
@@ -70,6 +71,8 @@ export class EmliteMediatorClient {
   private readonly limit: <T>(fn: () => Promise<T>) => Promise<T>;
   private readonly mediator: grpc.Client;
   private readonly info: grpc.Client;
+  /** Model name per serial: a meter's hardware does not change (the origin caches it the same way). */
+  private readonly models = new Map<string, string>();
 
   constructor(address: string, opts: EmliteClientOptions = {}) {
     const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
@@ -139,10 +142,26 @@ export class EmliteMediatorClient {
   clockTime = (serial: string, o?: CallOptions): Promise<Date> => this.read(serial, ObjectId.time, o);
   clockTimeWrite = (serial: string, time: Date, o?: CallOptions): Promise<void> => this.write(serial, ObjectId.time, time, o);
   serialRead = (serial: string, o?: CallOptions): Promise<string> => this.read(serial, ObjectId.serial, o);
-  hardware = (serial: string, o?: CallOptions): Promise<string> => this.read(serial, ObjectId.hardwareVersion, o);
+  /** The hardware string as the meter answers it ("6Cw", or blank on three-phase meters). */
+  hardwareRaw = (serial: string, o?: CallOptions): Promise<string> => this.read(serial, ObjectId.hardwareVersion, o);
+  threePhaseSerial = (serial: string, o?: CallOptions): Promise<string> => this.read(serial, ObjectId.threePhaseSerial, o);
+  threePhaseHardwareConfiguration = (serial: string, o?: CallOptions): Promise<number> => this.read(serial, ObjectId.threePhaseHardwareConfiguration, o);
   firmwareVersion = (serial: string, o?: CallOptions): Promise<string> => this.read(serial, ObjectId.firmwareVersion, o);
   voltage = (serial: string, o?: CallOptions): Promise<number> => this.read(serial, ObjectId.instantaneousVoltage, o);
   threePhaseRead = (serial: string, o?: CallOptions): Promise<ThreePhaseRead> => this.read(serial, ObjectId.threePhaseRead, o);
+
+  /**
+   * The meter's model name as the origin stores it (hardware.ts): a single-phase hardware string mapped
+   * ("6Cw" → "C1.w"), or for a blank one the three-phase meter type ("P1.ax" / "P1.cx"). Cached per serial.
+   */
+  async hardware(serial: string, o?: CallOptions): Promise<string> {
+    const cached = this.models.get(serial);
+    if (cached) return cached;
+    const raw = await this.hardwareRaw(serial, o);
+    const model = isBlankHardware(raw) ? threePhaseModel(await this.threePhaseHardwareConfiguration(serial, o)) : singlePhaseModel(raw);
+    this.models.set(serial, model);
+    return model;
+  }
 
   async threePhaseVoltages(serial: string, o?: CallOptions): Promise<[number, number, number]> {
     return [

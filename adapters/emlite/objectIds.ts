@@ -1,6 +1,8 @@
 /**
- * EMOP object ids (3 bytes, big-endian on the wire, an int32 in the gRPC requests). Values from the public
- * Kaitai enum `object_id_type` in cepro/simt-emlite emlite_message.ksy / emlite_response.ksy.
+ * EMOP object ids (3 bytes, big-endian on the wire, an int32 in the gRPC requests). Every value except the
+ * two placeholders at the end is in the public Kaitai enum `object_id_type` of cepro/simt-emlite
+ * emlite_mediator/emlite/messages/emlite_message.ksy at commit 163f7e8 (test/adapters/emlite/emopSpec.test.ts
+ * lists them against that enum).
  */
 export const ObjectId = {
   time: 0x800800,
@@ -45,19 +47,38 @@ export const ObjectId = {
   tariffFutureElementBTouRate1: 0xfff601,
 
   /**
-   * UNVERIFIED: the event log object id is not in the public Kaitai enum (it lives in the unpublished
-   * emop-frame-protocol package). This value is our placeholder, used by our client and simulator alike.
+   * UNVERIFIED/assumed: the event log object id is not in the public Kaitai enum (the origin takes it from
+   * its emop-frame-protocol package, whose source is not public). Our placeholder, shared with the simulator.
    */
   eventLog: 0xfff0e1,
+  /**
+   * UNVERIFIED/assumed: the origin reads a three-phase meter's hardware configuration (meter type AX whole
+   * current / CX CT operated) when the hardware string is blank; that object id is also only in the
+   * unpublished package. Our placeholder, shared with the simulator.
+   */
+  threePhaseHardwareConfiguration: 0xd7ff00,
 } as const;
 export type ObjectIdName = keyof typeof ObjectId;
 
-/** EMOP data-field format bytes. `default` (0x01) is verified (emlite_data.ksy `contents: [0x01]`). */
+/**
+ * EMOP data-field format bytes, public enum `record_format` of emlite_data.ksy (163f7e8): 1 default,
+ * 3 profile log 1, 4 profile log 2.
+ */
 export const RecordFormat = {
   default: 0x01,
-  /** UNVERIFIED: the event-log record format byte is not public; placeholder shared with the simulator. */
-  eventLog: 0x03,
+  profileLog1: 0x03,
+  profileLog2: 0x04,
+  /**
+   * UNVERIFIED/assumed: the origin sends the event log with its own format (`RecordFormat.event_log` of the
+   * unpublished emop-frame-protocol package), distinct from default and the two profile-log formats. 0x03
+   * (our earlier value) is profile log 1 in the public spec; 0x02, the one gap below the profile logs, is
+   * our placeholder, shared with the simulator.
+   */
+  eventLog: 0x02,
 } as const;
+
+/** The origin reads event log pages 0 (newest ten events) to 9 (oldest) and refuses any other index. */
+export const EVENT_LOG_MAX_INDEX = 9;
 
 export const ReadWrite = { read: 0x00, write: 0x01 } as const;
 

@@ -28,6 +28,8 @@ export interface MeterShadow {
   firmware?: string | null;
   clockDiffSeconds?: number | null;
   voltage?: string | null;
+  voltageL1?: string | null; voltageL2?: string | null; voltageL3?: string | null;
+  serialReported?: string | null;
   lastEventAt?: Date | null;
   health: MeterHealth;
   healthDetails: string;
@@ -52,6 +54,10 @@ export const MeterShadowSchema = new EntitySchema<MeterShadow>({
     firmware: { type: 'text', nullable: true },
     clockDiffSeconds: { type: 'integer', nullable: true },
     voltage: { type: 'decimal', nullable: true },
+    voltageL1: { type: 'decimal', nullable: true, fieldName: 'voltage_l1' },
+    voltageL2: { type: 'decimal', nullable: true, fieldName: 'voltage_l2' },
+    voltageL3: { type: 'decimal', nullable: true, fieldName: 'voltage_l3' },
+    serialReported: { type: 'text', nullable: true },
     lastEventAt: { type: 'Date', nullable: true },
     health: { type: 'text', default: 'unknown' },
     healthDetails: { type: 'text', default: '' },

@@ -5,6 +5,7 @@ import { Migration20261123000002_emlite } from './Migration20261123000002_emlite
 import { Migration20261123000003_solar } from './Migration20261123000003_solar';
 import { Migration20261123000004_cluster } from './Migration20261123000004_cluster';
 import { Migration20261202_0340_tenant_meter_organization } from './Migration20261202_0340_tenant_meter_organization';
+import { Migration202612020330_emlite_three_phase } from './Migration202612020330_emlite_three_phase';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000004_cluster', class: Migration20261123000004_cluster },
   { name: 'Migration20261123000005_idempotency_aliases', class: Migration20261123000005_idempotency_aliases },
   { name: 'Migration20261202_0340_tenant_meter_organization', class: Migration20261202_0340_tenant_meter_organization },
+  { name: 'Migration202612020330_emlite_three_phase', class: Migration202612020330_emlite_three_phase },
 ];

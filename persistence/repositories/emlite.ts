@@ -21,6 +21,12 @@ export interface ShadowRow {
   firmware: string | null;
   clockDiffSeconds: number | null;
   voltage: number | null;
+  /** Three-phase meters only; optional so callers that build an empty row need not name them. */
+  voltageL1?: number | null;
+  voltageL2?: number | null;
+  voltageL3?: number | null;
+  /** The serial the meter itself reports (SyncerSerial). */
+  serialReported?: string | null;
   lastEventAt: string | null;
   health: MeterHealth;
   healthDetails: string;
@@ -33,7 +39,8 @@ export const SHADOW_COLUMNS = {
   importA: 'import_a', importB: 'import_b', exportA: 'export_a', exportB: 'export_b', readsAt: 'reads_at',
   balance: 'balance', csq: 'csq', networkOperator: 'network_operator', tariffsActive: 'tariffs_active',
   tariffsFuture: 'tariffs_future', hardware: 'hardware', firmware: 'firmware', clockDiffSeconds: 'clock_diff_seconds',
-  voltage: 'voltage', lastEventAt: 'last_event_at',
+  voltage: 'voltage', voltageL1: 'voltage_l1', voltageL2: 'voltage_l2', voltageL3: 'voltage_l3', serialReported: 'serial_reported',
+  lastEventAt: 'last_event_at',
 } as const;
 export type ShadowField = keyof typeof SHADOW_COLUMNS;
 export type ShadowValues = Partial<Record<ShadowField, unknown>>;
@@ -81,6 +88,8 @@ function toShadowRow(r: Record<string, unknown>): ShadowRow {
     tariffsActive: json(r.tariffs_active), tariffsFuture: json(r.tariffs_future),
     hardware: (r.hardware as string | null) ?? null, firmware: (r.firmware as string | null) ?? null,
     clockDiffSeconds: num(r.clock_diff_seconds), voltage: num(r.voltage), lastEventAt: iso(r.last_event_at),
+    voltageL1: num(r.voltage_l1), voltageL2: num(r.voltage_l2), voltageL3: num(r.voltage_l3),
+    serialReported: (r.serial_reported as string | null) ?? null,
     health: r.health as MeterHealth, healthDetails: String(r.health_details ?? ''),
     updatedAt: iso(r.updated_at)!, syncedAt: iso(r.synced_at),
   };

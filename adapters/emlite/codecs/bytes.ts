@@ -8,14 +8,19 @@ export interface Codec<T> {
   decode(payload: Buffer): T;
 }
 
-export function invalidData(codec: string, reason: string, payload?: Buffer): GridtwinError {
-  return new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `emlite ${codec}: ${reason}`, {
-    details: payload === undefined ? { codec } : { codec, payloadHex: payload.toString('hex') },
+/**
+ * A reply that cannot be stored as it is: INVALID_DATA_FORMAT naming the record and the field at fault
+ * (`payload` when the record as a whole is wrong, e.g. its length).
+ */
+export function invalidData(codec: string, reason: string, payload?: Buffer, field = 'payload'): GridtwinError {
+  return new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `emlite ${codec}.${field}: ${reason}`, {
+    details: payload === undefined ? { codec, field } : { codec, field, payloadHex: payload.toString('hex') },
   });
 }
 
-export function invalidValue(codec: string, reason: string): GridtwinError {
-  return new GridtwinError(ErrorCode.VALIDATION_FAILED, `emlite ${codec}: ${reason}`, { details: { codec } });
+/** A value we were asked to send that the record cannot carry: VALIDATION_FAILED naming the field. */
+export function invalidValue(codec: string, reason: string, field = 'value'): GridtwinError {
+  return new GridtwinError(ErrorCode.VALIDATION_FAILED, `emlite ${codec}.${field}: ${reason}`, { details: { codec, field } });
 }
 
 export function expectLength(codec: string, payload: Buffer, length: number): void {
@@ -23,7 +28,7 @@ export function expectLength(codec: string, payload: Buffer, length: number): vo
 }
 
 export function checkUint(codec: string, field: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw invalidValue(codec, `${field} must be an integer 0..${max}, got ${value}`);
+  if (!Number.isInteger(value) || value < 0 || value > max) throw invalidValue(codec, `must be an integer 0..${max}, got ${value}`, field);
 }
 
 /** Object ids are 3 bytes big-endian on the EMOP wire. */

@@ -16,9 +16,9 @@ export const dataFieldCodec: Codec<DataField> = {
   },
   decode(bytes) {
     if (bytes.length < 5) throw invalidData('data_field', `a data field is at least 5 bytes, got ${bytes.length}`, bytes);
-    if (bytes[0] !== RecordFormat.default) throw invalidData('data_field', `format 0x${bytes[0]!.toString(16)} is not the default format`, bytes);
+    if (bytes[0] !== RecordFormat.default) throw invalidData('data_field', `format 0x${bytes[0]!.toString(16)} is not the default format`, bytes, 'format');
     const rw = bytes[4]!;
-    if (rw !== ReadWrite.read && rw !== ReadWrite.write) throw invalidData('data_field', `read/write flag 0x${rw.toString(16)}`, bytes);
+    if (rw !== ReadWrite.read && rw !== ReadWrite.write) throw invalidData('data_field', `0x${rw.toString(16)} is neither read (0) nor write (1)`, bytes, 'read_write');
     return { objectId: decodeObjectId(bytes.subarray(1, 4)), write: rw === ReadWrite.write, payload: Buffer.from(bytes.subarray(5)) };
   },
 };

@@ -29,7 +29,7 @@ export const elementReadCodec: Codec<ElementRead> = {
   },
   decode(payload) {
     expectLength('element_read', payload, LENGTH);
-    if (payload.every((x) => x === 0xff)) throw invalidData('element_read', 'all registers 0xFFFFFFFF (not available)', payload);
+    if (payload.every((x) => x === 0xff)) throw invalidData('element_read', 'all registers 0xFFFFFFFF (assumed: not available)', payload, 'import_active');
     return {
       importActiveWh: payload.readUInt32LE(0),
       exportActiveWh: payload.readUInt32LE(4),

@@ -1,5 +1,5 @@
 import { type Codec, checkUint, dateToEmopSeconds, emopSecondsToDate, encodeObjectId, expectLength, invalidData, invalidValue } from './bytes';
-import { ObjectId, RecordFormat } from '../objectIds';
+import { EVENT_LOG_MAX_INDEX, ObjectId, RecordFormat } from '../objectIds';
 
 export interface MeterEvent {
   timestamp: Date;
@@ -13,33 +13,36 @@ const EVENT_BYTES = 6;
 
 /**
  * Event log request data field, sent with sendRawMessage: format (1) + object id (3, BE) + log index (1),
- * the structure of the origin's `event_log` request. UNVERIFIED: the format byte and object id values
- * (see objectIds.ts).
+ * the structure of the origin's `event_log` request (EmopEventLogRequest: object id, log_idx; api_core.py).
+ * The index is 0 (newest ten events) .. 9 (oldest), as the origin's `valid_event_log_idx`.
+ * UNVERIFIED/assumed: the format byte and object id values (objectIds.ts).
  */
 export const eventLogRequestCodec: Codec<number> = {
   name: 'event_log_request',
   encode(logIdx) {
-    checkUint('event_log_request', 'logIdx', logIdx, 0xff);
+    checkUint('event_log_request', 'log_idx', logIdx, EVENT_LOG_MAX_INDEX);
     return Buffer.concat([Buffer.from([RecordFormat.eventLog]), encodeObjectId(ObjectId.eventLog), Buffer.from([logIdx])]);
   },
   decode(dataField) {
     expectLength('event_log_request', dataField, 5);
-    if (dataField[0] !== RecordFormat.eventLog || dataField.readUIntBE(1, 3) !== ObjectId.eventLog) {
-      throw invalidData('event_log_request', 'not an event log request', dataField);
-    }
-    return dataField[4]!;
+    if (dataField[0] !== RecordFormat.eventLog) throw invalidData('event_log_request', `format 0x${dataField[0]!.toString(16)} is not the event log format`, dataField, 'format');
+    if (dataField.readUIntBE(1, 3) !== ObjectId.eventLog) throw invalidData('event_log_request', 'not the event log object', dataField, 'object_id');
+    const logIdx = dataField[4]!;
+    if (logIdx > EVENT_LOG_MAX_INDEX) throw invalidData('event_log_request', `${logIdx} is outside 0..${EVENT_LOG_MAX_INDEX}`, dataField, 'log_idx');
+    return logIdx;
   },
 };
 
 /**
- * Event log response: up to 10 records, newest first. UNVERIFIED record layout (the origin's
- * emop_event_log_response.ksy is unpublished): timestamp u4le (seconds since 2000-01-01Z), event id u1,
- * event set u1; the fields are the ones the origin's syncer stores.
+ * Event log response: up to 10 records, newest first. The fields are the ones the origin's syncer stores
+ * (EventRec timestamp in seconds since 2000-01-01Z, event_id, event_set: syncer_event_log.py and its
+ * tests). UNVERIFIED/assumed widths (the origin's response .ksy is unpublished): u4le, u1, u1. Event id 0 is
+ * decoded, not refused: the origin saw it on real meters and its syncer drops it (syncers/eventLog.ts).
  */
 export const eventLogResponseCodec: Codec<MeterEvent[]> = {
   name: 'event_log_response',
   encode(events) {
-    if (events.length > EVENTS_PER_PAGE) throw invalidValue('event_log_response', `at most ${EVENTS_PER_PAGE} events`);
+    if (events.length > EVENTS_PER_PAGE) throw invalidValue('event_log_response', `at most ${EVENTS_PER_PAGE} events`, 'events');
     const b = Buffer.alloc(events.length * EVENT_BYTES);
     events.forEach((e, i) => {
       const s = dateToEmopSeconds(e.timestamp);
@@ -54,7 +57,7 @@ export const eventLogResponseCodec: Codec<MeterEvent[]> = {
   },
   decode(payload) {
     if (payload.length % EVENT_BYTES !== 0 || payload.length > EVENTS_PER_PAGE * EVENT_BYTES) {
-      throw invalidData('event_log_response', `length ${payload.length} is not n × ${EVENT_BYTES} (n ≤ ${EVENTS_PER_PAGE})`, payload);
+      throw invalidData('event_log_response', `length ${payload.length} is not n × ${EVENT_BYTES} (n ≤ ${EVENTS_PER_PAGE})`, payload, 'events');
     }
     const events: MeterEvent[] = [];
     for (let o = 0; o < payload.length; o += EVENT_BYTES) {

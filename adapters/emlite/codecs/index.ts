@@ -7,6 +7,7 @@ import { prepayBalanceCodec } from './prepayBalance';
 import { prepayTokenCodec } from './prepayToken';
 import { thresholdMaskCodec, thresholdValuesCodec } from './tariffThresholds';
 import { hardwareCodec, serialCodec } from './text';
+import { threePhaseHardwareCodec } from './threePhaseHardware';
 import { threePhaseReadCodec } from './threePhaseRead';
 import { timeCodec } from './time';
 import { emopTimestampCodec, priceCodec, u1Codec } from './values';
@@ -22,10 +23,14 @@ export * from './prepayBalance';
 export * from './prepayToken';
 export * from './tariffThresholds';
 export * from './text';
+export * from './threePhaseHardware';
 export * from './threePhaseRead';
 export * from './time';
 export * from './values';
 export * from './voltage';
+
+/** Any codec, whatever its value type (encode's parameter is contravariant, so `never` admits them all). */
+type AnyCodec = Pick<Codec<unknown>, 'name' | 'decode'> & { encode(value: never): Buffer };
 
 /**
  * The registry: which codec reads and writes each element object. The client decodes replies and the
@@ -48,6 +53,7 @@ export const ELEMENT_CODECS = {
   [ObjectId.threePhaseVoltageL1]: threePhaseVoltageCodec,
   [ObjectId.threePhaseVoltageL2]: threePhaseVoltageCodec,
   [ObjectId.threePhaseVoltageL3]: threePhaseVoltageCodec,
+  [ObjectId.threePhaseHardwareConfiguration]: threePhaseHardwareCodec,
   [ObjectId.tariffActiveStandingCharge]: priceCodec,
   [ObjectId.tariffActiveThresholdMask]: thresholdMaskCodec,
   [ObjectId.tariffActiveThresholdValues]: thresholdValuesCodec,
@@ -68,7 +74,7 @@ export const ELEMENT_CODECS = {
   [ObjectId.tariffFutureDebtRecoveryRate]: priceCodec,
   [ObjectId.tariffFutureBlock8Rate1]: priceCodec,
   [ObjectId.tariffFutureElementBTouRate1]: priceCodec,
-} as const satisfies Record<number, Codec<any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+} as const satisfies Record<number, AnyCodec>;
 
 export type ElementObjectId = keyof typeof ELEMENT_CODECS;
 export type ElementValue<K extends ElementObjectId> = (typeof ELEMENT_CODECS)[K] extends Codec<infer T> ? T : never;

@@ -5,7 +5,7 @@ export const prepayBalanceCodec: Codec<number> = {
   name: 'prepay_balance',
   encode(amount) {
     const units = toPriceUnits(amount);
-    if (!Number.isFinite(units) || units < -0x80000000 || units > 0x7fffffff) throw invalidValue('prepay_balance', `out of range: ${amount}`);
+    if (!Number.isFinite(units) || units < -0x80000000 || units > 0x7fffffff) throw invalidValue('prepay_balance', `out of range: ${amount}`, 'balance');
     const b = Buffer.alloc(4);
     b.writeInt32LE(units, 0);
     return b;

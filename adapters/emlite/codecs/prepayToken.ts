@@ -11,12 +11,12 @@ export const prepayTokenCodec: Codec<string> = {
   name: 'prepay_token',
   encode(token) {
     const t = token.replace(/[\s-]/g, '');
-    if (!TOKEN.test(t)) throw invalidValue('prepay_token', 'a token is 20 decimal digits');
+    if (!TOKEN.test(t)) throw invalidValue('prepay_token', 'a token is 20 decimal digits', 'token');
     return Buffer.from(t, 'ascii');
   },
   decode(payload) {
     const t = payload.toString('latin1');
-    if (!TOKEN.test(t)) throw invalidData('prepay_token', 'not 20 ASCII digits', payload);
+    if (!TOKEN.test(t)) throw invalidData('prepay_token', 'not 20 ASCII digits', payload, 'token');
     return t;
   },
 };

@@ -1,6 +1,6 @@
 import { type Codec, checkUint, expectLength } from './bytes';
 
-/** Three-phase totals in the meter's raw units (Wh, or 1/10 Wh on CT-operated P1.cx meters). */
+/** Three-phase totals in the meter's raw units (Wh, or 1/10 Wh on CT-operated P1.cx meters: hardware.ts). */
 export interface ThreePhaseRead {
   activeImport: number;
   activeExport: number;
@@ -13,8 +13,9 @@ export interface ThreePhaseRead {
 const FIELDS = ['activeImport', 'activeExport', 'reactiveImport', 'reactiveExport', 'apparentImport', 'apparentExport'] as const;
 
 /**
- * Three-phase read 0xD7060A. UNVERIFIED layout: the origin reads six separate u4le totals whose object ids
- * are unpublished; we carry the same six u4le values, in the origin's order, in one 24-byte record.
+ * Three-phase read 0xD7060A (public id; the Kaitai spec gives it no layout, so its payload is default_rec
+ * raw bytes). UNVERIFIED/assumed layout: the origin reads six separate u4le totals whose object ids are
+ * unpublished; we carry the same six u4le values, in the origin's order, in one 24-byte record.
  */
 export const threePhaseReadCodec: Codec<ThreePhaseRead> = {
   name: 'three_phase_read',
@@ -32,6 +33,3 @@ export const threePhaseReadCodec: Codec<ThreePhaseRead> = {
     return { activeImport, activeExport, reactiveImport, reactiveExport, apparentImport, apparentExport };
   },
 };
-
-/** P1.cx (CT-operated) meters count in 1/10 000 kWh, the others in Wh (origin `_scale_value`). */
-export const threePhaseScaleToKwh = (raw: number, hardware: string): number => (hardware === 'P1.cx' ? raw / 10_000 : raw / 1_000);

@@ -46,7 +46,7 @@ export const emopTimestampCodec: Codec<Date> = {
   name: 'emop_timestamp',
   encode(d) {
     const s = dateToEmopSeconds(d);
-    if (!(s >= 0 && s <= 0xffffffff)) throw invalidValue('emop_timestamp', 'before 2000 or after 2136');
+    if (!(s >= 0 && s <= 0xffffffff)) throw invalidValue('emop_timestamp', 'before 2000 or after 2136', 'seconds');
     return u4leCodec.encode(s);
   },
   decode: (payload) => emopSecondsToDate(u4leCodec.decode(payload)),

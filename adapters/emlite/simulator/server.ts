@@ -158,6 +158,7 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
 
 function rawExchange(m: SimulatedMeter, dataField: Buffer, nowMs: number, credit: (t: string) => number): Buffer {
   if (dataField[0] === RecordFormat.eventLog) {
+    if (!m.knows(ObjectId.eventLog)) throw new MeterExchangeError('no event log object on three-phase meters');
     let page: number;
     try {
       page = eventLogRequestCodec.decode(dataField);
@@ -184,7 +185,8 @@ function damage(reply: object, fault: 'short' | 'corrupt'): object {
   return { response: fault === 'short' ? r.response.subarray(0, Math.max(0, r.response.length - 1)) : Buffer.concat([r.response, Buffer.from([0xee])]) };
 }
 
-const registryRow = (m: SimulatedMeter) => ({ serial: m.serial, esco: m.esco, hardware: m.hardware, mode: 'active' });
+/** The mediator's registry row carries the stored model name (the origin's meter_registry.hardware). */
+const registryRow = (m: SimulatedMeter) => ({ serial: m.serial, esco: m.esco, hardware: m.model, mode: 'active' });
 const shadowRow = (m: SimulatedMeter, nowMs: number) => ({
   balance: m.balance,
   import_a: m.register('importA', nowMs) / 1000,

@@ -4,6 +4,7 @@ import { EmliteMediatorClient } from '../../../adapters/emlite/client';
 import { MediatorPool } from '../../../adapters/emlite/pool';
 import { ObjectId } from '../../../adapters/emlite/objectIds';
 import { elementReadCodec } from '../../../adapters/emlite/codecs';
+import { ThreePhaseMeterType } from '../../../adapters/emlite/hardware';
 import { startMediatorSimulator, type MediatorSimulator } from '../../../adapters/emlite/simulator/server';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
@@ -11,6 +12,8 @@ let clock = T0;
 let sim: MediatorSimulator;
 let client: EmliteMediatorClient;
 const S = 'EML0000000001';
+/** A three-phase CT-operated meter (blank hardware string). */
+const TP = 'EML0000000002';
 const TOKEN = '12345678901234567890';
 
 async function rejection(p: Promise<unknown>): Promise<GridtwinError> {
@@ -27,9 +30,9 @@ beforeAll(async () => {
   sim = await startMediatorSimulator({
     now: () => clock,
     meters: [
-      { serial: S, esco: 'wlce', hardware: '6G', firmware: '3A04', balance: 12.5, voltage: 241, csq: 23, networkOperator: 2, clockOffsetSeconds: -42,
+      { serial: S, esco: 'wlce', hardware: '6Cw', firmware: '3032', balance: 12.5, voltage: 241, csq: 23, networkOperator: 2, clockOffsetSeconds: -42,
         registers: { importA: 1_000_000, exportA: 5_000, importB: 200_000, exportB: 0 }, ratesWhPerHour: { importA: 600, exportA: 0, importB: 100, exportB: 0 } },
-      { serial: 'EML0000000002', esco: 'hmce', hardware: '' },
+      { serial: TP, esco: 'hmce', hardware: '', threePhaseMeterType: ThreePhaseMeterType.cxCtOperated, registers: { importA: 1_000_000, exportA: 5_000 } },
     ],
   });
   client = new EmliteMediatorClient(sim.address, { deadlineMs: 5_000 });
@@ -60,9 +63,12 @@ describe('EmliteMediatorClient against the simulator', () => {
     expect(await client.csq(S)).toEqual({ networkOperator: 2, csq: 23 });
     expect((await client.clockTime(S)).toISOString()).toBe(new Date(T0 - 42_000).toISOString());
     expect(await client.serialRead(S)).toBe(S);
-    expect(await client.hardware(S)).toBe('6G');
-    expect(await client.hardware('EML0000000002')).toBe('');
-    expect(await client.firmwareVersion(S)).toBe('3A04');
+    expect(await client.hardwareRaw(S)).toBe('6Cw');
+    expect(await client.hardware(S)).toBe('C1.w');
+    expect(await client.hardwareRaw(TP)).toBe('');
+    expect(await client.hardware(TP)).toBe('P1.cx');
+    expect(await client.firmwareVersion(S)).toBe('3_03_2');
+    expect(await client.firmwareVersion(TP)).toBe('0102');
     expect(await client.voltage(S)).toBe(241);
   });
 
@@ -83,14 +89,19 @@ describe('EmliteMediatorClient against the simulator', () => {
     expect(future.standingCharge).toBe(0.5);
   });
 
-  it('three-phase read and voltages', async () => {
-    expect(await client.threePhaseRead(S)).toEqual({
-      activeImport: 1_000_000, activeExport: 5_000, reactiveImport: 100_000, reactiveExport: 0, apparentImport: 1_050_000, apparentExport: 5_000,
+  it('three-phase read (CX: 1/10 Wh), serial and voltages on a three-phase meter only', async () => {
+    expect(await client.threePhaseRead(TP)).toEqual({
+      activeImport: 10_000_000, activeExport: 50_000, reactiveImport: 1_000_000, reactiveExport: 0, apparentImport: 10_500_000, apparentExport: 50_000,
     });
-    sim.meters.setObject(S, ObjectId.threePhaseVoltageL1, 240.1);
-    sim.meters.setObject(S, ObjectId.threePhaseVoltageL2, 239.5);
-    sim.meters.setObject(S, ObjectId.threePhaseVoltageL3, 241);
-    expect(await client.threePhaseVoltages(S)).toEqual([240.1, 239.5, 241]);
+    expect(await client.threePhaseSerial(TP)).toBe(TP);
+    sim.meters.setObject(TP, ObjectId.threePhaseVoltageL1, 240.1);
+    sim.meters.setObject(TP, ObjectId.threePhaseVoltageL2, 239.5);
+    sim.meters.setObject(TP, ObjectId.threePhaseVoltageL3, 241);
+    expect(await client.threePhaseVoltages(TP)).toEqual([240.1, 239.5, 241]);
+    await expect(client.threePhaseRead(S)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    await expect(client.readElementA(TP)).rejects.toMatchObject({ code: ErrorCode.UNAVAILABLE });
+    // Prepay objects answer empty on three-phase meters: refused, never stored as a balance.
+    await expect(client.prepayBalance(TP)).rejects.toMatchObject({ code: ErrorCode.INVALID_DATA_FORMAT });
   });
 
   it('prepay token send raises the balance once and logs event 48', async () => {
@@ -118,10 +129,10 @@ describe('EmliteMediatorClient against the simulator', () => {
 
   it('getInfo and getMeters', async () => {
     const info = (await client.getInfo(S)) as { registry: { serial: string; esco: string }; shadow: { balance: number } };
-    expect(info.registry).toEqual({ serial: S, esco: 'wlce', hardware: '6G', mode: 'active' });
+    expect(info.registry).toEqual({ serial: S, esco: 'wlce', hardware: 'C1.w', mode: 'active' });
     expect(info.shadow.balance).toBe(22.5);
     expect((await client.getMeters()).length).toBe(2);
-    expect(await client.getMeters('hmce')).toEqual([{ serial: 'EML0000000002', esco: 'hmce', hardware: '', mode: 'active' }]);
+    expect(await client.getMeters('hmce')).toEqual([{ serial: TP, esco: 'hmce', hardware: 'P1.cx', mode: 'active' }]);
   });
 });
 

@@ -3,7 +3,7 @@ import { ErrorCode, GridtwinError } from '../../../core/errors';
 import {
   ELEMENT_CODECS, codecFor, csqCodec, dataFieldCodec, elementReadCodec, emopTimestampCodec, eventLogRequestCodec,
   eventLogResponseCodec, firmwareCodec, hardwareCodec, prepayBalanceCodec, prepayTokenCodec, priceCodec, serialCodec,
-  thresholdMaskCodec, thresholdValuesCodec, threePhaseReadCodec, threePhaseScaleToKwh, threePhaseVoltageCodec, timeCodec,
+  thresholdMaskCodec, thresholdValuesCodec, threePhaseReadCodec, threePhaseVoltageCodec, timeCodec,
   u1Codec, u4leCodec, voltageCodec, encodeObjectId, decodeObjectId,
 } from '../../../adapters/emlite/codecs';
 import { ObjectId } from '../../../adapters/emlite/objectIds';
@@ -99,9 +99,10 @@ describe('serial, hardware, firmware', () => {
     expect(hardwareCodec.decode(hex('0000'))).toBe('');
     expect(hardwareCodec.encode('6G')).toEqual(hex('3647'));
   });
-  it('firmware: 4 ASCII chars or hex', () => {
-    expect(firmwareCodec.decode(hex('33413034'))).toBe('3A04');
-    expect(firmwareCodec.encode('3A04')).toEqual(hex('33413034'));
+  it('firmware: 4 ASCII chars in the origin form 3_A0_4, or hex', () => {
+    expect(firmwareCodec.decode(hex('33413034'))).toBe('3_A0_4');
+    expect(firmwareCodec.encode('3_A0_4')).toEqual(hex('33413034'));
+    expectCode(() => firmwareCodec.encode('3A04'), ErrorCode.VALIDATION_FAILED);
     expect(firmwareCodec.decode(hex('010203'))).toBe('010203');
     expect(firmwareCodec.encode('0102030405')).toEqual(hex('0102030405'));
     expectCode(() => firmwareCodec.decode(Buffer.alloc(0)), ErrorCode.INVALID_DATA_FORMAT);
@@ -136,9 +137,9 @@ describe('tariff values', () => {
     expect(emopTimestampCodec.decode(hex('8005c42e')).toISOString()).toBe('2024-11-11T00:00:00.000Z');
     expect(emopTimestampCodec.encode(new Date('2024-11-11T00:00:00Z'))).toEqual(hex('8005c42e'));
   });
-  it('threshold mask: rate 1 is the top bit', () => {
+  it('threshold mask: rate 1 is the low bit', () => {
     expect(thresholdMaskCodec.decode(hex('81'))).toEqual([true, false, false, false, false, false, false, true]);
-    expect(thresholdMaskCodec.encode([true, true, false, false, false, false, false, false])).toEqual(hex('c0'));
+    expect(thresholdMaskCodec.encode([true, true, false, false, false, false, false, false])).toEqual(hex('03'));
   });
   it('threshold values: seven u2le', () => {
     const b = hex('0100 0200 0300 0400 0500 0600 ffff');
@@ -155,6 +156,7 @@ describe('event log', () => {
     expect(req[4]).toBe(2);
     expect(req.readUIntBE(1, 3)).toBe(ObjectId.eventLog);
     expect(eventLogRequestCodec.decode(req)).toBe(2);
+    expectCode(() => eventLogRequestCodec.encode(10), ErrorCode.VALIDATION_FAILED);
   });
   it('response: n × (u4le seconds since 2000, id, set)', () => {
     const b = hex('8005c42e 30 01  0000 0000 05 02');
@@ -177,8 +179,6 @@ describe('three-phase read', () => {
     expect(threePhaseReadCodec.decode(b)).toEqual(v);
     expect(threePhaseReadCodec.encode(v)).toEqual(b);
     expectCode(() => threePhaseReadCodec.decode(b.subarray(1)), ErrorCode.INVALID_DATA_FORMAT);
-    expect(threePhaseScaleToKwh(12345, 'P1.cx')).toBe(1.2345);
-    expect(threePhaseScaleToKwh(12345, 'P1.ax')).toBe(12.345);
   });
 });
 
@@ -199,6 +199,6 @@ describe('registry', () => {
     expect(codecFor(ObjectId.elementB)).toBe(elementReadCodec);
     expect(codecFor(ObjectId.prepayBalance)).toBe(prepayBalanceCodec);
     expect(codecFor(0x123456)).toBeUndefined();
-    expect(Object.keys(ELEMENT_CODECS).length).toBe(36);
+    expect(Object.keys(ELEMENT_CODECS).length).toBe(37);
   });
 });

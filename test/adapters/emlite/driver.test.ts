@@ -14,7 +14,7 @@ const cmd = (type: DriverCommand['type'], params: DriverCommand['params'] = {}, 
 });
 
 beforeAll(async () => {
-  sim = await startMediatorSimulator({ meters: [{ serial: S, balance: 4.2, voltage: 239, firmware: '3A07' }], tokenCreditGbp: 20 });
+  sim = await startMediatorSimulator({ meters: [{ serial: S, balance: 4.2, voltage: 239, firmware: '3037' }], tokenCreditGbp: 20 });
   driver = new EmliteMeterDriver(new MediatorPool({ deadlineMs: 5_000, perMediatorConcurrency: 2 }));
 });
 afterAll(async () => {
@@ -41,7 +41,7 @@ describe('EmliteMeterDriver', () => {
 
   it('reads voltage, version, date and time', async () => {
     expect((await driver.execute(cmd('READ_VOLTAGE'))).result).toEqual({ voltageV: 239 });
-    expect((await driver.execute(cmd('READ_VERSION'))).result).toEqual({ version: '3A07' });
+    expect((await driver.execute(cmd('READ_VERSION'))).result).toEqual({ version: '3_03_7' });
     expect((await driver.execute(cmd('READ_DATE'))).result.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     expect((await driver.execute(cmd('READ_TIME'))).result.time).toMatch(/^\d{2}:\d{2}:\d{2}$/);
   });
