@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger';
 import type { PlantRuntime } from '../actors/plant';
+import { ThreePhaseMeterType, type SimulatedMeterSpec } from '../adapters/emlite';
 import { SIMULATOR_CREDENTIALS, SOLAR_BRANDS, startSolarSimulator, type RunningSimulator, type SolarBrand } from '../adapters/solar';
 import { plantsRepo, registryRepo, type Database } from '../persistence';
 
@@ -27,8 +28,13 @@ export async function seedDemoFleet(db: Database, logger: Logger): Promise<boole
   return true;
 }
 
-/** The standalone mediator simulator's meters: four EMLITE prepayment meters of the demo ESCO. */
-export const DEMO_EMLITE_METERS = Array.from({ length: 4 }, (_, i) => ({ serial: `EMLDEMO0000${i + 1}`, esco: 'demo-esco' }));
+/**
+ * The standalone mediator simulator's meters: four EMLITE meters of the demo ESCO, three single-phase
+ * prepayment meters and one three-phase CT-operated meter (blank hardware string, three-phase objects).
+ */
+export const DEMO_EMLITE_METERS: SimulatedMeterSpec[] = Array.from({ length: 4 }, (_, i) => ({
+  serial: `EMLDEMO0000${i + 1}`, esco: 'demo-esco', ...(i === 3 ? { hardware: '', threePhaseMeterType: ThreePhaseMeterType.cxCtOperated } : {}),
+}));
 
 /**
  * Points the demo EMLITE meters at this run's mediator simulator (its port changes every start). Adds

@@ -1,5 +1,6 @@
 import { Cron } from 'croner';
 import type { Bus } from '../../adapters/bus';
+import { detach } from '../../core/detached';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import type { EscoSyncEvent } from '../../core/events';
 import { newId } from '../../core/ids';
@@ -94,7 +95,7 @@ export class SyncSweeper {
   /** A frequency fell due: sweep it, together with any other falling due within `coalesceMs`. */
   fire(frequency: RunFrequency): void {
     this.due.add(frequency);
-    this.dueTimer ??= setTimeout(() => void this.sweepDue(), this.opts.coalesceMs);
+    this.dueTimer ??= setTimeout(() => detach(() => this.sweepDue(), 'emlite scheduled sweep'), this.opts.coalesceMs);
   }
 
   /** Sweeps every ESCO for the frequencies due now; resolves when those sweeps finish. */
@@ -118,9 +119,9 @@ export class SyncSweeper {
     const done = previous.catch(() => undefined).then(() => this.run(esco, sweepId, req));
     const chain = done.catch(() => undefined);
     this.chains.set(esco, chain);
-    void chain.then(() => {
+    detach(chain.then(() => {
       if (this.chains.get(esco) === chain) this.chains.delete(esco);
-    });
+    }), 'emlite sweep chain cleanup');
     return { sweepId, done };
   }
 

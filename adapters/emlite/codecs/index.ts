@@ -7,7 +7,6 @@ import { prepayBalanceCodec } from './prepayBalance';
 import { prepayTokenCodec } from './prepayToken';
 import { thresholdMaskCodec, thresholdValuesCodec } from './tariffThresholds';
 import { hardwareCodec, serialCodec } from './text';
-import { threePhaseHardwareCodec } from './threePhaseHardware';
 import { threePhaseReadCodec } from './threePhaseRead';
 import { timeCodec } from './time';
 import { emopTimestampCodec, priceCodec, u1Codec } from './values';
@@ -23,7 +22,6 @@ export * from './prepayBalance';
 export * from './prepayToken';
 export * from './tariffThresholds';
 export * from './text';
-export * from './threePhaseHardware';
 export * from './threePhaseRead';
 export * from './time';
 export * from './values';
@@ -53,7 +51,8 @@ export const ELEMENT_CODECS = {
   [ObjectId.threePhaseVoltageL1]: threePhaseVoltageCodec,
   [ObjectId.threePhaseVoltageL2]: threePhaseVoltageCodec,
   [ObjectId.threePhaseVoltageL3]: threePhaseVoltageCodec,
-  [ObjectId.threePhaseHardwareConfiguration]: threePhaseHardwareCodec,
+  /** UNVERIFIED/assumed: one u1 meter type (hardware.ts `ThreePhaseMeterType`); the origin uses only that field. */
+  [ObjectId.threePhaseHardwareConfiguration]: u1Codec,
   [ObjectId.tariffActiveStandingCharge]: priceCodec,
   [ObjectId.tariffActiveThresholdMask]: thresholdMaskCodec,
   [ObjectId.tariffActiveThresholdValues]: thresholdValuesCodec,

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startMediatorSimulator } from './server';
+import { ThreePhaseMeterType } from '../hardware';
+import type { SimulatedMeterSpec } from './meter';
+import { simulatedSerial, startMediatorSimulator } from './server';
 
 /** `npx tsx adapters/emlite/simulator/main.ts --port 50051 --meters 100` — see adapters/emlite/README.md. */
 const { values } = parseArgs({
@@ -11,6 +13,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     latency: { type: 'string', default: '0' },
     concurrency: { type: 'string' },
+    'three-phase-every': { type: 'string', default: '0' },
     'tls-ca': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
@@ -32,10 +35,18 @@ if (tlsFiles.some(Boolean) && !tlsFiles.every(Boolean)) {
   process.exit(2);
 }
 
+/** Every n-th meter three-phase (blank hardware; AX and CX in turn), as a mixed fleet answers. */
+const threePhaseEvery = int('three-phase-every', values['three-phase-every']);
+const meters: SimulatedMeterSpec[] = Array.from({ length: int('meters', values.meters) }, (_, i) => {
+  const threePhase = threePhaseEvery > 0 && i % threePhaseEvery === threePhaseEvery - 1;
+  const meterType = Math.floor(i / threePhaseEvery) % 2 === 0 ? ThreePhaseMeterType.axWholeCurrent : ThreePhaseMeterType.cxCtOperated;
+  return threePhase ? { serial: simulatedSerial(i), hardware: '', threePhaseMeterType: meterType } : { serial: simulatedSerial(i) };
+});
+
 const sim = await startMediatorSimulator({
   host: values.host,
   port: int('port', values.port),
-  meters: int('meters', values.meters),
+  meters,
   seed: int('seed', values.seed),
   latencyMs: int('latency', values.latency),
   concurrencyLimit: values.concurrency ? int('concurrency', values.concurrency) : undefined,
@@ -46,6 +57,14 @@ const sim = await startMediatorSimulator({
 const serials = sim.meters.serials();
 process.stdout.write(`emlite mediator simulator listening on ${sim.address} with ${serials.length} meters (${serials[0] ?? '-'} … ${serials.at(-1) ?? '-'})\n`);
 
-const stop = () => void sim.stop().then(() => process.exit(0));
+const stop = () => {
+  sim.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`emlite mediator simulator did not stop cleanly: ${String(e)}\n`);
+      process.exit(1);
+    },
+  );
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
