@@ -19,6 +19,10 @@ const THREE_PHASE_MODELS: Readonly<Record<number, string>> = {
 const THREE_PHASE = new Set(['P1.ax', 'P1.cx', 'AX', 'CX', THREE_PHASE_UNKNOWN]);
 
 export const isThreePhase = (model: string | null | undefined): boolean => model != null && THREE_PHASE.has(model);
+
+const MODELS = new Set([...Object.values(SINGLE_PHASE_MODELS), SINGLE_PHASE_UNKNOWN, ...THREE_PHASE]);
+/** A stored value is a model name (not a raw hardware string stored before models, such as "6Cw" or ""). */
+export const isModelName = (value: string | null | undefined): value is string => value != null && MODELS.has(value);
 /** Only C1.w meters have a second element (origin `is_twin_element`). */
 export const isTwinElement = (model: string | null | undefined): boolean => model === 'C1.w';
 

@@ -1,4 +1,4 @@
-import { isThreePhase } from '../hardware';
+import { isModelName, isThreePhase } from '../hardware';
 import { syncClockDiff } from './clockDiff';
 import { syncCsq } from './csq';
 import { syncEventLog } from './eventLog';
@@ -57,11 +57,14 @@ export const dependsOnKind = (names: readonly SyncerName[]): boolean => names.so
 
 /**
  * Runs the named syncers of the meter's kind one after another (a meter answers one exchange at a time) and
- * merges their patches. The kind comes from `ctx.hardware`, else from the meter (cached by the client).
+ * merges their patches. The kind comes from `ctx.hardware` when it is a model name, else from the meter
+ * (cached by the client).
  * The first failure rejects: the actor marks the meter unhealthy and keeps nothing partial.
  */
 export async function runSyncers(names: readonly SyncerName[], client: SyncClient, serial: string, now: Date, ctx: SyncContext = {}): Promise<ShadowPatch> {
-  const hardware = ctx.hardware ?? (dependsOnKind(names) ? await client.hardware(serial) : null);
+  // A stored raw string ("6Cw", or "" for any three-phase meter) does not tell the kind: read the model instead.
+  const stored = isModelName(ctx.hardware) ? ctx.hardware : null;
+  const hardware = stored ?? (dependsOnKind(names) ? await client.hardware(serial) : null);
   const runCtx: SyncContext = { ...ctx, hardware };
   let patch: ShadowPatch = {};
   for (const { run } of syncerPlan(names, meterKindOf(hardware))) patch = { ...patch, ...(await run(client, serial, now, runCtx)) };

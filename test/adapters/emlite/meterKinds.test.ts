@@ -114,6 +114,13 @@ describe('three-phase meters: read with the three-phase objects; prepay, tariffs
     expect(r.calls).toEqual(['readElementA', 'readElementB', 'prepayBalance']);
   });
 
+  it('a raw hardware string stored before model names ("" or "6Cw") does not pick the kind: the model is read', async () => {
+    const r = recording();
+    expect(await runSyncers(['SyncerReads'], r.client, AX, now, { hardware: '' })).toEqual({ importA: 5_000_000, exportA: 7_000 });
+    expect(r.calls).toContain('threePhaseRead');
+    expect(r.calls).not.toContain('readElementA');
+  });
+
   it('the plan per kind, as a table', () => {
     expect(meterKindOf('P1.cx')).toBe('threePhase');
     expect(meterKindOf('CX')).toBe('threePhase');
