@@ -181,15 +181,17 @@ describe('error mapping', () => {
   });
 
   it('deadline exceeded → TIMEOUT', async () => {
-    const slow = await startMediatorSimulator({ meters: 1, latencyMs: 400 });
+    // A long exchange, so the second call lands inside it however loaded the machine is.
+    const slow = await startMediatorSimulator({ meters: 1, latencyMs: 3_000 });
     const c = new EmliteMediatorClient(slow.address, { deadlineMs: 100 });
     try {
       const e = await rejection(c.readElementA('EMLSIM00000000'));
       expect(e.code).toBe(ErrorCode.TIMEOUT);
       // The mediator keeps talking to the meter after the client gave up: busy until that exchange ends.
+      while (slow.meters.inFlight === 0) await new Promise((r) => setTimeout(r, 20));
       expect((await rejection(c.readElementA('EMLSIM00000000', { deadlineMs: 2_000 }))).code).toBe(ErrorCode.BUSY);
-      await new Promise((r) => setTimeout(r, 400));
-      expect(await c.readElementA('EMLSIM00000000', { deadlineMs: 2_000 })).toHaveProperty('importActiveWh');
+      while (slow.meters.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+      expect(await c.readElementA('EMLSIM00000000', { deadlineMs: 10_000 })).toHaveProperty('importActiveWh');
     } finally {
       c.close();
       await slow.stop();

@@ -4,6 +4,8 @@ import type { DriverCommand } from '../../../adapters/meters/types';
 import { EmliteMeterDriver, MediatorPool, startMediatorSimulator, type MediatorSimulator } from '../../../adapters/emlite';
 
 const S = 'EMLDRV0001';
+/** A three-phase meter (blank hardware string). */
+const TP = 'EMLDRV3P01';
 const TOKEN = '11112222333344445555';
 let sim: MediatorSimulator;
 let driver: EmliteMeterDriver;
@@ -14,7 +16,7 @@ const cmd = (type: DriverCommand['type'], params: DriverCommand['params'] = {}, 
 });
 
 beforeAll(async () => {
-  sim = await startMediatorSimulator({ meters: [{ serial: S, balance: 4.2, voltage: 239, firmware: '3037' }], tokenCreditGbp: 20 });
+  sim = await startMediatorSimulator({ meters: [{ serial: S, balance: 4.2, voltage: 239, firmware: '3037' }, { serial: TP, hardware: '', voltage: 231 }], tokenCreditGbp: 20 });
   driver = new EmliteMeterDriver(new MediatorPool({ deadlineMs: 5_000, perMediatorConcurrency: 2 }));
 });
 afterAll(async () => {
@@ -48,11 +50,19 @@ describe('EmliteMeterDriver', () => {
 
   it('rejects bad commands with typed errors', async () => {
     await expect(driver.execute(cmd('TOP_UP'))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
-    await expect(driver.execute(cmd('TURN_OFF'))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
+    await expect(driver.execute(cmd('TURN_OFF'))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED, details: { unsupported: true } });
+    await expect(driver.execute(cmd('READ_VOLTAGE', { phase: 'B' }))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED, details: { unsupported: true } });
     await expect(driver.execute(cmd('READ_CREDIT', {}, { mediatorAddress: null }))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
     await expect(driver.execute(cmd('READ_CREDIT', {}, { protocol: 'CALIN_V1' }))).rejects.toMatchObject({ code: ErrorCode.VALIDATION_FAILED });
     await expect(driver.execute({ ...cmd('READ_CREDIT'), deadlineAt: Date.now() - 1 })).rejects.toMatchObject({ code: ErrorCode.TIMEOUT });
     await expect(driver.execute(cmd('READ_CREDIT', {}, { serial: 'UNKNOWN' }))).rejects.toMatchObject({ code: ErrorCode.NOT_FOUND });
+  });
+
+  it('READ_VOLTAGE on a three-phase meter reads L1..L3 for phases A..C', async () => {
+    expect((await driver.execute(cmd('READ_VOLTAGE', { phase: 'A' }, { serial: TP }))).result).toEqual({ voltageV: 231 });
+    expect((await driver.execute(cmd('READ_VOLTAGE', { phase: 'B' }, { serial: TP }))).result).toEqual({ voltageV: 231.4 });
+    expect((await driver.execute(cmd('READ_VOLTAGE', { phase: 'C' }, { serial: TP }))).result).toEqual({ voltageV: 230.7 });
+    expect(sim.meters.callCount('readElement', TP)).toBe(2 + 3 * 3);
   });
 
   it('a busy meter surfaces as BUSY', async () => {
