@@ -74,9 +74,14 @@ export class CalinV1Driver implements MeterDriver {
     }
     const paths = V1_TASK_PATHS[task.kind];
     const details = { meterNo, type: cmd.type, interactionId: cmd.interactionId };
-    const created = await this.call(paths.create, fields, cmd, 'create');
+    let attempts = 1;
+    const created = await this.call(paths.create, fields, cmd, 'create', (n) => { attempts = n; });
     const taskNo = created.Result?.TaskNo;
     if (!taskNo) {
+      if (task.kind === 'TOKEN' && created.ResultCode === V1_RESULT.TOKEN_REJECTED && attempts > 1) {
+        // a retry after a lost answer: the first attempt may have delivered this very token
+        throw new GridtwinError(ErrorCode.TIMEOUT, `calin refused the token for ${meterNo} on a retry; the first attempt may have delivered it`, { details: { ...details, resultCode: created.ResultCode, attempts } });
+      }
       if (task.kind === 'TOKEN' && created.ResultCode === V1_RESULT.TOKEN_REJECTED) {
         throw new GridtwinError(ErrorCode.DEVICE_REJECTED, `calin refused the token for ${meterNo} at once (possibly already delivered)`, { details: { ...details, resultCode: created.ResultCode } });
       }
@@ -127,12 +132,12 @@ export class CalinV1Driver implements MeterDriver {
     return parsed;
   }
 
-  private async call(path: string, fields: Record<string, string>, cmd: DriverCommand, step: string): Promise<V1CommResponse> {
+  private async call(path: string, fields: Record<string, string>, cmd: DriverCommand, step: string, onAnswered?: (attempts: number) => void): Promise<V1CommResponse> {
     const o = this.opts;
     const body = await calinPost({
       baseUrl: o.baseUrl, path, body: { CompanyName: o.company, UserName: o.user, Password: o.password, ...fields },
       target: `calin v1 ${path.slice(1)}`, idempotencyKey: `${cmd.interactionId}:${step}`, retry: this.retry, secrets: [o.password],
-      deadlineAt: cmd.deadlineAt, fetch: o.fetch, sleep: o.sleep, random: o.random, logger: o.logger ?? silentLogger,
+      deadlineAt: cmd.deadlineAt, fetch: o.fetch, sleep: o.sleep, random: o.random, logger: o.logger ?? silentLogger, onAnswered,
     });
     if (typeof body.ResultCode !== 'string' && typeof body.ResultCode !== 'number') {
       throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `calin v1 ${path.slice(1)} answered without ResultCode`);

@@ -20,6 +20,8 @@ export interface CalinCallOptions {
   secrets: readonly string[];
   deadlineAt?: number;
   headers?: Record<string, string>;
+  /** Told how many attempts the answer took (more than one: an earlier attempt may have been carried out). */
+  onAnswered?: (attempts: number) => void;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -51,6 +53,7 @@ export async function calinPost(o: CalinCallOptions): Promise<Record<string, unk
     if (e instanceof DeliveryError && e.retryable && remaining() <= 0) throw new GridtwinError(ErrorCode.TIMEOUT, `${o.target}: no answer before the deadline`, { cause: e });
     throw e;
   }
+  o.onAnswered?.(res.attempts);
   const body = res.body;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     const html = typeof body === 'string' && body.trimStart().startsWith('<');
