@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChirpstackDriver, SimulatedLorawanDevices, bestGateway, decodeCommand, decodeUplink, encodeCommand, encodeResponse, gridtwinDemoCodec } from '../../../adapters/meters/chirpstack';
+import { ChirpstackDriver, SimulatedLorawanDevices, bestGateway, calinDlt645Codec, decodeCommand, decodeUplink, encodeCommand, encodeResponse, gridtwinDemoCodec } from '../../../adapters/meters/chirpstack';
 import { SimulatedTokenService } from '../../../adapters/meters/simulated';
 import type { DriverCommand, UnsolicitedReport } from '../../../adapters/meters/types';
 import { ErrorCode } from '../../../core/errors';
@@ -121,6 +121,47 @@ describe('ChirpstackDriver (gridtwin-demo codec) through Mosquitto', () => {
       (['A', 'B', 'C'] as const).reduce((s, p) => s + sim.getState(DEV).voltageV[p] * sim.getState(DEV).currentA[p], 0),
     ));
     expect(got[1]).toMatchObject({ type: 'JOIN_NETWORK', meterExternalReference: DEV, result: {} });
+  });
+});
+
+describe('ChirpstackDriver with the Calin codec', () => {
+  async function calinWorld() {
+    const app = `gt-test-${randomBytes(6).toString('hex')}`;
+    const devEui = '00000' + '47001891341';
+    const sim = await new SimulatedLorawanDevices({ mqttUrl: MQTT_URL, applicationId: app, devices: [{ devEui, serial: '47001891341', state: { isOn: true } }] }).start();
+    cleanups.push(() => sim.stop());
+    const driver = await ChirpstackDriver.connect({ mqttUrl: MQTT_URL, applicationId: app });
+    cleanups.push(() => driver.close());
+    const c = (type: DriverCommand['type'], deadlineMs = 5_000): DriverCommand => ({
+      interactionId: `i-${type}`, type, params: {}, deadlineAt: Date.now() + deadlineMs,
+      meter: { id: 'm1', serial: '47001891341', externalReference: devEui, protocol: 'CALIN_LORAWAN' },
+    });
+    return { sim, driver, devEui, c };
+  }
+
+  it('is the default: confirmed downlinks on fPort 1 addressed to the meter number', async () => {
+    const { driver, sim, devEui, c } = await calinWorld();
+    expect((await driver.execute(c('TURN_OFF'))).result).toEqual({ isOn: false });
+    expect(sim.getState(devEui).isOn).toBe(false);
+    expect(calinDlt645Codec.fPort).toBe(1);
+  });
+
+  it('a nack fails the command in flight at once with UNAVAILABLE (not applied), and the next command still goes', async () => {
+    const { driver, sim, devEui, c } = await calinWorld();
+    sim.nack(devEui);
+    const e = await driver.execute(c('TURN_OFF', 60_000)).catch((x) => x);
+    expect(e).toMatchObject({ code: ErrorCode.UNAVAILABLE, details: { devEui } });
+    expect(sim.getState(devEui).isOn).toBe(true);
+    sim.nack(devEui, false);
+    expect((await driver.execute(c('READ_CREDIT'))).result.isOn).toBe(true);
+  });
+
+  it('commands to one meter wait their turn (one in flight), each gets its own answer', async () => {
+    const { driver, c } = await calinWorld();
+    const [credit, off, limit] = await Promise.all([driver.execute(c('READ_CREDIT')), driver.execute(c('TURN_OFF')), driver.execute(c('READ_POWER_LIMIT'))]);
+    expect(credit.result.isOn).toBe(true);
+    expect(off.result).toEqual({ isOn: false });
+    expect(Object.keys(limit.result)).toEqual(['powerLimitW']);
   });
 });
 
