@@ -18,6 +18,7 @@ import { startNode } from '../gateway/node';
 import { openDatabase } from '../persistence';
 import { createTestDatabase } from '../test/helpers/db';
 import { NATS_URL, testPrefix } from '../test/helpers/nats';
+import { databaseCpu, pgbenchTps } from './lib/pgcost';
 import { machine, writeSection } from './lib/report';
 
 const arg = (name: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? d);
@@ -89,6 +90,7 @@ async function oneInteraction(w: World, waitFor: (id: string) => Promise<number>
 /** Closed loop at fixed concurrency: throughput at saturation. */
 async function saturate(w: World, meters: number, seconds: number) {
   const waitFor = eventWaiter(w);
+  const dbCpu = await databaseCpu(w.node.db);
   const hist = build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000, numberOfSignificantValueDigits: 3 });
   let done = 0;
   let k = 0;
@@ -104,7 +106,12 @@ async function saturate(w: World, meters: number, seconds: number) {
   }));
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  return { rate: done / wall, done, p50: hist.getValueAtPercentile(50) / 1000, p99: hist.getValueAtPercentile(99) / 1000, cpuPct: ((cpu.user + cpu.system) / 1e6 / wall) * 100 };
+  const pg = await dbCpu.stop();
+  const nodeCpuS = (cpu.user + cpu.system) / 1e6;
+  return {
+    rate: done / wall, done, p50: hist.getValueAtPercentile(50) / 1000, p99: hist.getValueAtPercentile(99) / 1000, cpuPct: (nodeCpuS / wall) * 100,
+    nodeMsPer: (nodeCpuS * 1000) / done, dbMsPer: (pg.cpuSeconds * 1000) / done, commitsPer: pg.commits / done,
+  };
 }
 
 /** Open loop at a fixed arrival rate: latency at a given load. */
@@ -165,6 +172,8 @@ async function main() {
   const rows: string[] = [];
   const results: Record<string, unknown> = {};
   const sizes = process.argv.includes('--quick') ? [1_000] : [1_000, 100_000];
+  const tps = await pgbenchTps(10);
+  console.log(`pgbench -N -c 8 -j 2 -T 10: ${tps.toFixed(0)} tps (ratio base, same run)`);
   for (const meters of sizes) {
     const w = await world(meters);
     if (meters >= 10_000 || process.argv.includes('--quick')) {
@@ -177,8 +186,8 @@ async function main() {
     await saturate(w, meters, 2);
     const sat = await saturate(w, meters, DURATION_S);
     const half = await atRate(w, meters, Math.max(50, Math.round(sat.rate / 2)), Math.min(DURATION_S, 8));
-    console.log(`${meters} meters: saturation ${sat.rate.toFixed(0)}/s (p50 ${sat.p50.toFixed(1)} ms, p99 ${sat.p99.toFixed(1)} ms, CPU ${sat.cpuPct.toFixed(0)} %); at ${half.offered}/s p50 ${half.p50.toFixed(1)} ms p99 ${half.p99.toFixed(1)} ms`);
-    rows.push(`| ${meters.toLocaleString('en')} | ${sat.rate.toFixed(0)} | ${sat.p50.toFixed(1)} / ${sat.p99.toFixed(1)} | ${sat.cpuPct.toFixed(0)} % | ${half.offered} | ${half.p50.toFixed(1)} / ${half.p99.toFixed(1)} |`);
+    console.log(`${meters} meters: saturation ${sat.rate.toFixed(0)}/s = ${(sat.rate / tps).toFixed(2)} × pgbench (p50 ${sat.p50.toFixed(1)} ms, p99 ${sat.p99.toFixed(1)} ms, node CPU ${sat.cpuPct.toFixed(0)} %, ${sat.nodeMsPer.toFixed(2)} ms node CPU and ${sat.dbMsPer.toFixed(2)} ms database CPU per interaction, ${sat.commitsPer.toFixed(2)} commits per interaction); at ${half.offered}/s p50 ${half.p50.toFixed(1)} ms p99 ${half.p99.toFixed(1)} ms`);
+    rows.push(`| ${meters.toLocaleString('en')} | ${sat.rate.toFixed(0)} | **${(sat.rate / tps).toFixed(2)} ×** | ${sat.p50.toFixed(1)} / ${sat.p99.toFixed(1)} | ${sat.nodeMsPer.toFixed(2)} | ${sat.dbMsPer.toFixed(2)} | ${sat.commitsPer.toFixed(2)} | ${half.offered} | ${half.p50.toFixed(1)} / ${half.p99.toFixed(1)} |`);
     results[meters] = { sat, half };
     await w.stop();
   }
@@ -196,8 +205,13 @@ load generator. Real PostgreSQL 15 and NATS 2.9 on this machine; the runtime and
 Node process. Saturation: closed loop, ${CONCURRENCY} requests in flight, ${DURATION_S} s. Half load: open loop at half
 the saturation rate. Interaction types rotate over READ_CREDIT, TURN_ON, READ_VERSION, TURN_OFF, READ_POWER.
 
-| meters | saturation interactions/s | p50 / p99 ms at saturation | process CPU | half load /s | p50 / p99 ms at half load |
-| --- | --- | --- | --- | --- | --- |
+\`pgbench -N -c 8 -j 2 -T 10\` on a fresh database of the same server, in the same run: **${tps.toFixed(0)} tps** (the ratio base).
+Node CPU counts the gridtwin process, which also runs the load generator; database CPU counts only the PostgreSQL
+backends of the bench's own database (\`/proc/<pid>/stat\`), so other work on the shared server is not in it;
+commits are \`pg_stat_database.xact_commit\` of that database (writes and reads alike) per interaction.
+
+| meters | saturation interactions/s | ÷ pgbench tps | p50 / p99 ms at saturation | node CPU ms / interaction | database CPU ms / interaction | commits / interaction | half load /s | p50 / p99 ms at half load |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 Heap per hot meter actor: **${heap.bytesPerActor.toFixed(0)} B** (heap growth after activating ${heap.actors} meter actors, after GC).

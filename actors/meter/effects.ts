@@ -13,7 +13,7 @@ import type { Loaded, SyncRequest } from './state';
  */
 export type Effect =
   /** A new interaction row (durable before the caller hears of it); `live` publishes its status. */
-  | { kind: 'insert'; row: NewInteraction & { createdAt: string; deadlineAt?: string | null } }
+  | { kind: 'insert'; row: NewInteraction & { createdAt: string } }
   /** A caller joined an equal interaction: its batch link and its idempotency key. */
   | { kind: 'join'; interactionId: string; batchId?: string; alias?: { key: string; hash: string } }
   /** A move between open statuses, fenced on the current one; a lost fence is a CONFLICT. */
@@ -63,4 +63,22 @@ export interface DecideEnv {
   limits: { abortWhenNotSeenForMs: number; deferWhenNotSeenForMs: number; processingDeadlineMs: number };
   sinks: { chat: boolean; analytics: boolean };
   newId: () => string;
+}
+
+/**
+ * Accept-then-final on the hot path: an interaction accepted and sent in the same turn is inserted already
+ * PROCESSING (queued_at and processing_at both set, its deadline written) instead of an insert and a
+ * QUEUED → PROCESSING move — 2 durable writes per interaction instead of 3. The caller is still answered
+ * after the insert, with the QUEUED view it was accepted with, and both live statuses are published.
+ */
+export function fuseAcceptAndSend(effects: Effect[]): Effect[] {
+  const sentNow = new Map<string, string>();
+  for (const e of effects) if (e.kind === 'transition' && e.to === 'PROCESSING' && e.deadlineAt && e.from.length === 1 && e.from[0] === 'QUEUED') sentNow.set(e.id, e.deadlineAt);
+  const inserted = new Set(effects.filter((e) => e.kind === 'insert' && e.row.status === 'QUEUED' && sentNow.has(e.row.id)).map((e) => (e as { row: { id: string } }).row.id));
+  if (!inserted.size) return effects;
+  return effects.flatMap((e): Effect[] => {
+    if (e.kind === 'insert' && inserted.has(e.row.id)) return [{ kind: 'insert', row: { ...e.row, status: 'PROCESSING', deadlineAt: sentNow.get(e.row.id), queued: true } }];
+    if (e.kind === 'transition' && inserted.has(e.id)) return [];
+    return [e];
+  });
 }

@@ -3,7 +3,7 @@ import { emliteRepo, insertBatcher, interactionsRepo, issuesRepo, processingBatc
 import type { RuntimeDeps } from '../deps';
 import type { EffectsRunner } from '../effects/EffectsRunner';
 import type { DriverCalls } from './driverCalls';
-import type { Decision, Effect } from './effects';
+import { fuseAcceptAndSend, type Decision, type Effect } from './effects';
 import { publishInteraction, publishMeterState } from './events';
 import type { MeterMsg } from './messages';
 import type { Loaded } from './state';
@@ -31,7 +31,7 @@ const conflict = (what: string) => new GridtwinError(ErrorCode.CONFLICT, what);
  * would no longer match it). Results of detached work (driver calls, syncs) come back as messages.
  */
 export async function perform(d: Decision, env: MeterEnv): Promise<Loaded> {
-  for (const e of d.effects) await performOne(e, d.state, env);
+  for (const e of fuseAcceptAndSend(d.effects)) await performOne(e, d.state, env);
   return d.state;
 }
 

@@ -293,3 +293,17 @@ describe('rehydration (pure)', () => {
     expect(() => load('m9', { ctx: undefined, open: [], pendingOutbox: [] }, () => false)).toThrow(/not found/);
   });
 });
+
+describe('accept-then-final: two durable writes on the hot path (pure)', () => {
+  it('accepted and sent in one turn: one insert, already PROCESSING with its deadline; the caller still hears QUEUED after it', async () => {
+    const { fuseAcceptAndSend } = await import('../../../actors/meter/effects');
+    const m = new MeterModel();
+    const fx = fuseAcceptAndSend(m.create('TURN_OFF'));
+    expect(kinds(fx)).toEqual(['insert', 'count', 'reply', 'publishInteraction', 'count', 'publishInteraction', 'send']);
+    expect(fx[0]).toMatchObject({ row: { id: 'i1', status: 'PROCESSING', queued: true, deadlineAt: new Date(NOW + 120_000).toISOString() } });
+    expect(m.replies[0]).toMatchObject({ status: 'QUEUED' });
+    const queuedBehind = fuseAcceptAndSend(m.create('READ_CREDIT'));
+    expect(queuedBehind[0]).toMatchObject({ row: { status: 'QUEUED' } });
+    expect(kinds(fuseAcceptAndSend(m.answer({ ok: true })))).toContain('transition');
+  });
+});
