@@ -1,5 +1,6 @@
+import { detach } from '../core/detached';
 import type { Sql } from './db';
-import { interactionsRepo, type NewInteraction } from './repositories/interactions';
+import { interactionsRepo, type NewInteraction, type OutcomeCommit, type OutcomeWritten } from './repositories/interactions';
 import type { InteractionRow } from './rows';
 
 /**
@@ -23,7 +24,7 @@ export class StatementBatcher<In, Out> {
       this.pending.push({ input, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => void this.flush());
+        setImmediate(() => detach(this.flush(), 'statement batch'));
       }
     });
   }
@@ -65,5 +66,22 @@ export function insertBatcher(sql: () => Sql) {
     (inputs) => interactionsRepo.insertMany(sql(), inputs),
     500,
     (input) => interactionsRepo.insert(sql(), input),
+  );
+}
+
+/**
+ * Group commit of final outcomes: the cascade commits (steps 1–4 + outbox rows) of all meters finishing in
+ * the same turn of the event loop — and those arriving while the previous group is written — go to
+ * PostgreSQL as one statement (one WAL flush). Each row keeps its own fences; a statement that fails as a
+ * whole (the cluster fence trigger, a deadlock) is retried row by row, so one row's failure is its own.
+ */
+export function outcomeBatcher(sql: () => Sql) {
+  return new StatementBatcher<OutcomeCommit, OutcomeWritten>(
+    (inputs) => interactionsRepo.commitOutcomes(sql(), inputs),
+    500,
+    (input) => interactionsRepo.commitOutcome(sql(), input).then((r): OutcomeWritten => r, (e: unknown) => {
+      if ((e as { code?: string }).code === 'CONFLICT') return { conflict: (e as Error).message };
+      throw e;
+    }),
   );
 }

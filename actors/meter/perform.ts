@@ -1,5 +1,5 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { emliteRepo, insertBatcher, interactionsRepo, issuesRepo, processingBatcher, registryRepo, type Database } from '../../persistence';
+import { emliteRepo, insertBatcher, interactionsRepo, issuesRepo, outcomeBatcher, processingBatcher, registryRepo, type Database } from '../../persistence';
 import type { RuntimeDeps } from '../deps';
 import type { EffectsRunner } from '../effects/EffectsRunner';
 import type { DriverCalls } from './driverCalls';
@@ -11,7 +11,7 @@ import { runSync } from './sync/runSync';
 
 /** Statement batchers of one runtime: the same kind of write from many meters in one turn of the event loop is one statement. */
 export function meterWrites(db: Database) {
-  return { insert: insertBatcher(() => db.sql), toProcessing: processingBatcher(() => db.sql) };
+  return { insert: insertBatcher(() => db.sql), toProcessing: processingBatcher(() => db.sql), commit: outcomeBatcher(() => db.sql) };
 }
 export type MeterWrites = ReturnType<typeof meterWrites>;
 
@@ -54,8 +54,10 @@ async function performOne(e: Effect, s: Loaded, env: MeterEnv): Promise<void> {
     }
     case 'commit': {
       const t0 = performance.now();
-      const { meterRowVersion, outbox } = await interactionsRepo.commitOutcome(sql, e.commit);
+      const written = await env.writes.commit.submit(e.commit);
       env.metrics.cascadeStepSeconds.observe({ step: 'writeMeter' }, (performance.now() - t0) / 1000);
+      if ('conflict' in written) throw conflict(written.conflict);
+      const { meterRowVersion, outbox } = written;
       if (meterRowVersion !== e.expectRowVersion) throw conflict(`meter ${s.id} is at row version ${meterRowVersion}, expected ${e.expectRowVersion}`);
       env.effects.run(outbox, e.view);
       return;

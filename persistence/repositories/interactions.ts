@@ -38,6 +38,21 @@ const METER_COLUMNS: Record<string, string> = {
   lastCommissioningId: 'last_commissioning_id',
 };
 const JSON_COLUMNS = new Set(['connection_metrics', 'desired', 'shadow_metadata']);
+/** SQL type of each writable meter column that is not JSON (for values read out of a jsonb patch). */
+const METER_COLUMN_TYPES: Record<string, string> = {
+  is_on: 'boolean', power_limit: 'integer', power_limit_should_be: 'integer', kwh_credit_available: 'numeric',
+  balance_in_local_currency: 'numeric', version: 'text', dcu_id: 'text', last_encountered_issue_id: 'text', last_commissioning_id: 'text',
+};
+/** For many meters at once: each column takes the patch's value when the patch names it, else keeps its own. */
+const METER_SET_FROM_PATCH = Object.entries(METER_COLUMNS).map(([k, col]) => {
+  const value = JSON_COLUMNS.has(col) ? `x.patch->'${k}'` : `(x.patch->>'${k}')::${METER_COLUMN_TYPES[col] ?? 'timestamptz'}`;
+  return `${col} = case when x.patch->'${k}' is not null then ${value} else m.${col} end`;
+}).join(',\n         ');
+const FINAL_TIMESTAMPS = (['SUCCESSFUL', 'FAILED', 'ABORTED', 'SUPERSEDED', 'EXPIRED'] as const)
+  .map((st) => `${STATUS_TIMESTAMP_COLUMN[st]} = case when x.status = '${st}' then now() else mi.${STATUS_TIMESTAMP_COLUMN[st]} end`).join(', ');
+
+/** One outcome of a group commit: written, or refused by its own fence (the others are unaffected). */
+export type OutcomeWritten = { meterRowVersion: number; outbox: OutboxRow[] } | { conflict: string };
 
 function meterSet(patch: Record<string, unknown>): { set: string; params: unknown[] } {
   const parts: string[] = [];
@@ -201,6 +216,57 @@ export const interactionsRepo = {
     if (Number(r.moved) !== 1 || r.rv == null) throw new GridtwinError(ErrorCode.CONFLICT, `interaction ${c.interactionId} is no longer in ${c.fromStatuses.join('/')}`);
     const rows = (typeof r.outbox === 'string' ? JSON.parse(r.outbox) : r.outbox) as Array<Record<string, unknown>>;
     return { meterRowVersion: Number(r.rv), outbox: rows.map(toOutboxRow) };
+  },
+  /**
+   * Group commit: the outcomes of many meters (at most one per meter) as ONE statement, each row fenced by
+   * its own meter row version and interaction status exactly as `commitOutcome` fences one; a row whose
+   * fence does not hold changes nothing and comes back as a conflict, the others commit. (The cluster's
+   * fence trigger raises for the whole statement instead: the caller then commits them one by one.)
+   */
+  async commitOutcomes(sql: Sql, cs: OutcomeCommit[]): Promise<OutcomeWritten[]> {
+    const rows = await sql.all<{ n: number; locked: boolean; moved: boolean; rv: number | null; outbox: unknown }>(
+      `with x as (
+         select * from jsonb_to_recordset(?::jsonb) as x(n int, interaction_id text, from_statuses text[], status text, result_value jsonb,
+           failure_reason text, meter_id text, meter_rv int, patch jsonb, close_issue_ids text[], outbox jsonb)
+       ), lock as (
+         select m.id from meters m join x on x.meter_id = m.id and m.row_version = x.meter_rv order by m.id for update of m
+       ), i as (
+         update meter_interactions mi set status = x.status, ${FINAL_TIMESTAMPS}, updated_at = now(), row_version = mi.row_version + 1,
+                result_value = x.result_value, failure_reason = x.failure_reason
+           from x where mi.id = x.interaction_id and mi.status = any(x.from_statuses) and x.meter_id in (select id from lock)
+         returning mi.id
+       ), m as (
+         update meters m set ${METER_SET_FROM_PATCH},
+                row_version = m.row_version + 1, updated_at = now()
+           from x where m.id = x.meter_id and x.interaction_id in (select id from i)
+         returning m.id, m.row_version
+       ), c as (
+         update issues set status = 'CLOSED', closed_at = now(), closed_by_interaction_id = x.interaction_id, updated_at = now()
+           from x where issues.status = 'OPEN' and issues.id = any(x.close_issue_ids) and x.meter_id in (select id from m) returning issues.id
+       ), o as (
+         insert into cascade_outbox(interaction_id, meter_id, step, payload)
+         select x.interaction_id, x.meter_id, t.e->>'step', coalesce(t.e->'payload', '{}'::jsonb)
+           from x cross join lateral jsonb_array_elements(x.outbox) with ordinality as t(e, k)
+          where x.meter_id in (select id from m) order by x.n, t.k
+         on conflict (interaction_id, step) do nothing returning *
+       )
+       select x.n, exists (select 1 from lock where lock.id = x.meter_id) as locked, exists (select 1 from i where i.id = x.interaction_id) as moved,
+              (select m.row_version from m where m.id = x.meter_id) as rv, (select count(*) from c) as closed,
+              coalesce((select json_agg(o order by o.id) from o where o.interaction_id = x.interaction_id), '[]'::json) as outbox
+         from x order by x.n`,
+      [JSON.stringify(cs.map((c, n) => ({
+        n, interaction_id: c.interactionId, from_statuses: c.fromStatuses, status: c.status, result_value: c.resultValue ?? null,
+        failure_reason: c.failureReason ?? null, meter_id: c.meterId, meter_rv: c.meterRowVersion, patch: c.meterPatch,
+        close_issue_ids: c.closeIssueIds, outbox: c.outbox.map((o) => ({ step: o.step, payload: o.payload ?? {} })),
+      })))],
+    );
+    return rows.map((r, k): OutcomeWritten => {
+      const c = cs[k]!;
+      if (!r.locked) return { conflict: `meter ${c.meterId} changed under its actor (row version ${c.meterRowVersion})` };
+      if (!r.moved || r.rv == null) return { conflict: `interaction ${c.interactionId} is no longer in ${c.fromStatuses.join('/')}` };
+      const outbox = (typeof r.outbox === 'string' ? JSON.parse(r.outbox) : r.outbox) as Array<Record<string, unknown>>;
+      return { meterRowVersion: Number(r.rv), outbox: outbox.map(toOutboxRow) };
+    });
   },
   async pendingOutboxOfMeter(sql: Sql, meterId: string): Promise<OutboxRow[]> {
     return (await sql.all(`select * from cascade_outbox where meter_id = ? and status = 'PENDING' order by id`, [meterId])).map(toOutboxRow);
