@@ -68,6 +68,7 @@ export class ClusterMember {
   private leaderHeld: { revision: number; validUntil: number } | null = null;
   private waiters = new Set<() => void>();
   private timer: NodeJS.Timeout | null = null;
+  private planTimer: NodeJS.Timeout | null = null;
   private rebalancing: Promise<void> | null = null;
   private draining = false;
   private stopped = false;
@@ -103,6 +104,10 @@ export class ClusterMember {
     await this.tick();
     this.timer = setInterval(() => detach(this.tick(), 'cluster tick'), Math.max(100, Math.floor(this.ttl / 3)));
     this.timer.unref?.();
+    // Leases are renewed every TTL/3, but the plan (a pure read of the watched bucket; it writes only to move a
+    // partition) runs every TTL/10: a dead node's partitions are taken within a tenth of a TTL of their expiry.
+    this.planTimer = setInterval(() => this.step(), Math.max(50, Math.floor(this.ttl / 10)));
+    this.planTimer.unref?.();
   }
 
   /** The partition count is fixed when the cluster is created; a node configured otherwise refuses to start. */
@@ -214,6 +219,11 @@ export class ClusterMember {
   private async tick() {
     if (this.stopped) return;
     await Promise.all([this.renewAll(), this.heartbeat(), this.electLeader()]);
+    this.step();
+  }
+
+  /** One rebalancing step, unless one is under way. */
+  private step() {
     if (!this.rebalancing && !this.stopped) {
       this.rebalancing = this.rebalance().catch((e) => this.o.logger.warn({ err: (e as Error).message }, 'cluster: rebalancing step failed')).finally(() => { this.rebalancing = null; });
     }
@@ -375,6 +385,7 @@ export class ClusterMember {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    if (this.planTimer) clearInterval(this.planTimer);
     await this.rebalancing;
     this.watchStop?.();
     await this.kv.delete(memberKey(this.nodeId)).catch(() => undefined);
