@@ -9,6 +9,7 @@ import { batchBehaviour, type BatchMsg, type BatchView, type CreateBatchRequest 
 import { commissioningBehaviour, type CommissioningMsg, type CommissioningStep, type CommissioningView } from './commissioning/CommissioningActor';
 import type { RuntimeDeps } from './deps';
 import { EffectsRunner } from './effects/EffectsRunner';
+import { followChanges } from './changeFeed';
 import { ActorHost } from './host';
 import { followUpKey } from './meter/cascade/FollowUps';
 import { meterBehaviour } from './meter/MeterActor';
@@ -29,6 +30,8 @@ export interface RuntimeOptions {
   sinks?: Notifiers;
   /** Start the periodic reconcile tick (deadlines, TTLs, twin reconciliation, outbox sweep). Default true. */
   autorun?: boolean;
+  /** Follow rows other services write directly (LISTEN gridtwin_changes). Default true. */
+  changeFeed?: boolean;
 }
 
 /**
@@ -66,6 +69,17 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
     if (meterId) (opts.deliverReport ?? ((id: string, r: UnsolicitedReport) => meters.tell(id, { type: 'unsolicited', report: r })))(meterId, report);
     else deps.logger.warn({ ref: report.meterExternalReference, type: report.type }, 'unsolicited report from an unknown meter');
   });
+
+  // Rows other services write directly reach the live actors (issue 13); gridtwin's own writes are not announced.
+  const stopFeed = opts.changeFeed === false
+    ? Promise.resolve(async () => undefined)
+    : followChanges({
+        db: deps.db, logger: deps.logger, live: () => meters.ids(),
+        reload: (ids) => { for (const id of ids) meters.tell(id, { type: 'worldChanged' }); },
+      }).catch((e: unknown) => {
+        deps.logger.error({ err: (e as Error).message }, 'change feed could not start: rows written by other services reach an actor only when it reloads');
+        return async () => undefined;
+      });
 
   let tickTimer: NodeJS.Timeout | null = null;
   const tick = async () => {
@@ -171,6 +185,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
     async stop() {
       if (tickTimer) clearInterval(tickTimer);
       stopUnsolicited();
+      await (await stopFeed)();
       stopSystem(system);
     },
   };

@@ -4,6 +4,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PGliteDriver } from 'mikro-orm-pglite';
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
+import { detach } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { allEntities } from './entities';
 import { migrationsList } from './migrations';
@@ -26,6 +27,12 @@ export interface Database {
   tx<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<boolean>;
+  /**
+   * LISTEN on a channel: `onNotify` gets each payload. On PostgreSQL a dedicated connection, re-opened after
+   * a loss with `onReconnect` called (notifications sent while it was down are lost: the caller resyncs);
+   * on PGlite the embedded engine's own listener. Resolves to a stop function.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -93,6 +100,47 @@ function prepared(text: string): { name: string; text: string } {
   return made;
 }
 
+/** The session setting the change feed's trigger reads (Migration20261202035000_origin_change_feed). */
+export const WRITER_SETTING = 'gridtwin.writer';
+const WRITER = 'gridtwin';
+
+/**
+ * LISTEN on a connection of its own, re-opened with backoff after an error or a loss (also when the first
+ * attempt fails: the node starts while the database is down, and the feed follows once it is back).
+ */
+async function listenPg(url: string, channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new GridtwinError(ErrorCode.INTERNAL, `bad channel name ${channel}`);
+  let stopped = false;
+  let client: pg.Client | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const attempt = (backoffMs: number, isFirst: boolean): Promise<void> => {
+    const c = new pg.Client({ connectionString: url });
+    let retried = false;
+    const retry = () => {
+      if (retried || stopped) return;
+      retried = true;
+      client = null;
+      timer = setTimeout(() => detach(attempt(Math.min(backoffMs * 2, 5_000), false), 'change feed: listen again'), backoffMs);
+      timer.unref?.();
+    };
+    c.on('notification', (n) => { if (n.channel === channel && n.payload !== undefined) onNotify(n.payload); });
+    c.on('error', () => { c.end().catch(() => undefined).finally(retry); });
+    c.on('end', retry);
+    return c.connect()
+      .then(() => c.query(`listen ${channel}`))
+      .then(() => {
+        client = c;
+        if (!isFirst) onReconnect?.();
+      }, () => { c.end().catch(() => undefined).finally(retry); });
+  };
+  await attempt(250, true);
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    await (client as pg.Client | null)?.end().catch(() => undefined);
+  };
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const common = {
     entities: allEntities,
@@ -102,7 +150,10 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     allowGlobalContext: false,
     debug: opts.debug ?? false,
   };
-  const settings = Object.entries(opts.sessionSettings ?? {}).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  // gridtwin's own writes are marked, so the change feed's trigger does not announce them back to the actors.
+  const session = { ...opts.sessionSettings, [WRITER_SETTING]: WRITER };
+  const settings = Object.entries(session).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  let embedded: import('@electric-sql/pglite').PGlite | null = null;
   let orm: MikroORM;
   let kind: Database['kind'];
   try {
@@ -118,6 +169,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
       const { PGlite } = await import('@electric-sql/pglite');
       if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
       const pglite = new PGlite(dir);
+      embedded = pglite;
       orm = await MikroORM.init({
         ...common,
         driver: PGliteDriver,
@@ -133,6 +185,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   } catch (e) {
     throw new GridtwinError(ErrorCode.UNAVAILABLE, `cannot open the database (${opts.url ? 'postgres' : 'pglite'})`, { cause: e });
   }
+  // One embedded connection: the setting holds for the session (a test may override it per transaction).
+  if (embedded) await embedded.exec(`set ${WRITER_SETTING} = '${WRITER}'`);
   const root = orm.em;
   const pool = opts.url ? new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, ...(settings ? { options: settings } : {}) }) : null;
   pool?.on('error', () => undefined); // idle client errors surface on the next query instead
@@ -168,6 +222,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
         return false;
       }
     },
+    listen: (channel, onNotify, onReconnect) =>
+      embedded ? embedded.listen(channel, onNotify) : listenPg(opts.url!, channel, onNotify, onReconnect),
     close: async () => {
       await pool?.end();
       await orm.close(true);

@@ -6,6 +6,7 @@ import { Migration20261123000003_solar } from './Migration20261123000003_solar';
 import { Migration20261123000004_cluster } from './Migration20261123000004_cluster';
 import { Migration20261202_0340_tenant_meter_organization } from './Migration20261202_0340_tenant_meter_organization';
 import { Migration202612020330_emlite_three_phase } from './Migration202612020330_emlite_three_phase';
+import { Migration20261202035000_origin_change_feed } from './Migration20261202035000_origin_change_feed';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261123000005_idempotency_aliases', class: Migration20261123000005_idempotency_aliases },
   { name: 'Migration20261202_0340_tenant_meter_organization', class: Migration20261202_0340_tenant_meter_organization },
   { name: 'Migration202612020330_emlite_three_phase', class: Migration202612020330_emlite_three_phase },
+  { name: 'Migration20261202035000_origin_change_feed', class: Migration20261202035000_origin_change_feed },
 ];

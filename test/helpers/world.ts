@@ -15,6 +15,8 @@ import { NATS_URL, testPrefix } from './nats';
 export interface World {
   node: GridtwinNode;
   db: Database;
+  /** The test database's URL (for a plain connection standing in for another service). */
+  dbUrl: string;
   bus: Bus;
   s: Subjects;
   fleet: SimulatedFleetDriver;
@@ -50,7 +52,7 @@ export async function createWorld(overrides: Record<string, unknown> = {}, fleet
   const s = makeSubjects(prefix);
   const request = <T>(subject: string, body: unknown = {}) => bus.request<Reply<T>>(subject, body, { timeoutMs: 20_000 });
   return {
-    node, db, bus, s, fleet, webhook, config, request,
+    node, db, dbUrl: tdb.url, bus, s, fleet, webhook, config, request,
     call: async <T>(subject: string, body: unknown = {}) => unwrap(await request<T>(subject, body)),
     async seed(o = {}) {
       const n = o.meters ?? 3;
