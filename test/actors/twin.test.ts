@@ -8,7 +8,7 @@ let w: World;
 
 beforeAll(async () => {
   w = await createWorld({}, { latencyMs: 60 });
-  await w.seed({ meters: 0, orgSettings: { twin: { reconcileBackoffMs: 0, reconcileMaxAttempts: 3 } } });
+  await w.seed({ meters: 0, orgSettings: { twin: { reconcileBackoffMs: 0, reconcileMaxAttempts: 3, suspensionRecovery: true } } });
 });
 afterAll(async () => w?.stop());
 

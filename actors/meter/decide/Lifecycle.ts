@@ -3,9 +3,10 @@ import { ErrorCode, GridtwinError } from '../../../core/errors';
 import type { InteractionRow, MeterContext } from '../../../persistence';
 import { andThen, decided, type DecideEnv, type Decision } from '../effects';
 import { adjudicate } from '../rules/gatekeeper';
+import { planSuspensionRecovery } from '../rules/suspensionRecovery';
 import { twinSettings } from '../rules/twinSettings';
 import type { Loaded } from '../state';
-import { interactionView } from '../views';
+import { interactionView, reportedOf } from '../views';
 import { finish, finishAll, type Outcome } from './Finish';
 import { reconcile } from './Reconcile';
 
@@ -53,9 +54,9 @@ export function release(state: Loaded, env: DecideEnv, interactionId: string, re
 }
 
 /**
- * The grid or a gateway changed state: take the fresh world, re-judge SUSPENDED interactions. With
- * suspension recovery (meter twin) stale queued controls are purged (ABORTED with a reason) — the
- * reconcile loop then sends one synchronising interaction towards the desired state.
+ * The grid or a gateway changed state: take the fresh world, re-judge SUSPENDED interactions (resumed, as
+ * the origin does). With the organization's suspension recovery, stale controls are purged (ABORTED with a
+ * reason) and the reconcile loop sends one synchronising interaction, carrying a purged control's order.
  */
 export function worldChanged(state: Loaded, env: DecideEnv, fresh: MeterContext | undefined): Decision {
   if (!fresh) return decided(state);
@@ -65,14 +66,12 @@ export function worldChanged(state: Loaded, env: DecideEnv, fresh: MeterContext 
   const suspended = s.queue.filter((q) => q.status === 'SUSPENDED');
   if (!suspended.length) return decided(s);
   if (adjudicate({ type: suspended[0]!.type }, s.ctx, env.limits, env.now).status === 'SUSPENDED') return decided(s);
-  let d = decided(s);
-  let purged = 0;
-  for (const i of suspended) {
-    if (settings.suspensionRecovery && i.targetValue) {
-      purged++;
-      d = andThen(d, (x) => finish(x, env, i, { status: 'ABORTED', failureReason: 'stale after suspension: purged; the meter is brought to its desired state instead' }));
-      continue;
-    }
+  const plan = planSuspensionRecovery(suspended, settings, s.ctx.meter.desired, reportedOf(s.ctx.meter));
+  const carried = new Set(Object.values(plan.carry).map((c) => c.orderId));
+  let d = finishAll(s, env, plan.purge.map((i) => [i, { status: 'ABORTED', failureReason: i.orderId && carried.has(i.orderId)
+    ? 'stale after suspension: purged; its order is carried by the interaction that brings the meter to its desired state'
+    : 'stale after suspension: purged; the meter is brought to its desired state instead' }]));
+  for (const i of plan.resume) {
     const v = adjudicate({ type: i.type }, d.state.ctx, env.limits, env.now);
     if (v.status === 'ABORTED') {
       d = andThen(d, (x) => finish(x, env, i, { status: 'ABORTED', failureReason: v.reason ?? 'aborted' }));
@@ -82,7 +81,7 @@ export function worldChanged(state: Loaded, env: DecideEnv, fresh: MeterContext 
     }
   }
   // One synchronising interaction per attribute brings the meter to its desired state.
-  return purged ? andThen(d, (x) => reconcile({ ...x, reconcile: {} }, env)) : d;
+  return plan.purge.length ? andThen(d, (x) => reconcile({ ...x, reconcile: {} }, env, plan.carry)) : d;
 }
 
 /** Reconciliation of time: in-flight past its deadline → FAILED; expired waiting reads → EXPIRED. */

@@ -17,9 +17,10 @@ const ISSUE_FOR: Record<string, 'UNEXPECTED_METER_STATUS' | 'UNEXPECTED_POWER_LI
 /**
  * The reconciliation loop (meter twin): when desired ≠ reported and no interaction for that attribute is
  * open, issue the corrective interaction, with exponential backoff and a cap per attribute; past the cap,
- * open an issue (once) instead of looping. At most one corrective interaction per call.
+ * open an issue (once) instead of looping. At most one corrective interaction per call, except after
+ * suspension recovery: each attribute that `carry`s a purged control's order gets its corrective now, with that order.
  */
-export function reconcile(state: Loaded, env: DecideEnv): Decision {
+export function reconcile(state: Loaded, env: DecideEnv, carry: Record<string, { orderId: string }> = {}): Decision {
   const settings = twinSettings(state.ctx.organizationSettings);
   if (!settings.reconcile) return decided(state);
   const delta = deltaOf(state.ctx.meter.desired, reportedOf(state.ctx.meter));
@@ -39,10 +40,11 @@ export function reconcile(state: Loaded, env: DecideEnv): Decision {
     }
     const c = CORRECTIVE[attr]?.(value);
     if (!c) continue;
-    const req = { type: c.type, params: c.params } as CreateInteractionRequest;
-    return andThen(andThen(d, (x) => create(x, env, req, {}, {})), (x) => decided({
+    const req = { type: c.type, params: c.params, ...(carry[attr] ? { orderId: carry[attr].orderId } : {}) } as CreateInteractionRequest;
+    d = andThen(andThen(d, (x) => create(x, env, req, {}, {})), (x) => decided({
       ...x, reconcile: { ...x.reconcile, [attr]: { attempts: r.attempts + 1, nextAt: env.now + settings.reconcileBackoffMs * 2 ** r.attempts } },
     }));
+    if (!Object.keys(carry).length) return d;
   }
   return d;
 }

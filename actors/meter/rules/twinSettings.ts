@@ -1,5 +1,6 @@
 /**
- * Meter twin settings, per organization (organizations.settings.twin), all on by default.
+ * Meter twin settings, per organization (organizations.settings.twin), all on by default except suspension
+ * recovery: by default SUSPENDED interactions resume when the world lets them, as in the origin (seed 000).
  */
 export interface TwinSettings {
   shadow: boolean;
@@ -14,7 +15,7 @@ export interface TwinSettings {
 }
 
 export const TWIN_DEFAULTS: TwinSettings = {
-  shadow: true, coalescing: true, readAfterFail: true, reconcile: true, suspensionRecovery: true,
+  shadow: true, coalescing: true, readAfterFail: true, reconcile: true, suspensionRecovery: false,
   readTtlMs: 0, reconcileMaxAttempts: 3, reconcileBackoffMs: 30_000,
 };
 
