@@ -69,8 +69,19 @@ describe('malformed ids and unknown subjects (plain nats.js client)', () => {
   });
 
   it('$SRV.STATS counts error replies per endpoint', async () => {
+    // Other test files' nodes on the shared NATS server are services named gridtwin too: find ours by its subjects.
+    let ours: string | undefined;
+    const inbox = c.nc.subscribe(`_INBOX.${p}.info`, {
+      callback: (_e, m) => {
+        const i = m.json<{ id: string; endpoints: Array<{ subject: string }> }>();
+        if (i.endpoints.some((e) => e.subject === `${p}.meter.*.get`)) ours = i.id;
+      },
+    });
+    c.nc.publish('$SRV.INFO.gridtwin', '', { reply: `_INBOX.${p}.info` });
+    await eventually(async () => ours);
+    inbox.unsubscribe();
     const stats = async () => {
-      const m = await c.nc.request(`$SRV.STATS.gridtwin`, '', { timeout: 10_000 });
+      const m = await c.nc.request(`$SRV.STATS.gridtwin.${ours}`, '', { timeout: 10_000 });
       const all = m.json<{ name: string; endpoints: Array<{ name: string; num_errors: number; last_error: string }> }>();
       return all.endpoints.find((e) => e.name === 'meter-get')!;
     };

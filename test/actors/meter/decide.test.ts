@@ -83,12 +83,12 @@ describe('gatekeeper through the decision', () => {
     expect(m.sent.map((c) => c.type)).toEqual(['READ_CREDIT']);
   });
 
-  it('suspension recovery purges stale controls and sends one synchronising control towards desired', () => {
-    const m = new MeterModel(context({ isOn: true }, { gridOnline: false }));
+  it('with suspension recovery on (organization setting), it purges stale controls and sends one synchronising control towards desired', () => {
+    const m = new MeterModel(context({ isOn: true }, { gridOnline: false, twin: { suspensionRecovery: true } }));
     m.create('TURN_OFF');
     m.create('TURN_ON');
     m.create('TURN_OFF');
-    const fx = m.tell({ type: 'worldChanged' }, { world: context({ isOn: true }) });
+    const fx = m.tell({ type: 'worldChanged' }, { world: context({ isOn: true }, { twin: { suspensionRecovery: true } }) });
     expect(m.commits().map((c) => c.commit.status)).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(kinds(fx).filter((k) => k === 'send')).toHaveLength(1);
     expect(m.sent.map((c) => c.type)).toEqual(['TURN_OFF']);
