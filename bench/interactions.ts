@@ -33,14 +33,15 @@ async function world(meters: number, latencyMs = 0, twin: Record<string, unknown
   const bus = await NatsBus.connect({ servers: NATS_URL });
   const fleet = new SimulatedFleetDriver({ latencyMs });
   const driver = createMeterDriverRouter({ byProtocol: { CALIN_V2: fleet }, tokenService: new SimulatedTokenService() });
-  const config = parseConfig({ prefix, mode: 'production', logLevel: 'silent', gateway: { enabled: false }, interactions: { reconcileEveryMs: 3_600_000 } });
+  // A loaded machine may keep a first (rehydrating) answer waiting past the default ask timeout: the bench measures, it does not fail.
+  const config = parseConfig({ prefix, mode: 'production', logLevel: 'silent', gateway: { enabled: false }, interactions: { reconcileEveryMs: 3_600_000 }, actors: { askTimeoutMs: 120_000 } });
   const node = await startNode(config, { db, bus, driver, logger: silentLogger, metrics: createMetrics(), gateway: false, autorun: false });
   // Registry rows in bulk (the registry API is not what is measured here).
   await db.sql.run(`insert into organizations(id, name, settings) values ('o', 'Org', ?::jsonb)`, [JSON.stringify({ twin })]);
   await db.sql.run(`insert into grids(id, organization_id, name) values ('g', 'o', 'Grid')`);
   await db.sql.run(
-    `insert into meters(id, serial, communication_protocol, grid_id, tariff_per_kwh, last_seen_at)
-     select 'm' || i, 'S' || i, 'CALIN_V2', 'g', 100, now() from generate_series(0, ?::int - 1) i`, [meters]);
+    `insert into meters(id, serial, communication_protocol, grid_id, organization_id, tariff_per_kwh, last_seen_at)
+     select 'm' || i, 'S' || i, 'CALIN_V2', 'g', 'o', 100, now() from generate_series(0, ?::int - 1) i`, [meters]);
   const s = subjects(prefix);
   return {
     node, bus, s, fleet,
