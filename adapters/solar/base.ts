@@ -1,6 +1,6 @@
 import { toGridtwinError } from '../../core/errors';
 import { VendorHttp } from './http';
-import { ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type ConnectionTest, type PlantInfo, type SolarBrand, type VendorAlarm } from './types';
+import { ADAPTER_DEFAULTS, type AdapterCapabilities, type AdapterOptions, type ConnectionTest, type Pacer, type PlantInfo, type SolarBrand, type VendorAlarm } from './types';
 
 /** What every adapter shares: testConnection as "can we list plants", and the since-filter on alarms. */
 export async function testByListing(list: () => Promise<PlantInfo[]>): Promise<ConnectionTest> {
@@ -29,14 +29,21 @@ export abstract class VendorAdapter {
   protected readonly http: VendorHttp;
   protected readonly baseUrl: string;
   protected readonly now: () => Date;
+  private readonly pacer: Pacer | null;
 
   protected constructor(brand: SolarBrand, private readonly capabilities: AdapterCapabilities, opts: AdapterOptions, maxConcurrent = capabilities.maxConcurrentRequests) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.now = opts.now ?? (() => new Date());
+    this.pacer = opts.pacer ?? null;
     this.http = new VendorHttp(brand, opts.timeoutMs ?? ADAPTER_DEFAULTS.timeoutMs, maxConcurrent);
   }
 
   abstract listPlants(): Promise<PlantInfo[]>;
+
+  /** One HTTP exchange (request and reading its answer) through the credential's limiter. */
+  protected pace<T>(operation: string, fn: () => Promise<T>, opts?: { maxWaitMs?: number }): Promise<T> {
+    return this.pacer ? this.pacer.run(fn, operation, opts) : fn();
+  }
 
   getCapabilities(): AdapterCapabilities {
     return structuredClone(this.capabilities);

@@ -13,12 +13,14 @@ export const VENDOR_CODES = {
     clockSkewHttpStatus: 408,
   },
   HUAWEI: {
-    /** Session expired: log in again and retry once. */
+    /** Northbound reference V6 §8: "You are not in the login state" — log in again and retry once. */
     relogin: 305,
-    /** ACCESS_FREQUENCY_IS_TOO_HIGH. */
+    /** §8: "You do not have the related data interface permission" (e.g. `stations` → use `getStationList`). */
+    noPermission: 401,
+    /** §8: "The interface access frequency is too high" (per interface and account). */
     rateLimited: 407,
-    /** Assumed: login rejected (user name or system code). */
-    authFailed: [20001, 20400] as readonly number[],
+    /** §8: 20400 user name or password wrong, 20403 login restricted; 20001 assumed. */
+    authFailed: [20001, 20400, 20403] as readonly number[],
   },
   GOODWE: {
     success: ['0', '00000'] as readonly string[],
@@ -30,8 +32,12 @@ export const VENDOR_CODES = {
   },
   DEYE: {
     success: '1000000',
-    /** Assumed: token request rejected. */
-    authFailed: ['2101019', '2101006'] as readonly string[],
+    /** HTTP 200 + success:false: 2101017 token not found, 2101019 invalid (expired) token → one new token, one retry. */
+    tokenInvalid: ['2101017', '2101019'] as readonly string[],
+    /** Assumed: the code of a refused token request (any success:false on the token call is AUTH_FAILED). */
+    authFailed: '2101006',
+    /** Assumed: an unknown station. */
+    notFound: '2101024',
   },
 } as const;
 

@@ -1,6 +1,6 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { DeyeAdapter } from './deye/client';
-import { GoodweAdapter } from './goodwe/client';
+import { GoodweAdapter, SEMS_HOSTS } from './goodwe/client';
 import { HuaweiAdapter } from './huawei/client';
 import { SolisAdapter } from './solis/client';
 import { CREDENTIAL_SCHEMAS, normalizeBrand, type AdapterOptions, type SolarAdapter, type SolarBrand } from './types';
@@ -9,7 +9,7 @@ import { CREDENTIAL_SCHEMAS, normalizeBrand, type AdapterOptions, type SolarAdap
 export const DEFAULT_BASE_URLS: Record<SolarBrand, string> = {
   SOLIS: 'https://www.soliscloud.com:13333',
   HUAWEI: 'https://eu5.fusionsolar.huawei.com',
-  GOODWE: 'https://www.semsportal.com',
+  GOODWE: SEMS_HOSTS.semsPlus,
   DEYE: 'https://eu1-developer.deyecloud.com',
 };
 

@@ -1,29 +1,91 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ErrorCode, GridtwinError, isGridtwinError } from '../../core/errors';
-import type { AdapterCapabilities } from './types';
+import type { AdapterCapabilities, Pacer, VendorQuota } from './types';
 
 /**
- * One limiter per vendor credential, shared by every plant actor polling through that credential:
- * at most `maxConcurrentRequests` calls in flight (p-limit) and at most `requestsPerMinute` call starts
- * in any 60 s window (sliding log of start times). A RATE_LIMIT_EXCEEDED from the vendor pauses the
- * whole credential for its retryAfterMs.
+ * One limiter per vendor credential, shared by every plant polling through that credential. It paces each
+ * HTTP request the adapter makes (logins and pages included), not each adapter method.
+ *
+ * Window semantics (issue 11, defect 13): the vendor counts a request when it arrives, which is somewhere
+ * between our start and our receipt of the answer. So a request occupies its windows from its start until
+ * `windowMs + marginMs` after its answer came back (or until it failed). A new request starts only when
+ * fewer than `max` requests occupy the window. Then for any interval of `windowMs` on the vendor's clock,
+ * the requests arriving in it were all occupying the window when the last of them started, so at most `max`
+ * arrive — whatever the latency, queueing or load between us and the vendor. The margin covers timer
+ * granularity and a vendor clock that runs a little fast.
+ *
+ * Limits: `maxConcurrentRequests` in flight (p-limit), `requestsPerMinute` over every request, and per
+ * operation the vendor's own quotas (`caps.quotas`, e.g. FusionSolar's per interface, which grow with the
+ * number of plants on the account). A RATE_LIMIT_EXCEEDED from the vendor pauses the operation when it has
+ * its own quota (FusionSolar 407 is per interface), otherwise the whole credential.
  */
+export interface WindowLimit { max: number; windowMs: number }
+
 export interface LimiterOptions {
   maxConcurrentRequests: number;
   requestsPerMinute: number;
+  quotas?: readonly VendorQuota[];
+  /** Plants on the account, for quotas that grow with it; default 1 (the smallest quota). */
+  stationCount?: () => number;
+  /** Added to every window (see above). Default 1 s. */
+  marginMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
 
-const WINDOW_MS = 60_000;
-const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export interface RunOptions {
+  /** Refuse (RATE_LIMIT_EXCEEDED, nothing sent) instead of waiting longer than this for a window. */
+  maxWaitMs?: number;
+}
 
-export class CredentialLimiter {
+export const LIMITER_DEFAULTS = { marginMs: 1_000, windowMs: 60_000 } as const;
+
+const realSleep = (ms: number) => new Promise<void>((r) => { setTimeout(r, ms).unref(); });
+
+interface Occupancy { end: number | null }
+
+/** The requests occupying one window: in flight (end null) or answered less than windowMs + margin ago. */
+class Window {
+  private readonly entries: Occupancy[] = [];
+  blockedUntil = 0;
+
+  constructor(readonly windowMs: number) {}
+
+  /** ms until a start is allowed (0 = now), or Infinity while only in-flight requests fill it. */
+  waitFor(max: number, now: number, marginMs: number): number {
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i]!;
+      if (e.end !== null && e.end + this.windowMs + marginMs <= now) this.entries.splice(i, 1);
+    }
+    const blocked = Math.max(0, this.blockedUntil - now);
+    if (this.entries.length < max) return blocked;
+    const ends = this.entries.filter((e) => e.end !== null).map((e) => e.end! + this.windowMs + marginMs - now);
+    // the window frees when the (length - max + 1)-th earliest answered request ages out
+    const need = this.entries.length - max + 1;
+    ends.sort((a, b) => a - b);
+    return Math.max(blocked, ends.length >= need ? ends[need - 1]! : Number.POSITIVE_INFINITY);
+  }
+
+  occupy(): Occupancy {
+    const e: Occupancy = { end: null };
+    this.entries.push(e);
+    return e;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+}
+
+export class CredentialLimiter implements Pacer {
   private readonly limit: LimitFunction;
-  private readonly starts: number[] = [];
-  private blockedUntil = 0;
+  private readonly all: Window;
+  private readonly byOperation = new Map<string, { quota: VendorQuota; window: Window }>();
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly marginMs: number;
+  private readonly stationCount: () => number;
+  private wake: Array<() => void> = [];
   readonly rpm: number;
 
   constructor(opts: LimiterOptions) {
@@ -32,25 +94,42 @@ export class CredentialLimiter {
     }
     this.limit = pLimit(opts.maxConcurrentRequests);
     this.rpm = opts.requestsPerMinute;
+    this.all = new Window(LIMITER_DEFAULTS.windowMs);
+    for (const q of opts.quotas ?? []) this.byOperation.set(q.operation, { quota: q, window: new Window(q.windowMs) });
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? realSleep;
+    this.marginMs = opts.marginMs ?? LIMITER_DEFAULTS.marginMs;
+    this.stationCount = opts.stationCount ?? (() => 1);
   }
 
-  run<T>(fn: () => Promise<T>): Promise<T> {
+  /** Runs one vendor request of `operation` when every window it belongs to has room. */
+  run<T>(fn: () => Promise<T>, operation = 'request', opts: RunOptions = {}): Promise<T> {
     return this.limit(async () => {
-      await this.acquireStart();
+      const op = this.byOperation.get(operation);
+      const taken = await this.acquire(op, operation, opts.maxWaitMs);
       try {
         return await fn();
       } catch (e) {
-        if (isGridtwinError(e) && e.code === ErrorCode.RATE_LIMIT_EXCEEDED && e.retryAfterMs) this.pauseFor(e.retryAfterMs);
+        if (isGridtwinError(e) && e.code === ErrorCode.RATE_LIMIT_EXCEEDED && e.retryAfterMs) this.pauseFor(e.retryAfterMs, op ? operation : undefined);
         throw e;
+      } finally {
+        const end = this.now();
+        for (const t of taken) t.end = end;
+        this.notify();
       }
     });
   }
 
-  /** No call starts before now + ms (a vendor said "retry after"). */
-  pauseFor(ms: number): void {
-    this.blockedUntil = Math.max(this.blockedUntil, this.now() + ms);
+  /** No request (of `operation`, or of any operation) starts before now + ms: the vendor said "retry after". */
+  pauseFor(ms: number, operation?: string): void {
+    const w = operation ? this.byOperation.get(operation)?.window : this.all;
+    if (w) w.blockedUntil = Math.max(w.blockedUntil, this.now() + ms);
+  }
+
+  /** The vendor's quota for an operation at the current account size, if it has one. */
+  quotaOf(operation: string): WindowLimit | null {
+    const op = this.byOperation.get(operation);
+    return op ? { max: quotaMax(op.quota, this.stationCount()), windowMs: op.quota.windowMs } : null;
   }
 
   get inFlight(): number {
@@ -61,32 +140,53 @@ export class CredentialLimiter {
     return this.limit.pendingCount;
   }
 
-  private async acquireStart(): Promise<void> {
+  private async acquire(op: { quota: VendorQuota; window: Window } | undefined, operation: string, maxWaitMs?: number): Promise<Occupancy[]> {
     for (;;) {
       const now = this.now();
-      while (this.starts.length > 0 && this.starts[0]! <= now - WINDOW_MS) this.starts.shift();
-      const waitBlocked = this.blockedUntil - now;
-      const waitWindow = this.starts.length >= this.rpm ? this.starts[0]! + WINDOW_MS - now : 0;
-      const wait = Math.max(waitBlocked, waitWindow);
-      if (wait <= 0) {
-        this.starts.push(now);
-        return;
+      const waits = [this.all.waitFor(this.rpm, now, this.marginMs)];
+      if (op) waits.push(op.window.waitFor(quotaMax(op.quota, this.stationCount()), now, this.marginMs));
+      const wait = Math.max(...waits);
+      if (wait <= 0) return op ? [this.all.occupy(), op.window.occupy()] : [this.all.occupy()];
+      if (maxWaitMs !== undefined && wait > maxWaitMs) {
+        throw new GridtwinError(ErrorCode.RATE_LIMIT_EXCEEDED, `${operation}: the vendor's quota is used up for now (planned, nothing sent)`, {
+          retryAfterMs: Number.isFinite(wait) ? wait : undefined, details: { operation, planned: true },
+        });
       }
-      await this.sleep(wait);
+      // wake on an answer (it may free the window) or when the oldest answered request ages out
+      await (Number.isFinite(wait) ? Promise.race([this.sleep(wait), this.answered()]) : this.answered());
     }
   }
+
+  private answered(): Promise<void> {
+    return new Promise((resolve) => this.wake.push(resolve));
+  }
+
+  private notify(): void {
+    const waiting = this.wake;
+    this.wake = [];
+    for (const w of waiting) w();
+  }
 }
+
+export const quotaMax = (q: VendorQuota, stations: number): number =>
+  q.calls + (q.perStations ? Math.ceil(Math.max(1, stations) / q.perStations) : 0);
 
 /** Hands out the limiter of a credential, creating it from the adapter's capabilities on first use. */
 export class LimiterRegistry {
   private readonly limiters = new Map<string, CredentialLimiter>();
 
-  constructor(private readonly defaults: Pick<LimiterOptions, 'now' | 'sleep'> = {}) {}
+  constructor(private readonly defaults: Pick<LimiterOptions, 'now' | 'sleep' | 'marginMs'> = {}) {}
 
-  forCredential(credentialId: string, caps: Pick<AdapterCapabilities, 'maxConcurrentRequests' | 'requestsPerMinute'>): CredentialLimiter {
+  forCredential(
+    credentialId: string,
+    caps: Pick<AdapterCapabilities, 'maxConcurrentRequests' | 'requestsPerMinute'> & Partial<Pick<AdapterCapabilities, 'quotas'>>,
+    stationCount?: () => number,
+  ): CredentialLimiter {
     let l = this.limiters.get(credentialId);
     if (!l) {
-      l = new CredentialLimiter({ ...this.defaults, maxConcurrentRequests: caps.maxConcurrentRequests, requestsPerMinute: caps.requestsPerMinute });
+      l = new CredentialLimiter({
+        ...this.defaults, maxConcurrentRequests: caps.maxConcurrentRequests, requestsPerMinute: caps.requestsPerMinute, quotas: caps.quotas, stationCount,
+      });
       this.limiters.set(credentialId, l);
     }
     return l;

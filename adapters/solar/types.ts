@@ -81,13 +81,34 @@ export type SolarFeature =
   | 'batchedSummary'
   | 'plantTimezone';
 
+/**
+ * A vendor's own quota for one operation: `calls + ceil(stations / perStations)` requests per `windowMs`
+ * (FusionSolar: per interface and per account, growing with the account's plants).
+ */
+export interface VendorQuota {
+  operation: string;
+  calls: number;
+  perStations?: number;
+  windowMs: number;
+}
+
 export interface AdapterCapabilities {
   maxConcurrentRequests: number;
   requestsPerMinute: number;
   /** Plants per vendor call where the API takes several (1 = one plant per call). */
   batchSize: number;
   features: SolarFeature[];
+  /** Per-operation quotas on top of requestsPerMinute (none: only the per-minute limit applies). */
+  quotas?: VendorQuota[];
 }
+
+/** Paces every HTTP request of an adapter (the credential's limiter); `operation` names the vendor interface. */
+export interface Pacer {
+  run<T>(fn: () => Promise<T>, operation?: string, opts?: { maxWaitMs?: number }): Promise<T>;
+}
+
+/** What a multi-plant answer holds for each plant: its value, or why it has none. */
+export type PerPlant<T> = Map<string, T | GridtwinError>;
 
 export type ConnectionTest = { ok: true; plantCount: number } | { ok: false; error: GridtwinError };
 
@@ -104,6 +125,17 @@ export interface SolarAdapter {
   getCapabilities(): AdapterCapabilities;
   /** Releases sockets and timers. */
   close(): Promise<void>;
+  /** Vendors whose API takes up to `batchSize` plants per call (FusionSolar) answer for many plants at once. */
+  readonly multi?: MultiPlantReads;
+}
+
+/** One vendor request per call, for up to `batchSize` plants; `opts.maxWaitMs` is handed to the pacer. */
+export interface MultiPlantReads {
+  summaries(refs: PlantRef[], opts?: { maxWaitMs?: number }): Promise<PerPlant<PlantSummary>>;
+  /** Every alarm the vendor holds open for those plants (the vendor lists open alarms only). */
+  openAlarms(refs: PlantRef[], opts?: { maxWaitMs?: number }): Promise<PerPlant<VendorAlarm[]>>;
+  /** The plant-local days of one calendar month (`YYYY-MM`) that the vendor has. */
+  monthSeries(refs: PlantRef[], month: string, opts?: { maxWaitMs?: number }): Promise<PerPlant<DailyEnergy[]>>;
 }
 
 export interface AdapterOptions {
@@ -112,6 +144,8 @@ export interface AdapterOptions {
   logger?: Logger;
   /** Clock for token expiry and "today"; tests pin it. */
   now?: () => Date;
+  /** The credential's limiter; every HTTP request goes through it. None: requests are sent unpaced. */
+  pacer?: Pacer;
 }
 
 export const ADAPTER_DEFAULTS = { timeoutMs: 15_000 } as const;

@@ -11,8 +11,9 @@ import { DEYE_LEVEL_TO_SEVERITY, DEYE_MAX_HISTORY_DAYS, DeyeAlerts, DeyeHistory,
 
 /**
  * Deye Cloud OpenAPI v1.0 (the seed's `DELE`): a bearer token from appId/appSecret plus the account login
- * and the SHA-256 of its password; station list/latest/history and the station alert list. HTTP 401 means
- * the token is gone (one fresh token, one retry).
+ * and the SHA-256 of its password; station list/latest/history and the station alert list. An expired token
+ * answers HTTP 200 with success:false and code 2101019 (or HTTP 401): one fresh token, one retry.
+ * `station/history` treats `endAt` as exclusive.
  */
 export const DEYE_PATHS = {
   token: '/v1.0/account/token',
@@ -44,9 +45,10 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
     for (let page = 1; ; page++) {
       const data = await this.call(DEYE_PATHS.stations, { page, size: PAGE_SIZE }, DeyeStationList, 'station list');
       for (const s of data.stationList) {
-        out.push({ vendorPlantId: String(s.id), name: s.name, timezone: s.regionTimezone ?? null, capacityKwp: num(s.installedCapacity) });
+        const vendorPlantId = String(s.id ?? s.stationId);
+        out.push({ vendorPlantId, name: s.name ?? s.stationName ?? vendorPlantId, timezone: s.regionTimezone ?? null, capacityKwp: num(s.installedCapacity) });
       }
-      if (data.stationList.length < PAGE_SIZE || out.length >= data.total) break;
+      if (data.stationList.length < PAGE_SIZE || (typeof data.total === 'number' && out.length >= data.total)) break;
     }
     this.zones = new Map(out.flatMap((p) => (p.timezone ? [[p.vendorPlantId, p.timezone] as const] : [])));
     return out;
@@ -95,15 +97,16 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
   async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
     const out: DailyEnergy[] = [];
     for (let from = range.from; from <= range.to; from = addDays(from, DEYE_MAX_HISTORY_DAYS)) {
-      const end = addDays(from, DEYE_MAX_HISTORY_DAYS - 1);
-      out.push(...(await this.history(ref, from, end < range.to ? end : range.to)));
+      const last = addDays(from, DEYE_MAX_HISTORY_DAYS - 1);
+      out.push(...(await this.history(ref, from, last < range.to ? last : range.to)));
     }
     return out;
   }
 
-
+  /** Inclusive plant-local days `from..to`; the vendor's `endAt` is exclusive, so it is the day after `to`. */
   private async history(ref: PlantRef, from: string, to: string): Promise<DailyEnergy[]> {
-    const data = await this.call(DEYE_PATHS.history, { stationId: Number(ref.vendorPlantId), granularity: 2, startAt: from, endAt: to }, DeyeHistory, 'station history');
+    const body = { stationId: Number(ref.vendorPlantId), granularity: 2, startAt: from, endAt: addDays(to, 1) };
+    const data = await this.call(DEYE_PATHS.history, body, DeyeHistory, 'station history');
     const two = (n: number) => String(n).padStart(2, '0');
     return data.stationDataItems
       .map((i) => ({ date: `${i.year}-${two(i.month)}-${two(i.day)}`, kwh: num(i.generationValue) }))
@@ -120,7 +123,7 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
   private async bearer(): Promise<string> {
     const current = this.token ? await this.token.catch(() => null) : null;
     if (current && current.expiresAt > this.now().getTime()) return current.value;
-    this.token = (async () => {
+    this.token = this.pace('token', async () => {
       const op = 'token';
       const c = this.credentials;
       const login = c.login.includes('@') ? { email: c.login } : { username: c.login };
@@ -134,23 +137,28 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
       // refresh a minute early; the default lifetime is 60 days
       const ttlMs = (num(t.expiresIn) ?? 3600) * 1000 - 60_000;
       return { value: t.accessToken, expiresAt: this.now().getTime() + ttlMs };
-    })().catch((e) => { this.token = null; throw e; });
+    }).catch((e: unknown) => { this.token = null; throw e; });
     return (await this.token).value;
   }
 
   private async call<S extends z.ZodType>(path: string, params: object, schema: S, operation: string, retried = false): Promise<z.infer<S>> {
     const token = await this.bearer();
-    const res = await this.http.post(this.baseUrl + path, operation, { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, JSON.stringify(params));
-    if (res.status === 401 && !retried) {
-      this.token = null;
-      return this.call(path, params, schema, operation, true);
-    }
-    if (res.status === 200) {
+    const answer = await this.pace(operation, async () => {
+      const res = await this.http.post(this.baseUrl + path, operation, { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, JSON.stringify(params));
+      if (res.status === 401) return { expired: true as const, vendorCode: '401' };
+      if (res.status !== 200) return { expired: false as const, data: this.http.readJson(res, operation, schema) };
       const status = this.http.readJson(res, operation, DeyeStatus);
-      if (!status.success || (status.code !== undefined && String(status.code) !== VENDOR_CODES.DEYE.success)) {
-        throw vendorError({ brand: this.brand, operation, vendorCode: String(status.code), vendorMessage: status.msg ?? undefined });
+      const code = status.code === undefined ? undefined : String(status.code);
+      // an expired token is a success:false answer with HTTP 200, not a 401
+      if (!status.success && code !== undefined && VENDOR_CODES.DEYE.tokenInvalid.includes(code)) return { expired: true as const, vendorCode: code };
+      if (!status.success || (code !== undefined && code !== VENDOR_CODES.DEYE.success)) {
+        throw vendorError({ brand: this.brand, operation, vendorCode: code, vendorMessage: status.msg ?? undefined });
       }
-    }
-    return this.http.readJson(res, operation, schema);
+      return { expired: false as const, data: this.http.readJson(res, operation, schema) };
+    });
+    if (!answer.expired) return answer.data as z.infer<S>;
+    if (retried) throw authFailed({ brand: this.brand, operation, vendorCode: answer.vendorCode, vendorMessage: 'token refused twice' });
+    if (this.token && (await this.token.catch(() => null))?.value === token) this.token = null;
+    return this.call(path, params, schema, operation, true);
   }
 }

@@ -8,9 +8,15 @@ export const DeyeStatus = z.object({ code: z.union([z.string(), z.number()]).opt
 
 export const DeyeToken = DeyeStatus.extend({ accessToken: z.string().min(1), expiresIn: numeric });
 
+const id = z.union([z.number(), z.string()]);
+
+/** Rows come as `{id, name}` or `{stationId, stationName}` (both seen by oraad/ha-deyecloud tests/fixtures/stations.json). */
 export const DeyeStationList = DeyeStatus.extend({
-  total: z.number(),
-  stationList: z.array(z.object({ id: z.union([z.number(), z.string()]), name: z.string(), regionTimezone: z.string().nullable().optional(), installedCapacity: numeric })),
+  total: z.number().nullable().optional(),
+  stationList: z.array(z.object({
+    id: id.optional(), stationId: id.optional(), name: z.string().nullable().optional(), stationName: z.string().nullable().optional(),
+    regionTimezone: z.string().nullable().optional(), installedCapacity: numeric,
+  }).refine((s) => s.id !== undefined || s.stationId !== undefined, { message: 'station row has neither id nor stationId', path: ['id'] })),
 });
 
 export const DeyeStationLatest = DeyeStatus.extend({ generationPower: numeric, lastUpdateTime: numeric });
@@ -38,5 +44,8 @@ export const DEYE_LEVEL_TO_SEVERITY = { 1: 'CRITICAL', 2: 'MAJOR', 3: 'MINOR', 4
 /** Deye wants the password as lower-case hex SHA-256, never in clear. */
 export const deyePasswordHash = (password: string) => createHash('sha256').update(password, 'utf8').digest('hex');
 
-/** History with granularity 2 (days) spans at most this many days per call. */
+/**
+ * History with granularity 2 (days): `endAt` is exclusive and a call spans at most 31 days
+ * (DeyeCloudDevelopers/deye-openapi-client-sample-code clientcode/station/obtain_station_history.py).
+ */
 export const DEYE_MAX_HISTORY_DAYS = 31;

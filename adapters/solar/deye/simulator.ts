@@ -2,14 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { VENDOR_CODES } from '../errors';
 import type { SimFleet } from '../simulator/fleet';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
-import { datesBetween } from '../time';
+import { DATE_RE, addDays, datesBetween } from '../time';
 import { DEYE_PATHS } from './client';
 import { DEYE_MAX_HISTORY_DAYS, deyePasswordHash } from './codec';
 
 /**
  * Deye Cloud OpenAPI simulator: `/v1.0/account/token?appId=` checks appId, appSecret, the login and that
  * the password arrives as its SHA-256 (a clear password is refused); data calls need `Authorization:
- * Bearer <token>` (HTTP 401 otherwise); HTTP 429 + Retry-After above the rate limit.
+ * Bearer <token>` — a missing or expired one answers HTTP 200 + success:false + code 2101019, as the cloud
+ * does. `station/history` treats `endAt` as exclusive and refuses spans over 31 days; the station list mixes
+ * the `{id, name}` and `{stationId, stationName}` row shapes; HTTP 429 + Retry-After above the rate limit.
  */
 export interface DeyeSimulatorOptions extends SimulatorOptions {
   appId?: string;
@@ -34,42 +36,46 @@ function deye(fleet: SimFleet, creds: Required<Pick<DeyeSimulatorOptions, 'appId
     if (req.path === DEYE_PATHS.token) {
       const login = b.email ?? b.username;
       const good = req.query.get('appId') === creds.appId && b.appSecret === creds.appSecret && login === creds.login && b.password === deyePasswordHash(creds.password);
-      if (!good) return { ...fail(VENDOR_CODES.DEYE.authFailed[0]!, 'auth invalid'), headers: { 'x-sim-auth-failure': '1' } };
+      if (!good) return { ...fail(VENDOR_CODES.DEYE.authFailed, 'auth invalid'), headers: { 'x-sim-auth-failure': '1' } };
       const token = randomBytes(24).toString('base64url');
       tokens.add(token);
       return ok({ accessToken: token, tokenType: 'bearer', expiresIn: '5183999', scope: 'all', uid: 7001 });
     }
     const m = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''));
-    if (!m || !tokens.has(m[1]!)) return { status: 401, body: { code: VENDOR_CODES.DEYE.authFailed[1], msg: 'token invalid or expired', success: false } };
+    if (!m || !tokens.has(m[1]!)) return fail(VENDOR_CODES.DEYE.tokenInvalid[1]!, 'auth invalid token');
     const now = fleet.now();
     const plant = () => fleet.get(String(b.stationId ?? ''));
     switch (req.path) {
       case DEYE_PATHS.stations: {
         const rows = fleet.plants.map((p) => ({
-          id: Number(p.id), name: p.name, locationAddress: null, regionTimezone: p.timezone, installedCapacity: p.capacityKwp,
+          ...(p.index % 2 === 0 ? { stationId: Number(p.id), stationName: p.name } : { id: Number(p.id), name: p.name }),
+          locationAddress: null, regionTimezone: p.timezone, installedCapacity: p.capacityKwp,
           generationPower: fleet.currentPowerW(p, now), lastUpdateTime: seconds(fleet.lastSeenAt(p, now)),
         }));
         return ok({ total: rows.length, stationList: page(rows, Number(b.page ?? 1), Number(b.size ?? 10)) });
       }
       case DEYE_PATHS.latest: {
         const p = plant();
-        if (!p) return fail('2101024', 'station not found');
+        if (!p) return fail(VENDOR_CODES.DEYE.notFound, 'station not found');
         return ok({ generationPower: fleet.currentPowerW(p, now), consumptionPower: null, batterySOC: null, lastUpdateTime: seconds(fleet.lastSeenAt(p, now)) });
       }
       case DEYE_PATHS.history: {
         const p = plant();
-        if (!p) return fail('2101024', 'station not found');
-        const from = String(b.startAt ?? ''), to = String(b.endAt ?? '');
+        if (!p) return fail(VENDOR_CODES.DEYE.notFound, 'station not found');
+        const from = String(b.startAt ?? ''), endAt = String(b.endAt ?? '');
         if (Number(b.granularity) !== 2) return fail('2101040', 'only daily granularity is simulated');
-        if (datesBetween(from, to).length > DEYE_MAX_HISTORY_DAYS || to < from) return fail('2101041', 'range must be 1..31 days');
-        const items = fleet.series(p, from, to, now).map((d) => ({
+        // endAt is exclusive: startAt..endAt-1, at most 31 days
+        if (!DATE_RE.test(from) || !DATE_RE.test(endAt) || endAt <= from || datesBetween(from, addDays(endAt, -1)).length > DEYE_MAX_HISTORY_DAYS) {
+          return fail('2101041', 'range must be 1..31 days, endAt excluded');
+        }
+        const items = fleet.series(p, from, addDays(endAt, -1), now).map((d) => ({
           year: Number(d.date.slice(0, 4)), month: Number(d.date.slice(5, 7)), day: Number(d.date.slice(8, 10)), generationValue: d.kwh,
         }));
         return ok({ stationDataItems: items });
       }
       case DEYE_PATHS.alerts: {
         const p = plant();
-        if (!p) return fail('2101024', 'station not found');
+        if (!p) return fail(VENDOR_CODES.DEYE.notFound, 'station not found');
         const from = Number(b.startTimestamp ?? 0) * 1000, to = Number(b.endTimestamp ?? seconds(now)) * 1000;
         const rows = fleet.alarms(p, now)
           .filter((a) => a.raisedAt.getTime() <= to && (a.raisedAt.getTime() >= from || (a.clearedAt?.getTime() ?? to) >= from))

@@ -1,28 +1,46 @@
 import { z } from 'zod';
+import { ErrorCode, isGridtwinError } from '../../../core/errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
 import { num } from '../http';
-import { dateInZone, monthsBetween } from '../time';
+import { monthsBetween } from '../time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type GoodweCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
 } from '../types';
-import { SEMS_LEVEL_TO_SEVERITY, SemsChart, SemsLoginData, SemsMonitorDetail, SemsStationPage, SemsWarnings, parseSemsTime, semsEnvelope } from './codec';
+import {
+  SEMS_LEVEL_TO_SEVERITY, SemsChart, SemsLoginData, SemsMonitorDetail, SemsStationPage, SemsWarnings, generationLine, parseSemsTime,
+  semsEnvelope, semsPlusPassword,
+} from './codec';
 
 /**
- * GoodWe SEMS portal API: CrossLogin at the global host returns a token and the account's regional API
- * base (`api`), which every later call uses, with the token JSON in the `token` header. Codes 100001/100002
- * mean the token expired (log in again, retry once); GY0429 is the rate limit.
+ * GoodWe SEMS. Since 2026 the v2 CrossLogin answers code 100000; like TimSoethout/goodwe-sems-home-assistant
+ * (custom_components/sems/sems_api.py) we log in through the SEMS+ cross-login (password = base64 of its MD5
+ * hex digest) and fall back to the legacy `/api/v3/Common/CrossLogin`, remembering which one worked. The
+ * login's `data` goes back as JSON in the `token` header. A SEMS+ login answers a gateway base
+ * (`https://<region>-gateway.semsportal.com/web/sems`); the monitoring routes live on the region's legacy host
+ * `https://<region>.semsportal.com/api/` (sems_api.py `_normalize_powerstation_api_base`). Codes
+ * 100001/100002: token expired (log in again, retry once); GY0429: rate limit, wait 5 minutes.
  */
 export const SEMS_PATHS = {
-  login: '/api/v2/Common/CrossLogin',
+  semsPlusLogin: '/web/sems/sems-user/api/v1/auth/cross-login',
+  legacyLogin: '/api/v3/Common/CrossLogin',
   stations: 'v2/PowerStationMonitor/QueryPowerStationMonitor',
-  detail: 'v2/PowerStation/GetMonitorDetailByPowerstationId',
+  detail: 'v3/PowerStation/GetMonitorDetailByPowerstationId',
   warnings: 'warning/PowerstationWarningsQuery',
   chart: 'v2/Charts/GetChartByPlant',
 } as const;
 
-const CLIENT_HEADER = JSON.stringify({ version: 'v2.1.0', client: 'web', language: 'en' });
+/** The hosts when no baseUrl is configured; a configured baseUrl (proxy, simulator) stands in for all of them. */
+export const SEMS_HOSTS = {
+  semsPlus: 'https://semsplus.goodwe.com',
+  legacy: 'https://www.semsportal.com',
+  region: (region: string) => `https://${region}.semsportal.com/api/`,
+  /** sems_api.py `_NewLoginFallbackApi` / `_LegacyApiFallback`. */
+  fallbackRegion: 'eu',
+} as const;
+
+const LEGACY_CLIENT_HEADER = JSON.stringify({ version: 'v2.1.0', client: 'web', language: 'en' });
 const CAPABILITIES: AdapterCapabilities = {
   maxConcurrentRequests: 2,
   requestsPerMinute: 60,
@@ -31,21 +49,25 @@ const CAPABILITIES: AdapterCapabilities = {
 };
 const PAGE_SIZE = 100;
 
+type LoginMode = 'semsPlus' | 'legacy';
 interface Session { api: string; tokenHeader: string }
 
 export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'GOODWE' as const;
   private session: Promise<Session> | null = null;
+  private preferred: LoginMode = 'semsPlus';
+  private readonly overridden: boolean;
 
   constructor(private readonly credentials: GoodweCredentials, opts: AdapterOptions) {
     super('GOODWE', CAPABILITIES, opts);
+    this.overridden = this.baseUrl !== SEMS_HOSTS.semsPlus;
   }
 
   async listPlants(): Promise<PlantInfo[]> {
     const out: PlantInfo[] = [];
     for (let page_index = 1; ; page_index++) {
       const data = await this.call(SEMS_PATHS.stations, { page_index, page_size: PAGE_SIZE, key: '', orderby: '', powerstation_status: '' }, SemsStationPage, 'station list');
-      for (const s of data.list) out.push({ vendorPlantId: s.powerstation_id, name: s.stationname, timezone: null, capacityKwp: num(s.capacity) });
+      for (const s of data.list) out.push({ vendorPlantId: s.powerstation_id, name: s.stationname ?? s.powerstation_id, timezone: null, capacityKwp: num(s.capacity) });
       if (data.list.length < PAGE_SIZE || out.length >= data.record) return out;
     }
   }
@@ -54,12 +76,12 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     const op = 'monitor detail';
     const tz = timezoneOf(null, ref);
     const d = await this.call(SEMS_PATHS.detail, { powerStationId: ref.vendorPlantId }, SemsMonitorDetail, op);
-    const pac = num(d.kpi.pac), today = num(d.kpi.power);
-    if (pac === null || today === null) throw invalidData({ brand: this.brand, operation: op }, 'kpi lacks pac or power');
-    const seen = d.inverter.map((i) => parseSemsTime(i.last_refresh_time, tz)).filter((t): t is Date => t !== null);
+    const today = num(d.kpi.power);
+    if (today === null) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'kpi.power' }, 'kpi.power missing');
+    const seen = (d.inverter ?? []).map((i) => parseSemsTime(i.last_refresh_time, tz)).filter((t): t is Date => t !== null);
     return {
       vendorPlantId: ref.vendorPlantId,
-      currentPowerW: pac,
+      currentPowerW: num(d.kpi.pac),
       todayEnergyKwh: today,
       totalEnergyKwh: num(d.kpi.total_power),
       lastSeenAt: seen.length ? new Date(Math.max(...seen.map((t) => t.getTime()))) : null,
@@ -67,37 +89,46 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     };
   }
 
+  /** Warnings come per inverter (`list[].warning[]`); a warning without code or time cannot be stored truthfully. */
   async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    const op = 'warnings';
     const tz = timezoneOf(null, ref);
+    const data = await this.call(SEMS_PATHS.warnings, { pw_id: ref.vendorPlantId }, SemsWarnings, op);
     const out: VendorAlarm[] = [];
-    for (let page_index = 1; ; page_index++) {
-      const body = { pw_id: ref.vendorPlantId, status: '', start_time: dateInZone(since, tz), end_time: dateInZone(this.now(), tz), page_index, page_size: PAGE_SIZE };
-      const data = await this.call(SEMS_PATHS.warnings, body, SemsWarnings, 'warnings');
-      for (const w of data.list) {
-        const raisedAt = parseSemsTime(w.happentime, tz);
-        if (!raisedAt) throw invalidData({ brand: this.brand, operation: 'warnings', vendorMessage: w.happentime }, 'unreadable happentime');
+    (data.list ?? []).forEach((inverter, i) => {
+      (inverter.warning ?? []).forEach((w, j) => {
+        const field = (name: string) => `list[${i}].warning[${j}].${name}`;
+        if (w.warning_code === null || w.warning_code === undefined || w.warning_code === '') {
+          throw invalidData({ brand: this.brand, operation: op, vendorMessage: field('warning_code') }, `${field('warning_code')} missing`);
+        }
+        const raisedAt = parseSemsTime(w.happen_time, tz);
+        if (!raisedAt) throw invalidData({ brand: this.brand, operation: op, vendorMessage: field('happen_time') }, `${field('happen_time')} unreadable: ${String(w.happen_time)}`);
         out.push({
-          vendorAlarmCode: String(w.error_code),
-          deviceSn: w.sn || null,
-          severity: SEMS_LEVEL_TO_SEVERITY[w.warning_level as keyof typeof SEMS_LEVEL_TO_SEVERITY] ?? 'INFO',
-          message: w.warningname ?? `warning ${w.error_code}`,
+          vendorAlarmCode: String(w.warning_code),
+          deviceSn: inverter.sn || null,
+          // assumed: warning_level 1..4 as on the legacy flat list; none → INFO
+          severity: SEMS_LEVEL_TO_SEVERITY[Number(w.warning_level) as keyof typeof SEMS_LEVEL_TO_SEVERITY] ?? 'INFO',
+          message: w.warning_name || `warning ${w.warning_code}`,
           raisedAt,
-          clearedAt: w.status === 1 ? parseSemsTime(w.recoverytime, tz) : null,
+          // assumed: a recovered warning carries its recovery_time
+          clearedAt: parseSemsTime(w.recovery_time, tz),
         });
-      }
-      if (data.list.length < PAGE_SIZE || out.length >= data.record) break;
-    }
+      });
+    });
     return changedSince(out, since);
   }
 
   async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
+    const op = 'chart';
     const out: DailyEnergy[] = [];
     for (const month of monthsBetween(range.from, range.to)) {
-      // range 2 = the month around `date`, one point per day
-      const body = { id: ref.vendorPlantId, date: `${month}-01`, range: 2, chartIndexId: '3', isDetailFull: '' };
-      const chart = await this.call(SEMS_PATHS.chart, body, SemsChart, 'chart');
-      const line = chart.lines.find((l) => l.key === 'PVGeneration');
-      for (const p of line?.xy ?? []) {
+      // range 2 = the month around `date`, one point per day; chartIndexId '8' as the public clients send
+      const body = { id: ref.vendorPlantId, date: `${month}-01`, range: 2, chartIndexId: '8', isDetailFull: false };
+      const chart = await this.call(SEMS_PATHS.chart, body, SemsChart, op);
+      if (chart.lines.length === 0) continue;
+      const line = generationLine(chart.lines);
+      if (!line) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'lines[].label' }, 'no generation line among lines[].label');
+      for (const p of line.xy ?? []) {
         const kwh = num(p.y);
         if (p.x >= range.from && p.x <= range.to && kwh !== null) out.push({ date: p.x, kwh });
       }
@@ -105,37 +136,86 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }
 
-
   private login(): Promise<Session> {
     this.session ??= (async () => {
-      const op = 'cross login';
-      const res = await this.http.post(this.baseUrl + SEMS_PATHS.login, op, { 'Content-Type': 'application/json', Accept: 'application/json', token: CLIENT_HEADER },
-        JSON.stringify({ account: this.credentials.account, pwd: this.credentials.password }));
-      const env = this.http.readJson(res, op, semsEnvelope(z.unknown()));
-      const code = String(env.code);
-      if (code === VENDOR_CODES.GOODWE.rateLimited) throw rateLimited(this.failure(op, env), VENDOR_CODES.GOODWE.rateLimitRetryAfterMs);
-      if (!VENDOR_CODES.GOODWE.success.includes(code)) throw authFailed(this.failure(op, env));
-      const data = SemsLoginData.safeParse(env.data);
-      if (!data.success || !env.api) throw invalidData(this.failure(op, env), 'login answer lacks token or api');
-      return { api: env.api.endsWith('/') ? env.api : `${env.api}/`, tokenHeader: JSON.stringify(data.data) };
-    })().catch((e) => { this.session = null; throw e; });
+      const order: LoginMode[] = this.preferred === 'semsPlus' ? ['semsPlus', 'legacy'] : ['legacy', 'semsPlus'];
+      let refused: unknown = null;
+      for (const mode of order) {
+        try {
+          const s = await (mode === 'semsPlus' ? this.semsPlusLogin() : this.legacyLogin());
+          this.preferred = mode;
+          return s;
+        } catch (e) {
+          // a rate limit is not a refusal: trying the other door would only make it worse
+          if (isGridtwinError(e) && e.code === ErrorCode.RATE_LIMIT_EXCEEDED) throw e;
+          refused = e;
+        }
+      }
+      throw refused;
+    })().catch((e: unknown) => { this.session = null; throw e; });
     return this.session;
+  }
+
+  private semsPlusLogin(): Promise<Session> {
+    return this.pace('login', async () => {
+      const op = 'SEMS+ login';
+      const body = JSON.stringify({ account: this.credentials.account, pwd: semsPlusPassword(this.credentials.password), agreement: 1, isChinese: false, isLocal: false });
+      const host = this.overridden ? this.baseUrl : SEMS_HOSTS.semsPlus;
+      const res = await this.http.post(host + SEMS_PATHS.semsPlusLogin, op, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
+      const data = this.loginData(op, this.http.readJson(res, op, semsEnvelope(z.unknown())));
+      const api = data.apiFromEnvelope ?? data.api ?? `https://${SEMS_HOSTS.fallbackRegion}-gateway.semsportal.com/web/sems`;
+      return { api: this.dataBase(api, data.token.region ?? null), tokenHeader: JSON.stringify(data.token) };
+    });
+  }
+
+  private legacyLogin(): Promise<Session> {
+    return this.pace('login', async () => {
+      const op = 'cross login';
+      const host = this.overridden ? this.baseUrl : SEMS_HOSTS.legacy;
+      const res = await this.http.post(host + SEMS_PATHS.legacyLogin, op, { 'Content-Type': 'application/json', Accept: 'application/json', token: LEGACY_CLIENT_HEADER },
+        JSON.stringify({ account: this.credentials.account, pwd: this.credentials.password }));
+      const data = this.loginData(op, this.http.readJson(res, op, semsEnvelope(z.unknown())));
+      const api = data.apiFromEnvelope ?? data.api;
+      if (!api) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'api' }, 'login answer lacks api');
+      return { api: this.dataBase(api, data.token.region ?? null), tokenHeader: JSON.stringify(data.token) };
+    });
+  }
+
+  private loginData(op: string, env: { code: string | number; msg?: string | null; data?: unknown; api?: string | null }) {
+    const code = String(env.code);
+    if (code === VENDOR_CODES.GOODWE.rateLimited) throw rateLimited(this.failure(op, env), VENDOR_CODES.GOODWE.rateLimitRetryAfterMs);
+    if (!VENDOR_CODES.GOODWE.success.includes(code)) throw authFailed(this.failure(op, env));
+    const data = SemsLoginData.safeParse(env.data);
+    if (!data.success) throw invalidData(this.failure(op, env), `login answer: ${data.error.issues.map((i) => i.path.join('.')).join(', ')} missing`);
+    const { api, ...token } = data.data;
+    return { token, api: api ?? null, apiFromEnvelope: env.api ?? null };
+  }
+
+  /** Where the monitoring routes are: a SEMS+ gateway base is replaced by its region's legacy `/api/` host. */
+  private dataBase(api: string, region: string | null): string {
+    const slash = (u: string) => (u.endsWith('/') ? u : `${u}/`);
+    if (!api.includes('/web/sems')) return slash(api);
+    const host = /^https?:\/\/([a-z0-9]+)-gateway\./i.exec(api)?.[1] ?? null;
+    const r = (region || host || SEMS_HOSTS.fallbackRegion).toLowerCase();
+    return this.overridden ? `${this.baseUrl}/${r}/api/` : SEMS_HOSTS.region(r);
   }
 
   private async call<S extends z.ZodType>(path: string, params: object, data: S, operation: string, relogged = false): Promise<z.infer<S>> {
     const session = await this.login();
-    const res = await this.http.post(session.api + path, operation, { 'Content-Type': 'application/json', Accept: 'application/json', token: session.tokenHeader }, JSON.stringify(params));
-    const env = this.http.readJson(res, operation, semsEnvelope(data));
-    const code = String(env.code);
-    if (VENDOR_CODES.GOODWE.tokenExpired.includes(code)) {
-      if (relogged) throw authFailed(this.failure(operation, env));
-      if (this.session && (await this.session.catch(() => null)) === session) this.session = null;
-      return this.call(path, params, data, operation, true);
-    }
-    if (code === VENDOR_CODES.GOODWE.rateLimited) throw rateLimited(this.failure(operation, env), VENDOR_CODES.GOODWE.rateLimitRetryAfterMs);
-    if (!VENDOR_CODES.GOODWE.success.includes(code)) throw vendorError(this.failure(operation, env));
-    if (env.data === undefined || env.data === null) throw invalidData({ brand: this.brand, operation }, 'success without data');
-    return env.data as z.infer<S>;
+    const answer = await this.pace(operation, async () => {
+      const res = await this.http.post(session.api + path, operation, { 'Content-Type': 'application/json', Accept: 'application/json', token: session.tokenHeader }, JSON.stringify(params));
+      const env = this.http.readJson(res, operation, semsEnvelope(data));
+      const code = String(env.code);
+      if (VENDOR_CODES.GOODWE.tokenExpired.includes(code)) return { expired: true as const, env };
+      if (code === VENDOR_CODES.GOODWE.rateLimited) throw rateLimited(this.failure(operation, env), VENDOR_CODES.GOODWE.rateLimitRetryAfterMs);
+      if (!VENDOR_CODES.GOODWE.success.includes(code)) throw vendorError(this.failure(operation, env));
+      if (env.data === undefined || env.data === null) throw invalidData({ brand: this.brand, operation }, 'success without data');
+      return { expired: false as const, data: env.data as z.infer<S> };
+    });
+    if (!answer.expired) return answer.data;
+    if (relogged) throw authFailed(this.failure(operation, answer.env));
+    if (this.session && (await this.session.catch(() => null)) === session) this.session = null;
+    return this.call(path, params, data, operation, true);
   }
 
   private failure(operation: string, env: { code: string | number; msg?: string | null }) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { zonedTimeToInstant } from '../time';
 
@@ -6,43 +7,72 @@ const numeric = z.union([z.number(), z.string()]).nullable().optional();
 
 export const semsEnvelope = <T extends z.ZodType>(data: T) =>
   z.object({
-    hasError: z.boolean().optional(),
+    hasError: z.boolean().optional().nullable(),
     code: z.union([z.number(), z.string()]),
     msg: z.string().nullable().optional(),
     data: z.union([data, z.null()]).optional(),
     api: z.string().nullable().optional(),
   });
 
-export const SemsLoginData = z.object({ uid: z.string(), timestamp: z.number(), token: z.string() }).passthrough();
+/**
+ * The login `data` (sent back as JSON in the `token` header). `timestamp` is a number from the legacy
+ * CrossLogin and can be a string from SEMS+ (TimSoethout/goodwe-sems-home-assistant passes it through as is).
+ */
+export const SemsLoginData = z.object({
+  uid: z.string(),
+  timestamp: z.union([z.number(), z.string()]),
+  token: z.string().min(1),
+  api: z.string().nullable().optional(),
+  region: z.string().nullable().optional(),
+}).passthrough();
+
+/** SEMS+ wants the password as base64 of its MD5 hex digest (sems_api.py `_hash_password_for_new_login`). */
+export const semsPlusPassword = (password: string) => Buffer.from(createHash('md5').update(password, 'utf8').digest('hex'), 'utf8').toString('base64');
 
 export const SemsStationPage = z.object({
   record: z.number(),
-  list: z.array(z.object({ powerstation_id: z.string(), stationname: z.string(), capacity: numeric })),
+  list: z.array(z.object({ powerstation_id: z.string(), stationname: z.string().nullable().optional(), capacity: numeric })),
 });
 
 export const SemsMonitorDetail = z.object({
-  info: z.object({ powerstation_id: z.string(), stationname: z.string().optional() }).passthrough(),
+  info: z.object({ powerstation_id: z.string(), stationname: z.string().nullable().optional() }).passthrough(),
   kpi: z.object({ pac: numeric, power: numeric, total_power: numeric }).passthrough(),
-  inverter: z.array(z.object({ sn: z.string(), last_refresh_time: z.string().nullable().optional() }).passthrough()),
+  inverter: z.array(z.object({ sn: z.string(), last_refresh_time: z.string().nullable().optional() }).passthrough()).nullable().optional(),
 });
 
+/**
+ * `warning/PowerstationWarningsQuery`: one row per inverter, its warnings in `warning[]` with `warning_code`
+ * and `happen_time` (public clients read exactly these). The other fields are assumed and optional.
+ */
 export const SemsWarnings = z.object({
-  record: z.number(),
   list: z.array(z.object({
     sn: z.string().nullable().optional(),
-    warningname: z.string().nullable().optional(),
-    error_code: z.union([z.string(), z.number()]),
-    warning_level: z.number(),
-    happentime: z.string(),
-    recoverytime: z.string().nullable().optional(),
-    /** 0 active, 1 recovered. */
-    status: z.number(),
-  })),
+    warning: z.array(z.object({
+      warning_code: z.union([z.string(), z.number()]).nullable().optional(),
+      happen_time: z.string().nullable().optional(),
+      recovery_time: z.string().nullable().optional(),
+      warning_name: z.string().nullable().optional(),
+      warning_level: z.union([z.number(), z.string()]).nullable().optional(),
+    }).passthrough()).nullable().optional(),
+  }).passthrough()).nullable().optional(),
 });
 
+/** `v2/Charts/GetChartByPlant`: lines with a label; the generation line is found by its label, not its position. */
 export const SemsChart = z.object({
-  lines: z.array(z.object({ key: z.string(), xy: z.array(z.object({ x: z.string(), y: numeric })) })),
+  lines: z.array(z.object({
+    key: z.string().nullable().optional(),
+    label: z.string().nullable().optional(),
+    name: z.string().nullable().optional(),
+    xy: z.array(z.object({ x: z.string(), y: numeric })).nullable().optional(),
+  }).passthrough()),
 });
+
+const normLabel = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '');
+
+/** The PV generation line: a label (or name) containing "generation"; the legacy key `PVGeneration` as a last resort. */
+export function generationLine<L extends { key?: string | null; label?: string | null; name?: string | null }>(lines: L[]): L | undefined {
+  return lines.find((l) => normLabel(l.label ?? l.name ?? '').includes('generation')) ?? lines.find((l) => l.key === 'PVGeneration');
+}
 
 export const SEMS_LEVEL_TO_SEVERITY = { 1: 'CRITICAL', 2: 'MAJOR', 3: 'MINOR', 4: 'INFO' } as const;
 

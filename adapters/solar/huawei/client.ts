@@ -1,25 +1,30 @@
 import { z } from 'zod';
-import { ErrorCode, GridtwinError } from '../../../core/errors';
+import { ErrorCode, GridtwinError, toGridtwinError } from '../../../core/errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { createBatcher } from '../batcher';
-import { DEFAULT_RETRY_AFTER_MS, VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
+import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
 import { num } from '../http';
 import { dateInZone, monthsBetween, startOfDayInZone } from '../time';
 import {
-  type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type HuaweiCredentials,
-  type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
+  type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type HuaweiCredentials, type MultiPlantReads,
+  type PerPlant, type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm, type VendorQuota,
 } from '../types';
-import { HUAWEI_LEVEL_TO_SEVERITY, HuaweiAlarms, HuaweiKpiDay, HuaweiRealKpi, HuaweiStationPage, huaweiEnvelope } from './codec';
+import {
+  HUAWEI_LEVEL_TO_SEVERITY, HUAWEI_OPEN_ALARM_STATES, HuaweiAlarms, HuaweiKpiDay, HuaweiRealKpi, HuaweiStationList, HuaweiStationPage,
+  huaweiEnvelope,
+} from './codec';
 
 /**
- * Huawei FusionSolar northbound (SmartPVMS "thirdData"): login with userName/systemCode returns an
- * `xsrf-token` header sent on every call; failCode 305 = session gone (log in again, retry once);
- * 407 = ACCESS_FREQUENCY_IS_TOO_HIGH. KPI calls take up to 100 station codes, so concurrent
- * getPlantSummary calls are coalesced into one getStationRealKpi.
+ * Huawei FusionSolar northbound (SmartPVMS "thirdData", reference V6): login with userName/systemCode returns
+ * an `xsrf-token` header (valid 30 min) sent on every call; failCode 305 = session gone (log in again, retry
+ * once); 401 = interface not permitted; 407 = too frequent. KPI and alarm calls take up to 100 station codes;
+ * the quotas are per account and per interface (see QUOTAS), so the plant gate shares one call among the
+ * plants of up to 100 stations (`multi`).
  */
 export const HUAWEI_PATHS = {
   login: '/thirdData/login',
   stations: '/thirdData/stations',
+  stationList: '/thirdData/getStationList',
   realKpi: '/thirdData/getStationRealKpi',
   alarms: '/thirdData/getAlarmList',
   kpiDay: '/thirdData/getKpiStationDay',
@@ -27,18 +32,38 @@ export const HUAWEI_PATHS = {
 
 export const HUAWEI_MAX_STATIONS_PER_CALL = 100;
 
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** Reference V6 "Access Restrictions" of each interface (per northbound user, i.e. per credential). */
+export const HUAWEI_QUOTAS: VendorQuota[] = [
+  { operation: 'login', calls: 5, windowMs: 10 * MINUTE },
+  { operation: 'station list', calls: 24, windowMs: DAY },
+  // assumed: the paged `stations` interface (not in V6) limited like getStationList
+  { operation: 'stations', calls: 24, windowMs: DAY },
+  { operation: 'station real KPI', calls: 0, perStations: 100, windowMs: 5 * MINUTE },
+  { operation: 'station day KPI', calls: 24, perStations: 100, windowMs: DAY },
+  { operation: 'alarm list', calls: 0, perStations: 100, windowMs: 30 * MINUTE },
+];
+
 const CAPABILITIES: AdapterCapabilities = {
-  // northbound limits are per interface and strict: one call at a time, a few per minute
+  // "Only one concurrent request is supported" (KPI interfaces)
   maxConcurrentRequests: 1,
   requestsPerMinute: 30,
   batchSize: HUAWEI_MAX_STATIONS_PER_CALL,
   features: ['totalEnergy', 'alarms', 'dailySeries', 'batchedSummary'],
+  quotas: HUAWEI_QUOTAS,
 };
 
+/** Assumed: how far back open alarms are asked for (the reference gives no span limit for getAlarmList). */
+export const HUAWEI_ALARM_LOOKBACK_MS = 30 * DAY;
+
 type RealKpiRow = z.infer<typeof HuaweiRealKpi>[number];
+type Answer<T> = { relogin: true } | { relogin: false; data: T; serverTime: number | null };
 
 export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'HUAWEI' as const;
+  readonly multi: MultiPlantReads;
   private token: Promise<string> | null = null;
   private readonly realKpi: (code: string) => Promise<{ row: RealKpiRow; serverTime: number | null }>;
 
@@ -49,25 +74,128 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
         const env = await this.call(HUAWEI_PATHS.realKpi, { stationCodes: codes.join(',') }, HuaweiRealKpi, 'station real KPI');
         return new Map(env.data.map((row) => [row.stationCode, { row, serverTime: env.serverTime }]));
       },
-      (code) => new GridtwinError(ErrorCode.NOT_FOUND, `HUAWEI station ${code} not in the real KPI answer`, { details: { brand: this.brand, stationCode: code } }),
+      (code) => this.notInAnswer(code, 'station real KPI'),
       { maxBatch: HUAWEI_MAX_STATIONS_PER_CALL, windowMs: opts.batchWindowMs ?? 20 },
     );
+    this.multi = {
+      summaries: (refs, o) => this.summaries(refs, o),
+      openAlarms: (refs, o) => this.openAlarms(refs, o),
+      monthSeries: (refs, month, o) => this.monthSeries(refs, month, o),
+    };
   }
 
+  /** `stations` (paged) where the account may use it; failCode 401 (not permitted) → `getStationList`. */
   async listPlants(): Promise<PlantInfo[]> {
     const out: PlantInfo[] = [];
     for (let pageNo = 1; ; pageNo++) {
-      const { data } = await this.call(HUAWEI_PATHS.stations, { pageNo, pageSize: 100 }, HuaweiStationPage, 'station list');
-      for (const s of data.list) out.push({ vendorPlantId: s.plantCode, name: s.plantName, timezone: null, capacityKwp: num(s.capacity) });
-      if (pageNo >= data.pageCount) return out;
+      let page: z.infer<typeof HuaweiStationPage>;
+      try {
+        ({ data: page } = await this.call(HUAWEI_PATHS.stations, { pageNo, pageSize: 100 }, HuaweiStationPage, 'stations'));
+      } catch (e) {
+        if (pageNo === 1 && (toGridtwinError(e).details as { vendorCode?: unknown } | undefined)?.vendorCode === VENDOR_CODES.HUAWEI.noPermission) return this.stationList();
+        throw e;
+      }
+      for (const s of page.list) out.push({ vendorPlantId: s.plantCode, name: s.plantName ?? s.plantCode, timezone: null, capacityKwp: num(s.capacity) });
+      if (pageNo >= page.pageCount) return out;
     }
   }
 
   async getPlantSummary(ref: PlantRef): Promise<PlantSummary> {
     const { row, serverTime } = await this.realKpi(ref.vendorPlantId);
+    return this.toSummary(ref, row, serverTime);
+  }
+
+  async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    const got = (await this.openAlarms([ref])).get(ref.vendorPlantId);
+    if (got instanceof GridtwinError) throw got;
+    return changedSince(got ?? [], since);
+  }
+
+  async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
+    const out: DailyEnergy[] = [];
+    for (const month of monthsBetween(range.from, range.to)) {
+      const got = (await this.monthSeries([ref], month)).get(ref.vendorPlantId);
+      if (got instanceof GridtwinError) throw got;
+      out.push(...(got ?? []).filter((d) => d.date >= range.from && d.date <= range.to));
+    }
+    return out;
+  }
+
+  private async stationList(): Promise<PlantInfo[]> {
+    const { data } = await this.call(HUAWEI_PATHS.stationList, {}, HuaweiStationList, 'station list');
+    // getStationList reports capacity in MW (reference V6 §6.1.3)
+    return data.map((s) => {
+      const mw = num(s.capacity);
+      return { vendorPlantId: s.stationCode, name: s.stationName ?? s.stationCode, timezone: null, capacityKwp: mw === null ? null : mw * 1000 };
+    });
+  }
+
+  private async summaries(refs: PlantRef[], o?: { maxWaitMs?: number }): Promise<PerPlant<PlantSummary>> {
+    const env = await this.call(HUAWEI_PATHS.realKpi, { stationCodes: codesOf(refs) }, HuaweiRealKpi, 'station real KPI', o);
+    const rows = new Map(env.data.map((r) => [r.stationCode, r]));
+    const out: PerPlant<PlantSummary> = new Map();
+    for (const ref of refs) {
+      const row = rows.get(ref.vendorPlantId);
+      try {
+        out.set(ref.vendorPlantId, row ? this.toSummary(ref, row, env.serverTime) : this.notInAnswer(ref.vendorPlantId, 'station real KPI'));
+      } catch (e) {
+        out.set(ref.vendorPlantId, toGridtwinError(e));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Open alarms only: getAlarmList returns alarms in every state unless filtered, and a cleared one (5 by the
+   * user, 6 by the device) is not open. Rows in a cleared state are dropped even if the filter is ignored.
+   */
+  private async openAlarms(refs: PlantRef[], o?: { maxWaitMs?: number }): Promise<PerPlant<VendorAlarm[]>> {
+    const now = this.now().getTime();
+    const body = {
+      stationCodes: codesOf(refs), beginTime: now - HUAWEI_ALARM_LOOKBACK_MS, endTime: now, language: 'en_US', status: HUAWEI_OPEN_ALARM_STATES.join(','),
+    };
+    const { data } = await this.call(HUAWEI_PATHS.alarms, body, HuaweiAlarms, 'alarm list', o);
+    const out: PerPlant<VendorAlarm[]> = new Map(refs.map((r) => [r.vendorPlantId, []]));
+    for (const a of data) {
+      const list = out.get(a.stationCode);
+      if (!Array.isArray(list) || (a.status != null && !(HUAWEI_OPEN_ALARM_STATES as readonly number[]).includes(a.status))) continue;
+      list.push({
+        vendorAlarmCode: String(a.alarmId),
+        deviceSn: a.esnCode || null,
+        severity: HUAWEI_LEVEL_TO_SEVERITY[a.lev as keyof typeof HUAWEI_LEVEL_TO_SEVERITY] ?? 'INFO',
+        message: a.alarmName ?? `alarm ${a.alarmId}`,
+        raisedAt: new Date(a.raiseTime),
+        // the list holds open alarms: a clear shows as absence (feature 'alarmClears' is off)
+        clearedAt: null,
+      });
+    }
+    for (const list of out.values()) if (Array.isArray(list)) list.sort((x, y) => x.raisedAt.getTime() - y.raisedAt.getTime());
+    return out;
+  }
+
+  /** One call answers the whole month (a row per day) of up to 100 stations, each in its own zone. */
+  private async monthSeries(refs: PlantRef[], month: string, o?: { maxWaitMs?: number }): Promise<PerPlant<DailyEnergy[]>> {
+    // the backend puts collectTime into each plant's own zone; the 15th is inside the month in every zone
+    const collectTime = startOfDayInZone(`${month}-15`, 'UTC').getTime();
+    const { data } = await this.call(HUAWEI_PATHS.kpiDay, { stationCodes: codesOf(refs), collectTime }, HuaweiKpiDay, 'station day KPI', o);
+    const out: PerPlant<DailyEnergy[]> = new Map(refs.map((r) => [r.vendorPlantId, []]));
+    const zones = new Map(refs.map((r) => [r.vendorPlantId, timezoneOf(null, r)]));
+    for (const row of data) {
+      const list = out.get(row.stationCode);
+      const tz = zones.get(row.stationCode);
+      if (!Array.isArray(list) || !tz) continue;
+      const date = dateInZone(new Date(row.collectTime), tz);
+      const kwh = num(row.dataItemMap.inverter_power) ?? num(row.dataItemMap.PVYield);
+      if (date.startsWith(month) && kwh !== null) list.push({ date, kwh });
+    }
+    for (const list of out.values()) if (Array.isArray(list)) list.sort((a, b) => a.date.localeCompare(b.date));
+    return out;
+  }
+
+  private toSummary(ref: PlantRef, row: RealKpiRow, serverTime: number | null): PlantSummary {
     const m = row.dataItemMap;
     const today = num(m.day_power);
-    if (today === null) throw invalidData({ brand: this.brand, operation: 'station real KPI' }, 'day_power missing');
+    if (today === null) throw invalidData({ brand: this.brand, operation: 'station real KPI', vendorMessage: 'dataItemMap.day_power' }, 'dataItemMap.day_power missing');
     const disconnected = String(m.real_health_state) === '1';
     return {
       vendorPlantId: ref.vendorPlantId,
@@ -80,72 +208,53 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     };
   }
 
-  async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
-    const body = { stationCodes: ref.vendorPlantId, beginTime: since.getTime(), endTime: this.now().getTime(), language: 'en_US' };
-    const { data } = await this.call(HUAWEI_PATHS.alarms, body, HuaweiAlarms, 'alarm list');
-    const alarms = data.filter((a) => a.stationCode === ref.vendorPlantId).map((a): VendorAlarm => ({
-      vendorAlarmCode: String(a.alarmId),
-      deviceSn: a.esnCode || null,
-      severity: HUAWEI_LEVEL_TO_SEVERITY[a.lev as keyof typeof HUAWEI_LEVEL_TO_SEVERITY] ?? 'INFO',
-      message: a.alarmName ?? `alarm ${a.alarmId}`,
-      raisedAt: new Date(a.raiseTime),
-      // getAlarmList lists active alarms only: a clear shows as absence (feature 'alarmClears' is off)
-      clearedAt: null,
-    }));
-    return changedSince(alarms, since);
+  private notInAnswer(code: string, operation: string): GridtwinError {
+    return new GridtwinError(ErrorCode.NOT_FOUND, `HUAWEI station ${code} not in the ${operation} answer`, { details: { brand: this.brand, stationCode: code } });
   }
-
-  async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
-    const tz = timezoneOf(null, ref);
-    const out: DailyEnergy[] = [];
-    for (const month of monthsBetween(range.from, range.to)) {
-      // one call answers the whole month (a row per day) of up to 100 stations
-      const collectTime = startOfDayInZone(`${month}-01`, tz).getTime();
-      const { data } = await this.call(HUAWEI_PATHS.kpiDay, { stationCodes: ref.vendorPlantId, collectTime }, HuaweiKpiDay, 'station day KPI');
-      for (const row of data) {
-        if (row.stationCode !== ref.vendorPlantId) continue;
-        const date = dateInZone(new Date(row.collectTime), tz);
-        const kwh = num(row.dataItemMap.inverter_power) ?? num(row.dataItemMap.PVYield);
-        if (date >= range.from && date <= range.to && kwh !== null) out.push({ date, kwh });
-      }
-    }
-    return out.sort((a, b) => a.date.localeCompare(b.date));
-  }
-
 
   private login(): Promise<string> {
-    this.token ??= (async () => {
+    this.token ??= this.pace('login', async () => {
       const op = 'login';
       const body = JSON.stringify({ userName: this.credentials.userName, systemCode: this.credentials.systemCode });
       const res = await this.http.post(this.baseUrl + HUAWEI_PATHS.login, op, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
       const env = this.http.readJson(res, op, huaweiEnvelope(z.unknown()));
       const token = res.headers['xsrf-token'];
-      if (env.failCode === VENDOR_CODES.HUAWEI.rateLimited) throw rateLimited(this.failure(op, env), DEFAULT_RETRY_AFTER_MS);
+      this.refuseRateLimit(op, env);
       if (!env.success || typeof token !== 'string' || token === '') throw authFailed(this.failure(op, env));
       return token;
-    })().catch((e) => { this.token = null; throw e; });
+    }).catch((e: unknown) => { this.token = null; throw e; });
     return this.token;
   }
 
-  private async call<S extends z.ZodType>(path: string, params: object, data: S, operation: string, relogged = false): Promise<{ data: z.infer<S>; serverTime: number | null }> {
+  private async call<S extends z.ZodType>(
+    path: string, params: object, data: S, operation: string, o: { maxWaitMs?: number } = {}, relogged = false,
+  ): Promise<{ data: z.infer<S>; serverTime: number | null }> {
     const token = await this.login();
-    const res = await this.http.post(this.baseUrl + path, operation, { 'Content-Type': 'application/json', Accept: 'application/json', 'xsrf-token': token }, JSON.stringify(params));
-    const env = this.http.readJson(res, operation, huaweiEnvelope(data));
-    if (env.failCode === VENDOR_CODES.HUAWEI.relogin) {
-      if (relogged) throw authFailed(this.failure(operation, env));
-      if (this.token) {
-        const current = await this.token.catch(() => null);
-        if (current === token) this.token = null;
-      }
-      return this.call(path, params, data, operation, true);
-    }
-    if (env.failCode === VENDOR_CODES.HUAWEI.rateLimited) throw rateLimited(this.failure(operation, env), DEFAULT_RETRY_AFTER_MS);
-    if (!env.success || env.failCode !== 0) throw vendorError(this.failure(operation, env));
-    if (env.data === undefined || env.data === null) throw invalidData({ brand: this.brand, operation }, 'success without data');
-    return { data: env.data as z.infer<S>, serverTime: env.params?.currentTime ?? null };
+    const answer: Answer<z.infer<S>> = await this.pace(operation, async () => {
+      const res = await this.http.post(this.baseUrl + path, operation, { 'Content-Type': 'application/json', Accept: 'application/json', 'xsrf-token': token }, JSON.stringify(params));
+      const env = this.http.readJson(res, operation, huaweiEnvelope(data));
+      if (env.failCode === VENDOR_CODES.HUAWEI.relogin) return { relogin: true };
+      this.refuseRateLimit(operation, env);
+      if (!env.success || env.failCode !== 0) throw vendorError(this.failure(operation, env));
+      if (env.data === undefined || env.data === null) throw invalidData({ brand: this.brand, operation }, 'success without data');
+      return { relogin: false, data: env.data as z.infer<S>, serverTime: env.params?.currentTime ?? null };
+    }, o);
+    if (!answer.relogin) return { data: answer.data, serverTime: answer.serverTime };
+    if (relogged) throw authFailed({ brand: this.brand, operation, vendorCode: VENDOR_CODES.HUAWEI.relogin, vendorMessage: 'session refused twice' });
+    if (this.token && (await this.token.catch(() => null)) === token) this.token = null;
+    return this.call(path, params, data, operation, o, true);
+  }
+
+  /** 407: back off the interface for its documented window (its quota refills within one window). */
+  private refuseRateLimit(operation: string, env: { failCode: number; message?: string | null }): void {
+    if (env.failCode !== VENDOR_CODES.HUAWEI.rateLimited) return;
+    const windowMs = HUAWEI_QUOTAS.find((q) => q.operation === operation)?.windowMs ?? MINUTE;
+    throw rateLimited(this.failure(operation, env), windowMs);
   }
 
   private failure(operation: string, env: { failCode: number; message?: string | null }) {
     return { brand: this.brand, operation, vendorCode: env.failCode, vendorMessage: env.message ?? undefined };
   }
 }
+
+const codesOf = (refs: PlantRef[]) => refs.map((r) => r.vendorPlantId).join(',');

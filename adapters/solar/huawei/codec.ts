@@ -12,12 +12,16 @@ export const huaweiEnvelope = <T extends z.ZodType>(data: T) =>
     params: z.object({ currentTime: z.number().optional() }).passthrough().nullable().optional(),
   });
 
+/** `/thirdData/stations` (paged; newer accounts). Capacity assumed kWp. */
 export const HuaweiStationPage = z.object({
-  list: z.array(z.object({ plantCode: z.string(), plantName: z.string(), capacity: numeric })),
+  list: z.array(z.object({ plantCode: z.string(), plantName: z.string().nullable().optional(), capacity: numeric })),
   pageCount: z.number(),
-  pageNo: z.number(),
-  total: z.number(),
+  pageNo: z.number().optional(),
+  total: z.number().optional(),
 });
+
+/** `/thirdData/getStationList` (reference V6 §6.1.3): every plant at once; capacity in MW. */
+export const HuaweiStationList = z.array(z.object({ stationCode: z.string(), stationName: z.string().nullable().optional(), capacity: numeric }));
 
 export const HuaweiRealKpi = z.array(z.object({
   stationCode: z.string(),
@@ -29,6 +33,7 @@ export const HuaweiRealKpi = z.array(z.object({
   }).passthrough(),
 }));
 
+/** Reference V6 §6.1.7. */
 export const HuaweiAlarms = z.array(z.object({
   stationCode: z.string(),
   alarmId: z.union([z.number(), z.string()]),
@@ -37,7 +42,12 @@ export const HuaweiAlarms = z.array(z.object({
   /** 1 critical, 2 major, 3 minor, 4 warning. */
   lev: z.number(),
   raiseTime: z.number(),
+  /** 1 not processed (active), 2 acknowledged, 3 being handled, 4 handled, 5 cleared by the user, 6 cleared by the device. */
+  status: z.number().optional().nullable(),
 }));
+
+/** The states still open: what we ask for (a cleared alarm, 5 or 6, is not open). */
+export const HUAWEI_OPEN_ALARM_STATES = [1, 2, 3, 4] as const;
 
 export const HuaweiKpiDay = z.array(z.object({
   stationCode: z.string(),

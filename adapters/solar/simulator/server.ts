@@ -16,6 +16,8 @@ export interface SimulatorOptions extends FleetOptions {
   latencyMs?: number;
   /** Data requests per rolling minute before the vendor's rate-limit answer; 0 = unlimited. */
   rateLimitPerMinute?: number;
+  /** The clock of the vendor's rate windows (a test may run it faster than real time). Default Date.now. */
+  rateClock?: () => number;
 }
 
 export interface SimRequest {
@@ -89,9 +91,11 @@ export async function startSimulatorServer(
     return f.fault;
   };
 
+  const rateClock = opts.rateClock ?? Date.now;
+  // the vendor counts a request when it arrives, on its own clock
   const overRateLimit = (): number => {
     if (rpm <= 0) return 0;
-    const now = Date.now();
+    const now = rateClock();
     while (windowStarts.length > 0 && windowStarts[0]! <= now - 60_000) windowStarts.shift();
     if (windowStarts.length >= rpm) return windowStarts[0]! + 60_000 - now;
     windowStarts.push(now);

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { num } from '../http';
-import { dateInZone, monthsBetween } from '../time';
+import { dateInZone, monthsBetween, startOfDayInZone, zoneOffsetMs } from '../time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
   type PlantRef, type PlantSummary, type SolarAdapter, type SolisCredentials, type VendorAlarm,
@@ -48,24 +48,32 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     }
   }
 
+  /**
+   * Every field of the station detail is optional in the V2.0 doc: a missing `allEnergy` or `power` is null,
+   * a missing `dataTimestamp` an undated reading; only a missing `dayEnergy` (what the poll stores) or a unit
+   * we cannot convert refuses the answer, naming the field.
+   */
   async getPlantSummary(ref: PlantRef): Promise<PlantSummary> {
     const op = 'station detail';
     const d = await this.call(SOLIS_PATHS.stationDetail, { id: ref.vendorPlantId }, SolisStationDetail, op);
-    const unit = (table: Record<string, number>, u: string | null | undefined, fallback: string) => {
+    const refuse = (field: string, problem: string) => invalidData({ brand: this.brand, operation: op, vendorMessage: field }, `${field}: ${problem}`);
+    const scaled = (value: unknown, unitField: string, u: string | null | undefined, table: Record<string, number>, fallback: string) => {
+      const n = num(value);
+      if (n === null) return null;
       const f = table[u ?? fallback];
-      if (f === undefined) throw invalidData({ brand: this.brand, operation: op, vendorMessage: `unit ${u}` }, `unknown unit ${u}`);
-      return f;
+      if (f === undefined) throw refuse(unitField, `unknown unit ${String(u)}`);
+      return n * f;
     };
-    const power = num(d.power), day = num(d.dayEnergy), all = num(d.allEnergy), ts = num(d.dataTimestamp);
-    if (power === null || day === null || all === null || ts === null) {
-      throw invalidData({ brand: this.brand, operation: op }, 'station detail lacks power, energy or timestamp');
-    }
+    const today = scaled(d.dayEnergy, 'dayEnergyStr', d.dayEnergyStr, ENERGY_TO_KWH, 'kWh');
+    if (today === null) throw refuse('dayEnergy', 'missing');
+    const power = scaled(d.power, 'powerStr', d.powerStr, POWER_TO_W, 'kW');
+    const ts = num(d.dataTimestamp);
     return {
       vendorPlantId: ref.vendorPlantId,
-      currentPowerW: Math.round(power * unit(POWER_TO_W, d.powerStr, 'kW')),
-      todayEnergyKwh: day * unit(ENERGY_TO_KWH, d.dayEnergyStr, 'kWh'),
-      totalEnergyKwh: all * unit(ENERGY_TO_KWH, d.allEnergyStr, 'kWh'),
-      lastSeenAt: new Date(ts),
+      currentPowerW: power === null ? null : Math.round(power),
+      todayEnergyKwh: today,
+      totalEnergyKwh: scaled(d.allEnergy, 'allEnergyStr', d.allEnergyStr, ENERGY_TO_KWH, 'kWh'),
+      lastSeenAt: ts === null ? null : new Date(ts),
       timezone: timezoneOf(d.timeZoneStandardId, ref),
     };
   }
@@ -79,26 +87,35 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     const out: VendorAlarm[] = [];
     for (let pageNo = 1; ; pageNo++) {
       const data = await this.call(SOLIS_PATHS.alarmList, body(pageNo), SolisAlarmPage, 'alarm list');
-      for (const a of data.page.records) {
+      data.records.forEach((a, i) => {
+        const refuse = (field: string) => invalidData({ brand: this.brand, operation: 'alarm list', vendorMessage: `records[${i}].${field}` }, `records[${i}].${field} missing`);
+        // without a code or a start the alarm cannot be stored truthfully (dedupe key, first seen)
+        if (a.alarmCode === undefined || a.alarmCode === null || a.alarmCode === '') throw refuse('alarmCode');
+        const begin = num(a.alarmBeginTime);
+        if (begin === null) throw refuse('alarmBeginTime');
         const end = num(a.alarmEndTime);
         out.push({
           vendorAlarmCode: String(a.alarmCode),
           deviceSn: a.alarmDeviceSn || null,
           severity: SOLIS_LEVEL_TO_SEVERITY[String(a.alarmLevel) as keyof typeof SOLIS_LEVEL_TO_SEVERITY] ?? 'INFO',
-          message: a.alarmMsg ?? `alarm ${a.alarmCode}`,
-          raisedAt: new Date(num(a.alarmBeginTime) ?? 0),
+          message: a.alarmMsg || `alarm ${a.alarmCode}`,
+          raisedAt: new Date(begin),
           clearedAt: String(a.state) === '2' && end ? new Date(end) : null,
         });
-      }
-      if (data.page.records.length < PAGE_SIZE) break;
+      });
+      const total = data.total ?? null;
+      if (data.records.length < PAGE_SIZE || (total !== null && pageNo * PAGE_SIZE >= total)) break;
     }
     return changedSince(out, since);
   }
 
   async getDailyEnergySeries(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
     const out: DailyEnergy[] = [];
+    const tz = ref.timezone ?? 'UTC';
     for (const month of monthsBetween(range.from, range.to)) {
-      const rows = await this.call(SOLIS_PATHS.stationMonth, { id: ref.vendorPlantId, month, money: 'EUR' }, SolisMonth, 'station month');
+      // timeZone is required by the doc (§4.8): the plant's UTC offset in hours at the start of the month
+      const timeZone = zoneOffsetMs(startOfDayInZone(`${month}-01`, tz), tz) / 3_600_000;
+      const rows = await this.call(SOLIS_PATHS.stationMonth, { id: ref.vendorPlantId, month, money: 'EUR', timeZone }, SolisMonth, 'station month');
       for (const r of rows) {
         const kwh = num(r.energy);
         if (r.dateStr >= range.from && r.dateStr <= range.to && kwh !== null) {
@@ -110,8 +127,13 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
   }
 
 
-  private async call<S extends z.ZodType>(path: string, params: object, data: S, operation: string): Promise<z.infer<S>> {
+  private call<S extends z.ZodType>(path: string, params: object, data: S, operation: string): Promise<z.infer<S>> {
+    return this.pace(operation, () => this.exchange(path, params, data, operation));
+  }
+
+  private async exchange<S extends z.ZodType>(path: string, params: object, data: S, operation: string): Promise<z.infer<S>> {
     const body = JSON.stringify(params);
+    // signed when sent, not when queued: the Date header must be within 15 minutes of the vendor's clock
     const headers = solisHeaders(this.credentials.keyId, this.credentials.keySecret, path, body, this.now());
     const res = await this.http.post(this.baseUrl + path, operation, headers, body);
     if (res.status === VENDOR_CODES.SOLIS.clockSkewHttpStatus) {

@@ -18,33 +18,36 @@ export const SolisStationPage = z.object({
   page: z.object({ records: z.array(SolisStationRow), total: z.number(), pages: z.number().optional(), current: z.number().optional() }),
 });
 
+/** V2.0 doc §4.2: every value field is optional ("N"); which absences we can live with is the client's call. */
 export const SolisStationDetail = z.object({
   id: z.union([z.string(), z.number()]),
-  power: numeric,
+  power: numeric.optional().nullable(),
   powerStr: z.string().optional().nullable(),
-  dayEnergy: numeric,
+  dayEnergy: numeric.optional().nullable(),
   dayEnergyStr: z.string().optional().nullable(),
-  allEnergy: numeric,
+  allEnergy: numeric.optional().nullable(),
   allEnergyStr: z.string().optional().nullable(),
-  dataTimestamp: numeric,
+  dataTimestamp: numeric.optional().nullable(),
   timeZoneStandardId: z.string().optional().nullable(),
 });
 
+/** V2.0 doc §3.9: every row field is optional, `id` included (the doc's own example has no `page`). */
 export const SolisAlarmRow = z.object({
-  id: z.union([z.string(), z.number()]),
+  id: z.union([z.string(), z.number()]).optional().nullable(),
   alarmDeviceSn: z.string().optional().nullable(),
-  alarmCode: z.union([z.string(), z.number()]),
-  alarmLevel: z.union([z.string(), z.number()]),
+  alarmCode: z.union([z.string(), z.number()]).optional().nullable(),
+  alarmLevel: z.union([z.string(), z.number()]).optional().nullable(),
   alarmMsg: z.string().optional().nullable(),
-  alarmBeginTime: numeric,
+  alarmBeginTime: numeric.optional().nullable(),
   alarmEndTime: numeric.optional().nullable(),
   /** 0 pending, 1 processed, 2 restored (cleared). */
-  state: z.union([z.string(), z.number()]),
+  state: z.union([z.string(), z.number()]).optional().nullable(),
 });
 
-export const SolisAlarmPage = z.object({
-  page: z.object({ records: z.array(SolisAlarmRow), total: z.number(), pages: z.number().optional() }),
-});
+const alarmRecords = z.object({ records: z.array(SolisAlarmRow), total: z.number().optional().nullable() });
+
+/** `data.page.records` (the doc's table) or `data.records` (the doc's example); hultenvp/soliscloud_api `_get_records` takes both. */
+export const SolisAlarmPage = z.union([z.object({ page: alarmRecords }), alarmRecords]).transform((d) => ('page' in d ? d.page : d));
 
 export const SolisMonthRow = z.object({ dateStr: z.string(), energy: numeric, energyStr: z.string().optional().nullable() });
 export const SolisMonth = z.array(SolisMonthRow);
@@ -53,5 +56,5 @@ export const SolisMonth = z.array(SolisMonthRow);
 export const POWER_TO_W: Record<string, number> = { W: 1, kW: 1000, MW: 1_000_000 };
 export const ENERGY_TO_KWH: Record<string, number> = { Wh: 0.001, kWh: 1, MWh: 1000, GWh: 1_000_000 };
 
-/** Solis alarmLevel: 3 emergency, 2 important, 1 general, 0 hint. */
+/** Solis alarmLevel (doc §3.9: 1 tip, 2 general, 3 emergency; 0 seen as a hint). */
 export const SOLIS_LEVEL_TO_SEVERITY = { '3': 'CRITICAL', '2': 'MAJOR', '1': 'MINOR', '0': 'INFO' } as const;

@@ -9,6 +9,9 @@ import { contentMd5, solisSignature } from './signature';
  * SolisCloud simulator: verifies Content-MD5, the Date window (±15 min → HTTP 408) and the HMAC-SHA1
  * signature of every call (HTTP 403 otherwise), answers in the `{success, code, msg, data}` envelope with
  * Solis units (kW, kWh, MWh) and paging, and answers HTTP 429 + Retry-After above its rate limit.
+ * Quirks of the V2.0 doc: every 4th plant's detail has no `allEnergy`; plants with an even index get their
+ * alarm list as `data.records` (no `page`) with rows without `id`; `stationMonth` refuses a call without
+ * `timeZone`.
  */
 export interface SolisSimulatorOptions extends SimulatorOptions {
   keyId?: string;
@@ -44,14 +47,14 @@ function solis(fleet: SimFleet, keyId: string, keySecret: string): VendorSimulat
       id: p.id, stationName: p.name, capacity: p.capacityKwp, capacityStr: 'kWp',
       power: fleet.currentPowerW(p, now) / 1000, powerStr: 'kW',
       dayEnergy: fleet.todayKwh(p, now), dayEnergyStr: 'kWh',
-      allEnergy: fleet.totalKwh(p, now) / 1000, allEnergyStr: 'MWh',
+      ...(omitsAllEnergy(p.index) ? {} : { allEnergy: fleet.totalKwh(p, now) / 1000, allEnergyStr: 'MWh' }),
       dataTimestamp: String(fleet.lastSeenAt(p, now).getTime()),
       timeZone: 0, timeZoneStandardId: p.timezone, state: p.offline ? 2 : 1,
     });
   };
 
-  const alarmRow = (a: SimAlarm, stationId: string) => ({
-    id: a.id, stationId, alarmDeviceSn: a.deviceSn, alarmCode: a.code, alarmLevel: LEVEL[a.severity], alarmMsg: a.message,
+  const alarmRow = (a: SimAlarm, stationId: string, withId: boolean) => ({
+    ...(withId ? { id: a.id } : {}), stationId, alarmDeviceSn: a.deviceSn, alarmCode: a.code, alarmLevel: LEVEL[a.severity], alarmMsg: a.message,
     alarmBeginTime: a.raisedAt.getTime(), alarmEndTime: a.clearedAt ? a.clearedAt.getTime() : 0, state: a.clearedAt ? '2' : '0',
   });
 
@@ -74,14 +77,17 @@ function solis(fleet: SimFleet, keyId: string, keySecret: string): VendorSimulat
         if (!p) return fail(200, 'B0115', 'station does not exist');
         const from = startOfDayInZone(String(b.alarmBeginTime), p.timezone);
         const to = startOfDayInZone(addDays(String(b.alarmEndTime), 1), p.timezone);
-        const rows = fleet.alarms(p).filter((a) => (a.raisedAt < to) && (a.raisedAt >= from || (a.clearedAt ?? to) >= from)).map((a) => alarmRow(a, p.id));
-        return ok({ page: { current: pageNo, pages: Math.ceil(rows.length / pageSize), total: rows.length, records: page(rows, pageNo, pageSize) } });
+        const flat = p.index % 2 === 0;
+        const rows = fleet.alarms(p).filter((a) => (a.raisedAt < to) && (a.raisedAt >= from || (a.clearedAt ?? to) >= from)).map((a) => alarmRow(a, p.id, !flat));
+        const records = { current: pageNo, pages: Math.ceil(rows.length / pageSize), total: rows.length, records: page(rows, pageNo, pageSize) };
+        return ok(flat ? records : { page: records });
       }
       case SOLIS_PATHS.stationMonth: {
         const p = fleet.get(String(b.id ?? ''));
         if (!p) return fail(200, 'B0115', 'station does not exist');
         const month = String(b.month ?? '');
         if (!/^\d{4}-\d{2}$/.test(month)) return fail(200, 'B0001', 'month must be YYYY-MM');
+        if (typeof b.timeZone !== 'number' && typeof b.timeZone !== 'string') return fail(200, 'B0001', 'timeZone is required');
         const last = dateInZone(new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)), 'UTC');
         return ok(fleet.series(p, `${month}-01`, last).map((d) => ({
           date: startOfDayInZone(d.date, p.timezone).getTime(), dateStr: d.date, energy: d.kwh, energyStr: 'kWh', money: 0, moneyStr: 'EUR',
@@ -101,6 +107,9 @@ function solis(fleet: SimFleet, keyId: string, keySecret: string): VendorSimulat
     essentialFields: ['dayEnergy', 'dataTimestamp', 'records', 'dateStr'],
   };
 }
+
+/** Which plants' station detail omits the optional `allEnergy`. */
+export const omitsAllEnergy = (index: number) => index % 4 === 0;
 
 export function startSolisSimulator(opts: SolisSimulatorOptions = {}): Promise<RunningSimulator> {
   const keyId = opts.keyId ?? SOLIS_SIM_CREDENTIALS.keyId;
