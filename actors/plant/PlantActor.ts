@@ -4,7 +4,7 @@ import type { ActorBehaviour } from '../host';
 import { finishPoll } from './handlers/FinishPoll';
 import { startPoll } from './handlers/StartPoll';
 import type { PlantMsg } from './messages';
-import { runPoll, type PollEnv } from './poll/runPoll';
+import { crashedPoll, runPoll, type PollEnv } from './poll/runPoll';
 import { initialPlantState, type PlantState } from './state';
 import { plantOnly } from './views';
 
@@ -25,7 +25,11 @@ export function plantBehaviour(env: PollEnv, admit: <T>(fn: () => Promise<T>) =>
           if (r.start) {
             const { pollId, trigger } = r.start;
             // the lock is taken now; the poll itself waits for a slot (a sweep must not open 10,000 polls at once)
-            void admit(() => runPoll(env, id, pollId, trigger)).then((outcome) => self({ type: 'pollFinished', pollId, outcome }));
+            admit(() => runPoll(env, id, pollId, trigger)).then(
+              (outcome) => self({ type: 'pollFinished', pollId, outcome }),
+              // runPoll never throws; if its admission does, the lock must still be released
+              (e: unknown) => self({ type: 'pollFinished', pollId, outcome: crashedPoll(env, id, pollId, trigger, e) }),
+            );
           }
           return r.state;
         }

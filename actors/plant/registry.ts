@@ -5,7 +5,7 @@ import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { credentialsRepo, plantsRepo, type Database, type PlantRow } from '../../persistence';
 import type { CommitEnv } from './poll/commit';
 import { publishStatus } from './poll/commit';
-import type { AdapterFactory, VendorGates } from './vendorGate';
+import type { VendorGates } from './vendorGate';
 import { plantOnly, type PlantView } from './views';
 
 /**
@@ -45,8 +45,6 @@ export interface RegistryEnv extends CommitEnv {
   db: Database;
   gates: VendorGates;
   cipher: CredentialCipher | null;
-  createAdapter: AdapterFactory;
-  adapterTimeoutMs?: number;
 }
 
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505' || /UniqueConstraint/.test((e as Error).name ?? '');
@@ -56,10 +54,10 @@ export async function upsertCredential(env: RegistryEnv, input: z.infer<typeof C
   if (!(await plantsRepo.organizationExists(env.db.sql, input.organizationId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `organization ${input.organizationId} not found`);
   const existing = await credentialsRepo.get(env.db.sql, input.id);
   if (existing && existing.organizationId !== input.organizationId) throw new GridtwinError(ErrorCode.CONFLICT, `credential ${input.id} belongs to another organization`);
-  // createSolarAdapter validates the brand's schema and never echoes the values
-  const adapter = env.createAdapter(input.brand, input.credentials, { ...(input.baseUrl ? { baseUrl: input.baseUrl } : {}), ...(env.adapterTimeoutMs ? { timeoutMs: env.adapterTimeoutMs } : {}) });
+  // the factory validates the brand's schema and never echoes the values; the test's requests count against the credential's limits
+  const { adapter } = env.gates.adapterFor(input.id, input.brand, input.credentials, input.baseUrl ? { baseUrl: input.baseUrl } : {});
   try {
-    const test = await env.gates.limiterFor(input.id, adapter.getCapabilities()).run(() => adapter.testConnection());
+    const test = await adapter.testConnection();
     if (!test.ok) throw test.error;
     const encrypted = env.cipher.encrypt(input.brand, input.credentials as never);
     const row = await credentialsRepo.upsert(env.db.sql, { id: input.id, organizationId: input.organizationId, brand: input.brand, encryptedCredentials: encrypted, baseUrl: input.baseUrl ?? null });

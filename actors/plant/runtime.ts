@@ -49,10 +49,10 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
   const cipher = opts.cipher !== undefined ? opts.cipher : config.solar.credentialKey ? new CredentialCipher(config.solar.credentialKey) : null;
   const clock = () => new Date(deps.now());
   const createAdapter = opts.createAdapter ?? createSolarAdapter;
-  const gates = new VendorGates({ cipher, limiters: opts.limiters, createAdapter, now: clock, timeoutMs: opts.adapterTimeoutMs });
+  const gates = new VendorGates({ cipher, limiters: opts.limiters, createAdapter, now: clock, timeoutMs: opts.adapterTimeoutMs, logger });
   const env: PollEnv & RegistryEnv = {
     db: deps.db, bus: deps.bus, subjects: deps.subjects, logger, metrics: deps.metrics, now: deps.now, newId,
-    gates, cipher, createAdapter, adapterTimeoutMs: opts.adapterTimeoutMs,
+    gates, cipher,
     retry: { ...RETRY_DEFAULTS, ...opts.retry }, deadlineMs: config.solar.pollDeadlineMs,
   };
 

@@ -24,11 +24,11 @@ export function startPollScheduler(opts: {
     opts.logger.info({ plants: ids.length }, 'plant poll sweep sent');
     return ids.length;
   };
-  const safeSweep = () => sweep().catch((e: unknown) => {
-    opts.logger.error({ err: (e as Error).message }, 'plant poll sweep failed');
-    return 0;
-  });
-  const job = new Cron(opts.cron, { protect: true }, () => { void safeSweep(); });
-  if (opts.runAtStart !== false) void safeSweep();
+  // a failed sweep (database down) is logged and the next tick tries again
+  const sweepInBackground = (): void => {
+    sweep().then(() => undefined, (e: unknown) => opts.logger.error({ err: (e as Error).message }, 'plant poll sweep failed'));
+  };
+  const job = new Cron(opts.cron, { protect: true }, sweepInBackground);
+  if (opts.runAtStart !== false) sweepInBackground();
   return { sweep, stop: () => job.stop() };
 }

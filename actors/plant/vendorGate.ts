@@ -1,52 +1,40 @@
 import {
   CredentialCipher, LimiterRegistry, createSolarAdapter, normalizeBrand,
-  type AdapterCapabilities, type AdapterOptions, type CredentialLimiter, type PlantRef, type PlantSummary, type SolarAdapter,
+  type AdapterCapabilities, type AdapterOptions, type CredentialLimiter, type DailyEnergy, type DateRange, type Pacer,
+  type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
 } from '../../adapters/solar';
 import { ErrorCode, GridtwinError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import type { CredentialRow } from '../../persistence';
+import { SharedReads } from './sharedReads';
 
 export type AdapterFactory = (brand: string, credentials: unknown, opts: Partial<AdapterOptions>) => SolarAdapter;
 
 /**
- * The way from a plant actor to its vendor: one adapter and one limiter per credential, shared by every
- * plant of that credential. Every vendor call goes through `call` (concurrency + requests/minute from the
- * adapter's capabilities). Where the adapter batches summaries (FusionSolar), summaries asked for within
- * a short window share one limiter slot, and the adapter turns them into one vendor call of ≤ batchSize plants.
+ * The way from a plant's poll to its vendor: one adapter per credential, shared by every plant of that
+ * credential, whose every HTTP request goes through the credential's limiter (concurrency, requests per
+ * minute, the vendor's per-interface quotas). Where the vendor answers for up to 100 plants per call and
+ * counts its quotas per account (FusionSolar), the plants' reads are shared (`SharedReads`).
  */
 export class VendorGate {
   readonly caps: AdapterCapabilities;
-  private pending: Array<{ ref: PlantRef; resolve: (s: PlantSummary) => void; reject: (e: unknown) => void }> = [];
-  private timer: NodeJS.Timeout | null = null;
+  private readonly shared: SharedReads | null;
 
-  constructor(readonly credentialId: string, readonly version: number, readonly adapter: SolarAdapter, private readonly limiter: CredentialLimiter, private readonly batchWindowMs: number) {
+  constructor(readonly credentialId: string, readonly version: number, readonly adapter: SolarAdapter, readonly limiter: CredentialLimiter, shared: SharedReads | null) {
     this.caps = adapter.getCapabilities();
-  }
-
-  call<T>(fn: (a: SolarAdapter) => Promise<T>): Promise<T> {
-    return this.limiter.run(() => fn(this.adapter));
+    this.shared = shared;
   }
 
   summary(ref: PlantRef): Promise<PlantSummary> {
-    if (!this.caps.features.includes('batchedSummary') || this.caps.batchSize <= 1) return this.call((a) => a.getPlantSummary(ref));
-    return new Promise((resolve, reject) => {
-      this.pending.push({ ref, resolve, reject });
-      if (this.pending.length >= this.caps.batchSize) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.batchWindowMs);
-    });
+    return this.shared ? this.shared.summary(ref) : this.adapter.getPlantSummary(ref);
   }
 
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const all = this.pending;
-    this.pending = [];
-    for (let i = 0; i < all.length; i += this.caps.batchSize) {
-      const chunk = all.slice(i, i + this.caps.batchSize);
-      // one limiter slot; the calls start together, so the adapter coalesces them into one vendor request
-      this.call((a) => Promise.all(chunk.map((w) => a.getPlantSummary(w.ref).then(w.resolve, w.reject)))).catch((e: unknown) => {
-        for (const w of chunk) w.reject(e);
-      });
-    }
+  alarms(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    return this.shared ? this.shared.alarms(ref, since) : this.adapter.getAlarmsSince(ref, since);
+  }
+
+  series(ref: PlantRef, range: DateRange): Promise<DailyEnergy[]> {
+    return this.shared ? this.shared.series(ref, range) : this.adapter.getDailyEnergySeries(ref, range);
   }
 
   close(): Promise<void> {
@@ -58,16 +46,28 @@ export interface VendorGatesOptions {
   cipher: CredentialCipher | null;
   limiters?: LimiterRegistry;
   createAdapter?: AdapterFactory;
-  /** The runtime clock, handed to adapters for token expiry and "today". */
+  /** The runtime clock, handed to adapters for token expiry and "today", and to the shared reads. */
   now: () => Date;
   timeoutMs?: number;
-  batchWindowMs?: number;
+  logger?: Logger;
+}
+
+/** A pacer bound to a credential's limiter once the adapter (which declares the limits) exists. */
+class LatePacer implements Pacer {
+  limiter: CredentialLimiter | null = null;
+
+  run<T>(fn: () => Promise<T>, operation?: string, opts?: { maxWaitMs?: number }): Promise<T> {
+    if (!this.limiter) throw new GridtwinError(ErrorCode.INTERNAL, 'vendor request before its credential limiter exists');
+    return this.limiter.run(fn, operation, opts);
+  }
 }
 
 export class VendorGates {
   private readonly gates = new Map<string, Promise<VendorGate>>();
   private readonly limiters: LimiterRegistry;
   private readonly createAdapter: AdapterFactory;
+  /** Plants seen per credential: the account size the per-plant quotas grow with (kept across gate rebuilds, like the limiter). */
+  private readonly shared = new Map<string, SharedReads>();
 
   constructor(private readonly opts: VendorGatesOptions) {
     this.limiters = opts.limiters ?? new LimiterRegistry();
@@ -84,8 +84,16 @@ export class VendorGates {
     }
     const made = this.build(load, credentialId);
     this.gates.set(credentialId, made);
-    made.catch(() => this.gates.get(credentialId) === made && this.gates.delete(credentialId));
+    made.catch(() => { if (this.gates.get(credentialId) === made) this.gates.delete(credentialId); });
     return made;
+  }
+
+  /** An adapter for a credential whose HTTP requests go through that credential's limiter. */
+  adapterFor(credentialId: string, brand: string, credentials: unknown, opts: Partial<AdapterOptions>): { adapter: SolarAdapter; limiter: CredentialLimiter } {
+    const pacer = new LatePacer();
+    const adapter = this.createAdapter(brand, credentials, { now: this.opts.now, ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}), ...opts, pacer });
+    pacer.limiter = this.limiters.forCredential(credentialId, adapter.getCapabilities(), () => this.shared.get(credentialId)?.plantCount ?? 1);
+    return { adapter, limiter: pacer.limiter };
   }
 
   private async build(load: () => Promise<CredentialRow | undefined>, credentialId: string): Promise<VendorGate> {
@@ -94,16 +102,14 @@ export class VendorGates {
     if (!this.opts.cipher) throw new GridtwinError(ErrorCode.UNAVAILABLE, 'solar.credentialKey is not configured: vendor credentials cannot be decrypted');
     const brand = normalizeBrand(row.brand);
     const credentials = this.opts.cipher.decrypt(brand, row.encryptedCredentials);
-    const adapter = this.createAdapter(brand, credentials, {
-      ...(row.baseUrl ? { baseUrl: row.baseUrl } : {}), now: this.opts.now, ...(this.opts.timeoutMs ? { timeoutMs: this.opts.timeoutMs } : {}),
-    });
-    const limiter = this.limiters.forCredential(credentialId, adapter.getCapabilities());
-    return new VendorGate(credentialId, row.rowVersion, adapter, limiter, this.opts.batchWindowMs ?? 20);
-  }
-
-  /** The credential's limiter (also for calls made outside a poll, like the registry's connection test). */
-  limiterFor(credentialId: string, caps: AdapterCapabilities): CredentialLimiter {
-    return this.limiters.forCredential(credentialId, caps);
+    const { adapter, limiter } = this.adapterFor(credentialId, brand, credentials, row.baseUrl ? { baseUrl: row.baseUrl } : {});
+    let shared: SharedReads | null = null;
+    if (adapter.multi && adapter.getCapabilities().batchSize > 1) {
+      // a rebuilt gate (new secret) gets fresh answers but keeps its plants' chunks
+      shared = new SharedReads(adapter.multi, adapter.getCapabilities(), { now: () => this.opts.now().getTime() }, this.shared.get(credentialId));
+      this.shared.set(credentialId, shared);
+    }
+    return new VendorGate(credentialId, row.rowVersion, adapter, limiter, shared);
   }
 
   /**
@@ -113,7 +119,9 @@ export class VendorGates {
   forget(credentialId: string): void {
     const g = this.gates.get(credentialId);
     this.gates.delete(credentialId);
-    void g?.then((x) => x.close(), () => undefined);
+    g?.then((x) => x.close(), () => undefined).catch((e: unknown) => {
+      this.opts.logger?.warn({ credentialId, err: (e as Error).message }, 'vendor adapter did not close');
+    });
   }
 
   async closeAll(): Promise<void> {

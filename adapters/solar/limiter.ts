@@ -86,6 +86,7 @@ export class CredentialLimiter implements Pacer {
   private readonly marginMs: number;
   private readonly stationCount: () => number;
   private wake: Array<() => void> = [];
+  private wakeAt: number | null = null;
   readonly rpm: number;
 
   constructor(opts: LimiterOptions) {
@@ -153,12 +154,21 @@ export class CredentialLimiter implements Pacer {
         });
       }
       // wake on an answer (it may free the window) or when the oldest answered request ages out
-      await (Number.isFinite(wait) ? Promise.race([this.sleep(wait), this.answered()]) : this.answered());
+      if (Number.isFinite(wait)) this.wakeIn(wait);
+      await new Promise<void>((resolve) => this.wake.push(resolve));
     }
   }
 
-  private answered(): Promise<void> {
-    return new Promise((resolve) => this.wake.push(resolve));
+  /** One timer for the earliest moment a window frees, shared by every waiter (not one per waiter and turn). */
+  private wakeIn(ms: number): void {
+    const at = this.now() + ms;
+    if (this.wakeAt !== null && this.wakeAt <= at) return;
+    this.wakeAt = at;
+    const done = () => {
+      if (this.wakeAt === at) this.wakeAt = null;
+      this.notify();
+    };
+    this.sleep(ms).then(done, done);
   }
 
   private notify(): void {

@@ -37,9 +37,14 @@ for (const { brand, sim } of running) {
   process.stdout.write(`${brand.padEnd(7)} ${sim.baseUrl}  plants=${sim.fleet.plants.length}  credentials=${JSON.stringify(SIMULATOR_CREDENTIALS[brand])}\n`);
 }
 
-const stop = async () => {
-  await Promise.all(running.map(({ sim }) => sim.close()));
-  process.exit(0);
+const stop = (): void => {
+  Promise.all(running.map(({ sim }) => sim.close())).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`simulators did not close: ${(e as Error).message}\n`);
+      process.exit(1);
+    },
+  );
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

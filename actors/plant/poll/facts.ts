@@ -59,7 +59,7 @@ export async function fetchFacts(
   }
   if (gate.caps.features.includes('alarms')) {
     try {
-      facts.alarms = await vendor(() => gate.call((a) => a.getAlarmsSince(ref, alarmsSince(plant, openAlerts, now))));
+      facts.alarms = await vendor(() => gate.alarms(ref, alarmsSince(plant, openAlerts, now)));
     } catch (e) {
       facts.alarmsError = toGridtwinError(e);
     }
@@ -68,7 +68,7 @@ export async function fetchFacts(
   const range = backfillRange(missingSnapshotDays(now, plant.timezone, [...snapshots.map((s) => s.date), written]));
   if (range && gate.caps.features.includes('dailySeries')) {
     try {
-      facts.backfill = await vendor(() => gate.call((a) => a.getDailyEnergySeries(ref, range)));
+      facts.backfill = await vendor(() => gate.series(ref, range));
     } catch (e) {
       facts.backfillError = toGridtwinError(e);
     }

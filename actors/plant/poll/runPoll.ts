@@ -71,6 +71,18 @@ export async function runPoll(env: PollEnv, plantId: string, pollId: string, tri
   }
 }
 
+/** A poll that could not even run (its admission failed): logged, counted, and answered as FAILED without a status. */
+export function crashedPoll(env: Pick<PollEnv, 'logger' | 'metrics' | 'now'>, plantId: string, pollId: string, trigger: PollTrigger, e: unknown): PollOutcome {
+  const err = toGridtwinError(e);
+  env.logger.error({ plantId, err: err.message }, 'plant poll could not run');
+  env.metrics.polls.inc({ brand: 'UNKNOWN', outcome: 'FAILED' });
+  const at = new Date(env.now()).toISOString();
+  return {
+    log: { id: pollId, plantId, trigger, startedAt: at, finishedAt: at, durationMs: 0, status: 'FAILED', vendorCalls: 0, errorCode: err.code, errorMessage: err.message.slice(0, MAX_ERROR_MESSAGE) },
+    plantStatus: null,
+  };
+}
+
 async function markGrey(env: PollEnv, plant: PlantRow): Promise<PlantStatus> {
   if (plant.status === 'GREY') return 'GREY';
   const reason = 'integration not active';
