@@ -16,9 +16,11 @@ export interface SharedReadsOptions {
   now: () => number;
   /** Added to each window before an answer is refreshed (covers call time and clock skew). */
   marginMs?: number;
+  /** How long a refresh waits for the rest of a sweep to join its chunk before it asks (real time). */
+  gatherMs?: number;
 }
 
-export const SHARED_READS_DEFAULTS = { marginMs: 60_000, maxWaitMs: { summaries: 6 * 60_000, alarms: 60_000, series: 60_000 } } as const;
+export const SHARED_READS_DEFAULTS = { marginMs: 60_000, gatherMs: 20, maxWaitMs: { summaries: 6 * 60_000, alarms: 2 * 60_000, series: 2 * 60_000 } } as const;
 
 interface Entry<V> { at: number; values: PerPlant<V>; pending: Promise<PerPlant<V>> | null }
 
@@ -26,7 +28,7 @@ interface Entry<V> { at: number; values: PerPlant<V>; pending: Promise<PerPlant<
 class ChunkCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
 
-  constructor(private readonly now: () => number) {}
+  constructor(private readonly now: () => number, private readonly gatherMs: number) {}
 
   async get(key: string, plantId: string, fresh: (fetchedAt: number) => boolean, fetch: () => Promise<PerPlant<V>>): Promise<V> {
     const e = this.entries.get(key);
@@ -42,7 +44,8 @@ class ChunkCache<V> {
   private refresh(key: string, fetch: () => Promise<PerPlant<V>>): Promise<PerPlant<V>> {
     const at = this.now();
     const before = this.entries.get(key);
-    const pending = fetch().then(
+    // the chunk's members are read when the call goes out: plants of the same sweep that arrive meanwhile are in it
+    const pending = new Promise<void>((r) => { setTimeout(r, this.gatherMs); }).then(fetch).then(
       (values) => {
         this.entries.set(key, { at, values, pending: null });
         return values;
@@ -81,9 +84,10 @@ export class SharedReads {
       for (const c of previous.chunks) this.chunks.push([...c]);
       for (const [id, r] of previous.refs) this.refs.set(id, r);
     }
-    this.summaries = new ChunkCache(opts.now);
-    this.alarmLists = new ChunkCache(opts.now);
-    this.months = new ChunkCache(opts.now);
+    const gather = opts.gatherMs ?? SHARED_READS_DEFAULTS.gatherMs;
+    this.summaries = new ChunkCache(opts.now, gather);
+    this.alarmLists = new ChunkCache(opts.now, gather);
+    this.months = new ChunkCache(opts.now, gather);
     this.marginMs = opts.marginMs ?? SHARED_READS_DEFAULTS.marginMs;
     const windowOf = (op: string, fallback: number) => caps.quotas?.find((q) => q.operation === op)?.windowMs ?? fallback;
     this.windows = { summaries: windowOf('station real KPI', 5 * 60_000), alarms: windowOf('alarm list', 30 * 60_000) };

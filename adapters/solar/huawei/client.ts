@@ -47,13 +47,17 @@ export const HUAWEI_QUOTAS: VendorQuota[] = [
 ];
 
 const CAPABILITIES: AdapterCapabilities = {
-  // "Only one concurrent request is supported" (KPI interfaces)
+  // "Only one concurrent request is supported" (KPI interfaces); the real limits are the per-interface quotas,
+  // the per-minute cap is ours (assumed) and only smooths bursts
   maxConcurrentRequests: 1,
-  requestsPerMinute: 30,
+  requestsPerMinute: 60,
   batchSize: HUAWEI_MAX_STATIONS_PER_CALL,
   features: ['totalEnergy', 'alarms', 'dailySeries', 'batchedSummary'],
   quotas: HUAWEI_QUOTAS,
 };
+
+/** The XSRF-TOKEN is valid 30 minutes (reference V6 §6.1.1): renewed after 25. */
+const XSRF_RENEW_AFTER_MS = 25 * MINUTE;
 
 /** Assumed: how far back open alarms are asked for (the reference gives no span limit for getAlarmList). */
 export const HUAWEI_ALARM_LOOKBACK_MS = 30 * DAY;
@@ -64,7 +68,7 @@ type Answer<T> = { relogin: true } | { relogin: false; data: T; serverTime: numb
 export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
   readonly brand = 'HUAWEI' as const;
   readonly multi: MultiPlantReads;
-  private token: Promise<string> | null = null;
+  private token: Promise<{ value: string; at: number }> | null = null;
   private readonly realKpi: (code: string) => Promise<{ row: RealKpiRow; serverTime: number | null }>;
 
   constructor(private readonly credentials: HuaweiCredentials, opts: AdapterOptions & { batchWindowMs?: number }) {
@@ -212,8 +216,17 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     return new GridtwinError(ErrorCode.NOT_FOUND, `HUAWEI station ${code} not in the ${operation} answer`, { details: { brand: this.brand, stationCode: code } });
   }
 
+  /** The session token, renewed before the 30 minutes it is valid (reference V6 §6.1.1) so calls do not meet a 305. */
   private login(): Promise<string> {
-    this.token ??= this.pace('login', async () => {
+    const current = this.token;
+    if (!current) return this.renew(null);
+    return current.then((t) => (this.now().getTime() - t.at < XSRF_RENEW_AFTER_MS ? t.value : this.renew(current)), () => this.renew(current));
+  }
+
+  private renew(stale: Promise<{ value: string; at: number }> | null): Promise<string> {
+    if (this.token !== stale) return this.login();
+    const at = this.now().getTime();
+    const made = this.pace('login', async () => {
       const op = 'login';
       const body = JSON.stringify({ userName: this.credentials.userName, systemCode: this.credentials.systemCode });
       const res = await this.http.post(this.baseUrl + HUAWEI_PATHS.login, op, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
@@ -221,9 +234,11 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
       const token = res.headers['xsrf-token'];
       this.refuseRateLimit(op, env);
       if (!env.success || typeof token !== 'string' || token === '') throw authFailed(this.failure(op, env));
-      return token;
-    }).catch((e: unknown) => { this.token = null; throw e; });
-    return this.token;
+      return { value: token, at };
+    });
+    this.token = made;
+    made.catch(() => { if (this.token === made) this.token = null; });
+    return made.then((t) => t.value);
   }
 
   private async call<S extends z.ZodType>(
@@ -241,7 +256,8 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     }, o);
     if (!answer.relogin) return { data: answer.data, serverTime: answer.serverTime };
     if (relogged) throw authFailed({ brand: this.brand, operation, vendorCode: VENDOR_CODES.HUAWEI.relogin, vendorMessage: 'session refused twice' });
-    if (this.token && (await this.token.catch(() => null)) === token) this.token = null;
+    const current = this.token;
+    if (current && (await current.catch(() => null))?.value === token) await this.renew(current);
     return this.call(path, params, data, operation, o, true);
   }
 
