@@ -104,9 +104,11 @@ export class VendorGates {
     const credentials = this.opts.cipher.decrypt(brand, row.encryptedCredentials);
     const { adapter, limiter } = this.adapterFor(credentialId, brand, credentials, row.baseUrl ? { baseUrl: row.baseUrl } : {});
     let shared: SharedReads | null = null;
-    if (adapter.multi && adapter.getCapabilities().batchSize > 1) {
+    const caps = adapter.getCapabilities();
+    // sharing exists to stay inside per-account quotas: a vendor (or a test) without them reads per plant
+    if (adapter.multi && caps.batchSize > 1 && caps.quotas?.length) {
       // a rebuilt gate (new secret) gets fresh answers but keeps its plants' chunks
-      shared = new SharedReads(adapter.multi, adapter.getCapabilities(), { now: () => this.opts.now().getTime() }, this.shared.get(credentialId));
+      shared = new SharedReads(adapter.multi, caps, { now: () => this.opts.now().getTime() }, this.shared.get(credentialId));
       this.shared.set(credentialId, shared);
     }
     return new VendorGate(credentialId, row.rowVersion, adapter, limiter, shared);

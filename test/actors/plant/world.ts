@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { NatsBus, type Bus, type ServiceHandle } from '../../../adapters/bus';
 import {
-  CredentialCipher, SIMULATOR_CREDENTIALS, startSolarSimulator,
+  CredentialCipher, SIMULATOR_CREDENTIALS, createSolarAdapter, startSolarSimulator, type SolarAdapter,
   type RunningSimulator, type SimPlant, type SimulatorOptions, type SolarBrand,
 } from '../../../adapters/solar';
-import { startPlantRuntime, type PlantRuntime, type PlantRuntimeOptions } from '../../../actors/plant';
+import { startPlantRuntime, type AdapterFactory, type PlantRuntime, type PlantRuntimeOptions } from '../../../actors/plant';
 import { parseConfig } from '../../../core/config';
 import type { PlantAlertEvent, PlantStatusEvent } from '../../../core/events';
 import { silentLogger } from '../../../core/logger';
@@ -47,6 +47,17 @@ export interface PlantWorld {
   stop(): Promise<void>;
 }
 
+/**
+ * These tests are about the poll (locks, rules, faults, time), polled far more often than a vendor's
+ * per-account quotas allow on the real clock: their adapters declare none, so every poll reads its vendor.
+ * The quotas and the reads shared under them have their own test (quota.test.ts).
+ */
+const withoutQuotas: AdapterFactory = (brand, creds, opts) => {
+  const a = createSolarAdapter(brand, creds, opts);
+  const caps = a.getCapabilities();
+  return Object.assign(Object.create(a) as SolarAdapter, { getCapabilities: () => ({ ...caps, quotas: undefined }) });
+};
+
 /** A world of its own for one test file: a fresh PostgreSQL database, a NATS prefix, simulators, a plant runtime. */
 export async function createPlantWorld(runtime: PlantRuntimeOptions = {}, config: Record<string, unknown> = {}): Promise<PlantWorld> {
   const tdb = await createTestDatabase('gtplant');
@@ -59,7 +70,7 @@ export async function createPlantWorld(runtime: PlantRuntimeOptions = {}, config
   const cfg = parseConfig({ prefix, mode: 'production', logLevel: 'silent', gateway: { enabled: false }, ...config });
   const plants = startPlantRuntime(
     { db, bus, subjects: s, config: cfg, logger: silentLogger, metrics: createMetrics(), now: clock.now },
-    { cipher: new CredentialCipher(randomBytes(32)), autorun: false, retry: { attempts: 2, baseMs: 20 }, adapterTimeoutMs: 1_000, ...runtime },
+    { cipher: new CredentialCipher(randomBytes(32)), autorun: false, retry: { attempts: 2, baseMs: 20 }, adapterTimeoutMs: 1_000, createAdapter: withoutQuotas, ...runtime },
   );
   const service: ServiceHandle = await servePlants({ bus, subjects: s, plants, logger: silentLogger, version: '0.0.1' });
   await registryRepo.upsertOrganization(db.sql, { id: ORG, name: 'Solar org' });
