@@ -4,13 +4,13 @@ import type { UnsolicitedReport } from '../adapters/meters/types';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { assertSubjectSafeId, newId } from '../core/ids';
 import { unwrap } from '../core/reply';
-import { batchesRepo, commissioningsRepo, interactionsRepo, registryRepo } from '../persistence';
+import { batchesRepo, commissioningsRepo, existenceBatcher, interactionsRepo, missingMeterIds, registryRepo } from '../persistence';
 import { batchBehaviour, type BatchMsg, type BatchView, type CreateBatchRequest } from './batch/BatchExecutionActor';
 import { commissioningBehaviour, type CommissioningMsg, type CommissioningStep, type CommissioningView } from './commissioning/CommissioningActor';
 import type { RuntimeDeps } from './deps';
 import { EffectsRunner } from './effects/EffectsRunner';
 import { followChanges } from './changeFeed';
-import { ActorHost } from './host';
+import { ActorHost, type HostOptions } from './host';
 import { followUpKey } from './meter/cascade/FollowUps';
 import { meterBehaviour } from './meter/MeterActor';
 import type { CreateResult, MeterMsg } from './meter/messages';
@@ -41,7 +41,13 @@ export interface RuntimeOptions {
 export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
   const system = start();
   const supervisor = (name: string) => spawnStateless(system, () => undefined, name);
-  const hostOpts = (kind: string) => ({ kind, passivateAfterMs: deps.config.actors.passivateAfterMs, askTimeoutMs: deps.config.actors.askTimeoutMs, logger: deps.logger, metrics: deps.metrics });
+  const hostOpts = (kind: 'meter' | 'batch' | 'commissioning'): HostOptions => {
+    const known = existenceBatcher(() => deps.db.sql, kind);
+    return {
+      kind, passivateAfterMs: deps.config.actors.passivateAfterMs, askTimeoutMs: deps.config.actors.askTimeoutMs, logger: deps.logger, metrics: deps.metrics,
+      maxLive: deps.config.actors.maxLive, exists: (id) => known.submit(id),
+    };
+  };
 
   // Hosts reference each other through these late-bound handles.
   const handles: { meters?: ActorHost<MeterState, MeterMsg>; batches?: ActorHost<unknown, BatchMsg>; commissionings?: ActorHost<null, CommissioningMsg> } = {};
@@ -64,10 +70,15 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
   }), hostOpts('commissioning'));
   Object.assign(handles, { meters, batches, commissionings });
 
-  const stopUnsolicited = deps.driver.onUnsolicited(async (report) => {
-    const meterId = await registryRepo.findMeterIdByExternalReference(deps.db.sql, report.meterExternalReference).catch(() => undefined);
-    if (meterId) (opts.deliverReport ?? ((id: string, r: UnsolicitedReport) => meters.tell(id, { type: 'unsolicited', report: r })))(meterId, report);
-    else deps.logger.warn({ ref: report.meterExternalReference, type: report.type }, 'unsolicited report from an unknown meter');
+  const deliverReport = opts.deliverReport ?? ((id: string, r: UnsolicitedReport) => meters.tell(id, { type: 'unsolicited', report: r }));
+  const stopUnsolicited = deps.driver.onUnsolicited((report) => {
+    registryRepo.findMeterIdByExternalReference(deps.db.sql, report.meterExternalReference).then(
+      (meterId) => {
+        if (meterId) deliverReport(meterId, report);
+        else deps.logger.warn({ ref: report.meterExternalReference, type: report.type }, 'unsolicited report from an unknown meter');
+      },
+      (e: unknown) => deps.logger.warn({ ref: report.meterExternalReference, err: (e as Error).message }, 'unsolicited report dropped: cannot find its meter'),
+    );
   });
 
   // Rows other services write directly reach the live actors (issue 13); gridtwin's own writes are not announced.
@@ -82,16 +93,29 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       });
 
   let tickTimer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  /** One round: tick live meters and those with due work (a tick never keeps an actor alive), then sweep the outbox. */
   const tick = async () => {
     const live = new Set(meters.ids());
-    const waiting = await interactionsRepo.meterIdsNeedingAttention(deps.db.sql).catch(() => [] as string[]);
-    for (const id of new Set([...live, ...waiting])) meters.tell(id, { type: 'tick' });
-    await effects.sweep().catch((e) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep failed'));
+    const waiting = await interactionsRepo.meterIdsNeedingAttention(deps.db.sql).catch((e: unknown) => {
+      deps.logger.warn({ err: (e as Error).message }, 'tick: cannot list meters with due work');
+      return [] as string[];
+    });
+    for (const id of new Set([...live, ...waiting])) meters.nudge(id, { type: 'tick' });
+    await effects.sweep().catch((e: unknown) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep failed'));
+  };
+  // The next round is scheduled when the previous one is done, so rounds never overlap (issue 11, defect 3).
+  const scheduleTick = () => {
+    tickTimer = setTimeout(() => {
+      tick().catch((e: unknown) => deps.logger.error({ err: (e as Error).message }, 'tick failed')).finally(() => {
+        if (!stopped) scheduleTick();
+      });
+    }, deps.config.interactions.reconcileEveryMs);
+    tickTimer.unref?.();
   };
   if (opts.autorun !== false) {
-    tickTimer = setInterval(() => void tick(), deps.config.interactions.reconcileEveryMs);
-    tickTimer.unref?.();
-    void effects.sweep().catch(() => undefined);
+    scheduleTick();
+    effects.sweep().catch((e: unknown) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep at start failed'));
   }
 
   const api = {
@@ -165,6 +189,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
     async createBatch(req: CreateBatchRequest): Promise<BatchView & { interactions: CreateResult[] }> {
       for (const m of req.meterIds) assertSubjectSafeId(m, 'meterId');
       parseCreateInteraction({ type: req.type, params: req.params });
+      await refuseMissingMeters(deps, req.meterIds);
       const id = newId();
       await batchesRepo.create(deps.db.sql, { id, organizationId: req.organizationId ?? null, type: req.type, total: req.meterIds.length });
       const results = await Promise.all(req.meterIds.map((m) => meters.ask<CreateResult>(m, (reply) => ({
@@ -183,12 +208,28 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       for (const id of meterIds) meters.tell(id, { type: 'worldChanged' });
     },
     async stop() {
-      if (tickTimer) clearInterval(tickTimer);
+      stopped = true;
+      if (tickTimer) clearTimeout(tickTimer);
       stopUnsolicited();
       await (await stopFeed)();
+      effects.stop();
+      for (const host of [meters, batches, commissionings]) host.close();
       stopSystem(system);
     },
   };
   return api;
 }
 export type Runtime = ReturnType<typeof startRuntime>;
+
+/**
+ * A batch names only meters that exist (issue 11, defect 8): otherwise it is refused as a whole, before
+ * anything is written, with every missing id listed — not accepted and ended SUCCESSFUL with 0 of n.
+ */
+export async function refuseMissingMeters(deps: Pick<RuntimeDeps, 'db'>, meterIds: string[]): Promise<void> {
+  const missing = await missingMeterIds(deps.db.sql, [...new Set(meterIds)]);
+  if (missing.length) {
+    throw new GridtwinError(ErrorCode.NOT_FOUND, `${missing.length} of ${new Set(meterIds).size} meters not found`, {
+      details: { missingMeterIds: missing.slice(0, 1_000), missingCount: missing.length },
+    });
+  }
+}

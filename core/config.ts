@@ -35,7 +35,9 @@ export const ConfigSchema = z.object({
     passivateAfterMs: ms.default(10 * 60_000),
     /** How long a request waits for an actor's reply. */
     askTimeoutMs: ms.default(15_000),
-  }).default({ passivateAfterMs: 600_000, askTimeoutMs: 15_000 }),
+    /** Live actors per kind at most; past it the least recently used idle one is passivated. */
+    maxLive: z.coerce.number().int().positive().default(250_000),
+  }).default({ passivateAfterMs: 600_000, askTimeoutMs: 15_000, maxLive: 250_000 }),
   interactions: z.object({
     /** A PROCESSING interaction with no outcome after this long is FAILED by reconciliation. */
     processingDeadlineMs: ms.default(120_000),
@@ -46,7 +48,9 @@ export const ConfigSchema = z.object({
     /** Batch progress is recomputed at most once per this period (final counts always written). */
     batchRecountThrottleMs: ms.default(5_000),
     reconcileEveryMs: ms.default(15_000),
-  }).default({ processingDeadlineMs: 120_000, abortWhenNotSeenForMs: 2_592_000_000, deferWhenNotSeenForMs: 3_600_000, batchRecountThrottleMs: 5_000, reconcileEveryMs: 15_000 }),
+    /** An outbox row claimed by a runner is not taken by another sweep for this long (longer than a step with its retries). */
+    outboxLeaseMs: ms.default(120_000),
+  }).default({ processingDeadlineMs: 120_000, abortWhenNotSeenForMs: 2_592_000_000, deferWhenNotSeenForMs: 3_600_000, batchRecountThrottleMs: 5_000, reconcileEveryMs: 15_000, outboxLeaseMs: 120_000 }),
   notify: z.object({
     orderWebhookUrl: z.string().url().optional(),
     telegramBaseUrl: z.string().url().default('https://api.telegram.org'),

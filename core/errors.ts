@@ -11,6 +11,7 @@ export const ErrorCode = {
   UNKNOWN_SUBJECT: 'UNKNOWN_SUBJECT', // a request under the prefix that no endpoint serves
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT', // optimistic version / fencing conflict
+  ALREADY_EXISTS: 'ALREADY_EXISTS', // another record already has this unique value (serial, external reference)
   INVALID_STATE: 'INVALID_STATE', // e.g. abort of a finished interaction
   IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED', // same key, different request
   UNAUTHORIZED: 'UNAUTHORIZED',
@@ -43,6 +44,7 @@ const STATUS_BY_CODE: Partial<Record<string, number>> = {
   [ErrorCode.NOT_FOUND]: 404,
   [ErrorCode.UNKNOWN_SUBJECT]: 404,
   [ErrorCode.CONFLICT]: 409,
+  [ErrorCode.ALREADY_EXISTS]: 409,
   [ErrorCode.INVALID_STATE]: 409,
   [ErrorCode.IDEMPOTENCY_KEY_REUSED]: 409,
   [ErrorCode.RATE_LIMIT_EXCEEDED]: 429,

@@ -13,6 +13,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     actorsAlive: new Gauge({ name: 'gridtwin_actors_alive', help: 'Live actors by kind', labelNames: ['kind'], registers: r }),
     mailboxDepth: new Gauge({ name: 'gridtwin_mailbox_depth', help: 'Queued messages by actor kind (sum)', labelNames: ['kind'], registers: r }),
     actorCrashes: new Counter({ name: 'gridtwin_actor_crashes_total', help: 'Actor crashes (reset from the database)', labelNames: ['kind'], registers: r }),
+    actorOutageResets: new Counter({ name: 'gridtwin_actor_outage_resets_total', help: 'Actors reset because a dependency was unavailable (not crashes)', labelNames: ['kind'], registers: r }),
+    unhandledRejections: new Counter({ name: 'gridtwin_unhandled_rejections_total', help: 'Promise rejections nobody handled (logged; the node keeps serving)', registers: r }),
     interactionsByStatus: new Counter({ name: 'gridtwin_interactions_total', help: 'Interaction status transitions', labelNames: ['type', 'status'], registers: r }),
     cascadeStepSeconds: new Histogram({
       name: 'gridtwin_cascade_step_seconds', help: 'Cascade step latency', labelNames: ['step'], registers: r,

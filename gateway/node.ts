@@ -20,6 +20,7 @@ import { detach, setDetachedErrorReporter } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
+import { guardUnhandledRejections } from '../core/process';
 import { subjects as makeSubjects } from '../core/subjects';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
@@ -48,6 +49,8 @@ export interface NodeOverrides {
   autorun?: boolean;
   /** Emlite mediators (tests and benches pass their own pool). */
   mediators?: MediatorPool;
+  /** Log and count unhandled promise rejections instead of exiting (default true). */
+  guardProcess?: boolean;
 }
 
 export interface GridtwinNode {
@@ -82,6 +85,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     metrics.detachedFailures.inc();
     logger.error({ err, what }, 'detached work failed');
   });
+  const unguard = o.guardProcess === false ? () => undefined : guardUnhandledRejections(logger, metrics);
   const standalone = config.mode === 'standalone';
   const simulators = config.simulators.enabled ?? standalone;
   const clustered = config.cluster.enabled;
@@ -190,6 +194,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       await mediatorSimulator?.stop();
       if (!o.db) await db.close();
       restoreDetachedReporter();
+      unguard();
     },
   };
 }

@@ -62,7 +62,7 @@ export function processingBatcher(sql: () => Sql) {
 
 /** Interaction inserts of one turn in one statement; a failing batch is retried row by row. */
 export function insertBatcher(sql: () => Sql) {
-  return new StatementBatcher<NewInteraction, InteractionRow>(
+  return new StatementBatcher<NewInteraction, InteractionRow | null>(
     (inputs) => interactionsRepo.insertMany(sql(), inputs),
     500,
     (input) => interactionsRepo.insert(sql(), input),
@@ -84,4 +84,25 @@ export function outcomeBatcher(sql: () => Sql) {
       throw e;
     }),
   );
+}
+
+/** Tables whose ids actors are started for (the one whitelist for `existenceBatcher`). */
+const ACTOR_TABLES = { meter: 'meters', batch: 'batch_executions', commissioning: 'meter_commissionings' } as const;
+
+/**
+ * Whether ids exist, many callers' questions of one turn in one statement: asked before an actor is
+ * started, so a flood of unknown ids costs a few queries and no actors (issue 11, defect 2).
+ */
+export function existenceBatcher(sql: () => Sql, kind: keyof typeof ACTOR_TABLES) {
+  return new StatementBatcher<string, boolean>(async (ids) => {
+    const found = await sql().all<{ id: string }>(`select id from ${ACTOR_TABLES[kind]} where id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(ids)]);
+    const set = new Set(found.map((r) => r.id));
+    return ids.map((id) => set.has(id));
+  }, 1_000);
+}
+
+/** Of these meter ids, the ones with no meter row, in the order given. */
+export async function missingMeterIds(sql: Sql, ids: string[]): Promise<string[]> {
+  const found = new Set((await sql.all<{ id: string }>(`select id from meters where id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(ids)])).map((r) => r.id));
+  return ids.filter((id) => !found.has(id));
 }

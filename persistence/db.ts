@@ -8,6 +8,7 @@ import { detach } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { allEntities } from './entities';
 import { migrationsList } from './migrations';
+import { mapped } from './errors';
 
 type Row = Record<string, unknown>;
 
@@ -50,9 +51,9 @@ function wrapSql(em: EntityManager): Sql {
   const conn = () => (em as unknown as { getConnection(): { execute: (q: string, p: unknown[], m: string, ctx?: unknown) => Promise<unknown> } }).getConnection();
   const ctx = () => em.getTransactionContext();
   return {
-    all: async <T>(q: string, p: unknown[] = []) => (await conn().execute(q, p, 'all', ctx())) as T[],
-    one: async <T>(q: string, p: unknown[] = []) => (await conn().execute(q, p, 'get', ctx())) as T | undefined,
-    run: async (q: string, p: unknown[] = []) => ((await conn().execute(q, p, 'run', ctx())) as { affectedRows: number }).affectedRows,
+    all: (q: string, p: unknown[] = []) => mapped(async () => (await conn().execute(q, p, 'all', ctx())) as never[]),
+    one: (q: string, p: unknown[] = []) => mapped(async () => (await conn().execute(q, p, 'get', ctx())) as never),
+    run: (q: string, p: unknown[] = []) => mapped(async () => ((await conn().execute(q, p, 'run', ctx())) as { affectedRows: number }).affectedRows),
   };
 }
 
@@ -83,9 +84,9 @@ function pgSql(q: Queryable): Sql {
     return (q as unknown as { query: (cfg: { name?: string; text: string; values: unknown[] }) => Promise<pg.QueryResult> }).query(cfg);
   };
   return {
-    all: async <T>(text: string, p: unknown[] = []) => (await run(text, p)).rows as T[],
-    one: async <T>(text: string, p: unknown[] = []) => (await run(text, p)).rows[0] as T | undefined,
-    run: async (text: string, p: unknown[] = []) => (await run(text, p)).rowCount ?? 0,
+    all: (text: string, p: unknown[] = []) => mapped(async () => (await run(text, p)).rows as never[]),
+    one: (text: string, p: unknown[] = []) => mapped(async () => (await run(text, p)).rows[0] as never),
+    run: (text: string, p: unknown[] = []) => mapped(async () => (await run(text, p)).rowCount ?? 0),
   };
 }
 
@@ -193,20 +194,23 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const sql = pool ? pgSql(pool) : wrapSql(root.fork());
   const tx = pool
     ? async <T>(fn: (sql: Sql) => Promise<T>): Promise<T> => {
-        const client = await pool.connect();
+        const client = await mapped(() => pool.connect());
+        let broken = false;
         try {
-          await client.query('begin');
+          await mapped(() => client.query('begin'));
           const r = await fn(pgSql(client));
-          await client.query('commit');
+          await mapped(() => client.query('commit'));
           return r;
         } catch (e) {
-          await client.query('rollback').catch(() => undefined);
+          // A connection lost mid-transaction is dropped from the pool, not handed to the next caller.
+          broken = (e as GridtwinError).code === ErrorCode.UNAVAILABLE;
+          if (!broken) await client.query('rollback').catch(() => undefined);
           throw e;
         } finally {
-          client.release();
+          client.release(broken);
         }
       }
-    : <T>(fn: (sql: Sql) => Promise<T>) => root.fork().transactional((em) => fn(wrapSql(em)));
+    : <T>(fn: (sql: Sql) => Promise<T>) => mapped(() => root.fork().transactional((em) => fn(wrapSql(em))));
   return {
     kind,
     orm,

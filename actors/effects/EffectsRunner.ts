@@ -2,7 +2,10 @@ import type { ChatNotifier, OrderNotifier, ReadReportSink } from '../../adapters
 import type { InteractionType } from '../../core/domain';
 import type { InteractionView } from '../../core/events';
 import { publishInteraction } from '../meter/events';
-import { interactionsRepo, type OutboxRow } from '../../persistence';
+import { interactionsRepo, type OutboxClaim, type OutboxRow } from '../../persistence';
+import { backoffMs, sleep, type Backoff } from '../../core/backoff';
+import { isTransient } from '../../core/errors';
+import { randomBytes } from 'node:crypto';
 import type { RuntimeDeps } from '../deps';
 import { interactionView } from '../meter/views';
 import type { CascadeStep } from '../meter/cascade/PlanEffects';
@@ -13,26 +16,52 @@ export interface EffectTargets {
   createFollowUp(meterId: string, type: InteractionType, originId: string): Promise<void>;
 }
 
+/** Completions lost to a database outage are retried in memory: the step already ran and must not run again. */
+const COMPLETE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };
+
 /**
  * Runs the cascade's durable steps 5–8 from outbox rows, without blocking the meter actor. Each step
  * completes its own row (exactly once: `completeOutbox` is fenced on PENDING); a failed step stays
  * PENDING with a backoff and is picked up again by the sweep; rows are never run twice at once here.
+ * Rows found by a sweep or a rehydrating actor are claimed first (one UPDATE … RETURNING), so a row that
+ * has just completed is never run again (issue 11, defect 10).
  */
 export class EffectsRunner {
   private running = new Set<number>();
+  private stopped = false;
+  private readonly claim: OutboxClaim;
+  /** Rows written for this runner are claimed by it at once (see OutcomeCommit.claim). */
+  get outboxClaim(): OutboxClaim {
+    return this.claim;
+  }
 
   constructor(
     private readonly deps: RuntimeDeps,
     private readonly targets: EffectTargets,
     private readonly sinks: { order?: OrderNotifier; chat?: ChatNotifier; readReports?: ReadReportSink },
-  ) {}
+  ) {
+    this.claim = { claimer: `${deps.config.nodeId}:${randomBytes(4).toString('hex')}`, leaseMs: deps.config.interactions.outboxLeaseMs };
+  }
 
   /** Steps in the seed's order: 5–7 fired without waiting, the event (8) last. */
   run(rows: OutboxRow[], view?: InteractionView): void {
     const fresh = rows.filter((r) => !this.running.has(r.id));
     if (!fresh.length) return;
     for (const r of fresh) this.running.add(r.id);
-    void this.runAll(fresh, view);
+    this.runAll(fresh, view).catch((e: unknown) => {
+      for (const r of fresh) this.running.delete(r.id);
+      this.deps.logger.error({ err: (e as Error).message }, 'cascade: steps failed unexpectedly; the sweep will retry them');
+    });
+  }
+
+  /** A meter actor rehydrated: the PENDING rows it found (a crash may have left them) are claimed, then run. */
+  async resume(rows: OutboxRow[]): Promise<void> {
+    if (!rows.length) return;
+    this.runGrouped(await interactionsRepo.claimOutboxRows(this.deps.db.sql, rows.map((r) => r.id), this.claim));
+  }
+
+  stop(): void {
+    this.stopped = true;
   }
 
   get sinkFlags() {
@@ -58,7 +87,7 @@ export class EffectsRunner {
       return;
     }
     const ordered = [...rows].sort((a, b) => (a.step === 'emitEvent' ? 1 : 0) - (b.step === 'emitEvent' ? 1 : 0));
-    for (const r of ordered) void this.runOne(r, view);
+    await Promise.all(ordered.map((r) => this.runOne(r, view)));
   }
 
   private async runOne(row: OutboxRow, view: InteractionView) {
@@ -108,10 +137,11 @@ export class EffectsRunner {
       }
       this.deps.metrics.cascadeStepSeconds.observe({ step }, (performance.now() - started) / 1000);
     } catch (e) {
-      this.running.delete(row.id);
-      const delay = Math.min(60_000, 1000 * 2 ** Math.min(row.attempts, 6));
+      const delay = backoffMs(row.attempts + 1, { initialMs: 1_000, maxMs: 60_000 });
       this.deps.logger.warn({ step, interactionId: row.interactionId, err: (e as Error).message, attempt: row.attempts + 1 }, 'cascade step failed; will retry');
+      // If this write fails too (database down), the row keeps its claim and the sweep takes it when the claim expires.
       await interactionsRepo.retryOutboxLater(this.deps.db.sql, row.id, (e as Error).message, delay).catch(() => undefined);
+      this.running.delete(row.id);
     }
   }
 
@@ -120,31 +150,50 @@ export class EffectsRunner {
     // Completions of the same moment go to the database as one statement. A step completed twice is
     // harmless (fenced on PENDING); a completion lost to a crash only re-runs an idempotent step.
     this.toComplete.push(row.id);
-    if (!this.flushing) this.flushing = new Promise<void>((resolve) => setImmediate(() => void this.flush().finally(resolve)));
-    const wait = this.flushing;
-    await wait;
+    if (!this.flushing) this.flushing = new Promise<void>((resolve, reject) => setImmediate(() => {
+      this.flush().then(resolve, reject);
+    }));
+    await this.flushing;
   }
 
   private toComplete: number[] = [];
   private flushing: Promise<void> | null = null;
 
+  /**
+   * The step has run: its completion is retried through a database outage (issue 11, defect 1) while the row
+   * stays in `running`, so neither this runner nor its sweep runs the step a second time.
+   */
   private async flush(): Promise<void> {
     const ids = this.toComplete;
     this.toComplete = [];
     this.flushing = null;
     try {
-      await interactionsRepo.completeOutboxMany(this.deps.db.sql, ids);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await interactionsRepo.completeOutboxMany(this.deps.db.sql, ids);
+          return;
+        } catch (e) {
+          if (this.stopped || !isTransient(e)) throw e;
+          if (attempt === 1) this.deps.logger.warn({ rows: ids.length, err: (e as Error).message }, 'cascade: cannot record completed steps; retrying');
+          await sleep(backoffMs(attempt, COMPLETE_RETRY));
+        }
+      }
     } finally {
       for (const id of ids) this.running.delete(id);
     }
   }
 
-  /** Picks up rows that are due (after a crash, a failed step, or a restart). */
-  async sweep(limit = 500): Promise<number> {
-    const due = await interactionsRepo.dueOutbox(this.deps.db.sql, limit);
-    const byInteraction = new Map<string, OutboxRow[]>();
-    for (const r of due) byInteraction.set(r.interactionId, [...(byInteraction.get(r.interactionId) ?? []), r]);
-    for (const rows of byInteraction.values()) this.run(rows);
+  /** Claims and runs rows that are due (after a crash, a failed step, or a restart); in a cluster only the partitions owned here. */
+  async sweep(opts: { limit?: number; partitions?: { count: number; owned: number[] } } = {}): Promise<number> {
+    if (opts.partitions && !opts.partitions.owned.length) return 0;
+    const due = await interactionsRepo.claimDueOutbox(this.deps.db.sql, { ...this.claim, limit: opts.limit ?? 500, partitions: opts.partitions });
+    this.runGrouped(due);
     return due.length;
+  }
+
+  private runGrouped(rows: OutboxRow[]) {
+    const byInteraction = new Map<string, OutboxRow[]>();
+    for (const r of rows) byInteraction.set(r.interactionId, [...(byInteraction.get(r.interactionId) ?? []), r]);
+    for (const group of byInteraction.values()) this.run(group);
   }
 }

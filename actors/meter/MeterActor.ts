@@ -34,8 +34,14 @@ export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf
         try {
           s = await perform(load(id, await meterFacts.load(deps.db, id), calls.isPending), env);
         } catch (e) {
-          replyOf(msg)?.({ error: toGridtwinError(e).toJSON() });
-          if (toGridtwinError(e).code === ErrorCode.NOT_FOUND) return state;
+          // Not found, or a request refused while the database is down: answered, nothing to reset. Anything
+          // else (and messages without a caller, which must not be lost) goes to the host's crash policy.
+          const err = toGridtwinError(e);
+          const reply = replyOf(msg);
+          if (err.code === ErrorCode.NOT_FOUND || (err.code === ErrorCode.UNAVAILABLE && reply)) {
+            reply?.({ error: err.toJSON() });
+            return state;
+          }
           throw e;
         }
       }

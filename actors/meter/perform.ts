@@ -39,7 +39,10 @@ async function performOne(e: Effect, s: Loaded, env: MeterEnv): Promise<void> {
   const sql = env.db.sql;
   switch (e.kind) {
     case 'insert':
-      await env.writes.insert.submit(e.row);
+      // Null: another meter's actor inserted this idempotency key between the look-up and this insert (issue 11, defect 7).
+      if (!(await env.writes.insert.submit(e.row))) {
+        throw new GridtwinError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for a different request', { details: { idempotencyKey: e.row.idempotencyKey } });
+      }
       return;
     case 'join':
       if (e.batchId) await interactionsRepo.linkBatch(sql, e.interactionId, e.batchId);
@@ -103,7 +106,7 @@ async function performOne(e: Effect, s: Loaded, env: MeterEnv): Promise<void> {
       await emliteRepo.markUnhealthy(sql, s.id, e.details, e.at);
       return;
     case 'runOutbox':
-      env.effects.run(e.rows);
+      await env.effects.resume(e.rows);
       return;
     case 'tellSelf':
       env.self(e.msg);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CredentialCipher, isValidTimeZone, normalizeBrand, SOLAR_BRANDS, type SolarBrand } from '../../adapters/solar';
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode, GridtwinError, isGridtwinError } from '../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { credentialsRepo, plantsRepo, type Database, type PlantRow } from '../../persistence';
 import type { CommitEnv } from './poll/commit';
@@ -47,7 +47,7 @@ export interface RegistryEnv extends CommitEnv {
   cipher: CredentialCipher | null;
 }
 
-const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === '23505' || /UniqueConstraint/.test((e as Error).name ?? '');
+const isUniqueViolation = (e: unknown) => isGridtwinError(e) && e.code === ErrorCode.ALREADY_EXISTS;
 
 export async function upsertCredential(env: RegistryEnv, input: z.infer<typeof CredentialUpsertSchema>): Promise<CredentialView> {
   if (!env.cipher) throw new GridtwinError(ErrorCode.UNAVAILABLE, 'solar.credentialKey is not configured: credentials cannot be stored');

@@ -121,6 +121,7 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
 
     async stop(): Promise<void> {
       scheduler?.stop();
+      host.close();
       stopSystem(system);
       await gates.closeAll();
     },

@@ -1,5 +1,6 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { silentLogger, type Logger } from '../../core/logger';
+import { backoffMs as backoff } from '../../core/backoff';
 
 /**
  * JSON POST with bounded retries, shared by the notification sinks, analytics and the Calin token client.
@@ -70,10 +71,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
 }
 
-export function backoffMs(attempt: number, p: RetryPolicy, random: () => number): number {
-  const base = Math.min(p.maxBackoffMs, p.initialBackoffMs * 2 ** (attempt - 1));
-  return Math.round(base / 2 + (random() * base) / 2);
-}
+export const backoffMs = (attempt: number, p: RetryPolicy, random: () => number): number =>
+  backoff(attempt, { initialMs: p.initialBackoffMs, maxMs: p.maxBackoffMs }, random);
 
 function scrub(text: string, secrets: readonly string[] | undefined): string {
   let out = text;

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { Bus } from '../../adapters/bus';
-import type { Runtime } from '../../actors/system';
+import { refuseMissingMeters, type Runtime } from '../../actors/system';
 import { newId } from '../../core/ids';
 import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
@@ -14,6 +14,7 @@ export async function createBatchOverBus(
   d: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database },
   req: { type: string; params: Record<string, unknown>; meterIds: string[]; organizationId?: string },
 ) {
+  await refuseMissingMeters(d, req.meterIds);
   const id = newId();
   await batchesRepo.create(d.db.sql, { id, organizationId: req.organizationId ?? null, type: req.type, total: req.meterIds.length });
   const limit = pLimit(64);

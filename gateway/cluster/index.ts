@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
 import { ok } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { interactionsRepo, type Database, type OutboxRow } from '../../persistence';
+import { interactionsRepo, type Database } from '../../persistence';
 import { ClusterMember } from './member';
 import { PartitionRouter, type ClusterRouting } from './router';
 
@@ -63,16 +63,14 @@ export async function startCluster(o: {
   const owns = (meterId: string) => member.ownsLocally(member.partitionOf(meterId));
   const perPartition = async () => {
     // Passivated meters with open work or a twin delta are woken by their partition's owner.
-    for (const id of await interactionsRepo.meterIdsNeedingAttention(o.db.sql)) if (owns(id)) runtime.meters.tell(id, { type: 'tick' });
+    for (const id of await interactionsRepo.meterIdsNeedingAttention(o.db.sql)) if (owns(id)) runtime.meters.nudge(id, { type: 'tick' });
     for (const id of runtime.meters.ids()) {
       const p = member.partitionOf(id);
-      if (member.ownsLocally(p)) runtime.meters.tell(id, { type: 'tick' });
+      if (member.ownsLocally(p)) runtime.meters.nudge(id, { type: 'tick' });
       else if (!member.inHandoff(p)) runtime.meters.passivate(id); // single activation: nothing lives here unowned
     }
-    const due = (await interactionsRepo.dueOutbox(o.db.sql)).filter((r) => owns(r.meterId));
-    const byInteraction = new Map<string, OutboxRow[]>();
-    for (const r of due) byInteraction.set(r.interactionId, [...(byInteraction.get(r.interactionId) ?? []), r]);
-    for (const rows of byInteraction.values()) runtime.effects.run(rows);
+    const owned = Array.from({ length: config.cluster.partitions }, (_, p) => p).filter((p) => member.ownsLocally(p));
+    await runtime.effects.sweep({ partitions: { count: config.cluster.partitions, owned } });
   };
   // A round starts only when the previous one has finished: a slow database never piles rounds up.
   let round: Promise<void> | null = null;

@@ -4,14 +4,41 @@ import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import { fail, ok } from '../../core/reply';
 
-/** The request body as JSON (an empty payload is `{}`); malformed JSON is BAD_REQUEST. */
+/** Deeper than any request gridtwin defines: refused before a schema or the database walks it. */
+const MAX_BODY_DEPTH = 32;
+
+/**
+ * Values no schema may let through (issue 11, defect 7): a NUL character (PostgreSQL text and jsonb cannot
+ * hold one) anywhere in a key or string, and nesting past MAX_BODY_DEPTH. Refused with the path.
+ */
+function refuseUnstorable(v: unknown, path: string[] = []): void {
+  if (path.length > MAX_BODY_DEPTH) throw invalid(path, `nested deeper than ${MAX_BODY_DEPTH} levels`);
+  if (typeof v === 'string') {
+    if (v.includes('\u0000')) throw invalid(path, 'must not contain a NUL character');
+  } else if (Array.isArray(v)) {
+    v.forEach((x, i) => refuseUnstorable(x, [...path, String(i)]));
+  } else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) {
+      if (k.includes('\u0000')) throw invalid(path, 'a key must not contain a NUL character');
+      refuseUnstorable(x, [...path, k]);
+    }
+  }
+}
+
+const invalid = (path: string[], message: string) =>
+  new GridtwinError(ErrorCode.VALIDATION_FAILED, 'invalid request', { details: [{ path: path.join('.'), message }] });
+
+/** The request body as JSON (an empty payload is `{}`); malformed JSON is BAD_REQUEST, unstorable values VALIDATION_FAILED. */
 export function parseBody(m: BusMsg): unknown {
   if (m.data.length === 0) return {};
+  let body: unknown;
   try {
-    return m.json();
+    body = m.json();
   } catch {
     throw new GridtwinError(ErrorCode.BAD_REQUEST, 'payload is not valid JSON');
   }
+  refuseUnstorable(body);
+  return body;
 }
 
 /** The message of an id schema's failure (`z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE)`): such a failure is INVALID_ID. */

@@ -10,11 +10,12 @@ import type { Subjects } from '../../core/subjects';
 import { interactionsRepo, ownersRepo, registryRepo, OWNER_KINDS, type Database, type MeterOrganizationFacts } from '../../persistence';
 import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
 import { ReportSchema, embeddingEndpoints } from './embedding';
+import { OrganizationSettingsSchema } from '../../actors/meter/rules/twinSettings';
 import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
 
 const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
-const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: z.record(z.string(), z.unknown()).optional() }).strict();
+const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: OrganizationSettingsSchema.optional() }).strict();
 const GridSchema = z.object({ id, organizationId: id, name: z.string().min(1).max(200), timezone: z.string().optional() }).strict();
 const DcuSchema = z.object({ id, gridId: id, externalReference: z.string().min(1).max(128), kind: z.enum(['DCU', 'LORAWAN_GATEWAY']).optional() }).strict();
 const MeterSchema = z.object({

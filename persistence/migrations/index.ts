@@ -7,6 +7,7 @@ import { Migration20261123000004_cluster } from './Migration20261123000004_clust
 import { Migration20261202_0340_tenant_meter_organization } from './Migration20261202_0340_tenant_meter_organization';
 import { Migration202612020330_emlite_three_phase } from './Migration202612020330_emlite_three_phase';
 import { Migration20261202035000_origin_change_feed } from './Migration20261202035000_origin_change_feed';
+import { Migration20261202_0345_reliability_outbox_claims } from './Migration20261202_0345_reliability_outbox_claims';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202_0340_tenant_meter_organization', class: Migration20261202_0340_tenant_meter_organization },
   { name: 'Migration202612020330_emlite_three_phase', class: Migration202612020330_emlite_three_phase },
   { name: 'Migration20261202035000_origin_change_feed', class: Migration20261202035000_origin_change_feed },
+  { name: 'Migration20261202_0345_reliability_outbox_claims', class: Migration20261202_0345_reliability_outbox_claims },
 ];

@@ -66,6 +66,12 @@ function meterSet(patch: Record<string, unknown>): { set: string; params: unknow
   return { set: parts.join(', '), params };
 }
 
+/** Who claims outbox rows, and for how long (the claim expires so a dead claimer's rows are taken again). */
+export interface OutboxClaim {
+  claimer: string;
+  leaseMs: number;
+}
+
 export interface OutcomeCommit {
   interactionId: string;
   fromStatuses: InteractionStatus[];
@@ -77,28 +83,33 @@ export interface OutcomeCommit {
   meterPatch: Record<string, unknown>;
   closeIssueIds: string[];
   outbox: Array<{ step: string; payload?: Record<string, unknown> }>;
+  /** The runner about to run the outbox rows claims them as they are written, so no sweep elsewhere runs them too. */
+  claim?: OutboxClaim;
 }
 
 export const interactionsRepo = {
-  async insert(sql: Sql, n: NewInteraction): Promise<InteractionRow> {
+  /** Null when the idempotency key is taken (atomic: two meters racing on one key cannot both insert). */
+  async insert(sql: Sql, n: NewInteraction): Promise<InteractionRow | null> {
     const ts = STATUS_TIMESTAMP_COLUMN[n.status];
     const row = await sql.one(
       `insert into meter_interactions(id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id,
          batch_execution_id, meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of,
          expires_at, result_value, deadline_at, ${ts}${n.queued && ts !== 'queued_at' ? ', queued_at' : ''})
-       values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now()${n.queued && ts !== 'queued_at' ? ', now()' : ''}) returning *`,
+       values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now()${n.queued && ts !== 'queued_at' ? ', now()' : ''})
+       on conflict do nothing returning *`,
       [n.id, n.meterId, n.type, n.status, JSON.stringify(n.params), JSON.stringify(n.targetValue ?? null), n.failureReason ?? null,
         n.orderId ?? null, n.batchExecutionId ?? null, n.meterCommissioningId ?? null, n.idempotencyKey ?? null,
         n.requestHash ?? null, n.skipWebsocketEmission ?? false, n.followUpOf ?? null, n.expiresAt ?? null,
         JSON.stringify(n.resultValue ?? null), n.deadlineAt ?? null],
     );
+    if (!row) return null;
     if (n.batchExecutionId) {
       await sql.run(`insert into batch_interactions(batch_execution_id, interaction_id) values (?, ?) on conflict do nothing`, [n.batchExecutionId, n.id]);
     }
-    return { ...toInteractionRow(row!), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] };
+    return { ...toInteractionRow(row), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] };
   },
   /** Many inserts in one statement (same result per row as `insert`); any failure fails them all. */
-  async insertMany(sql: Sql, ns: NewInteraction[]): Promise<InteractionRow[]> {
+  async insertMany(sql: Sql, ns: NewInteraction[]): Promise<Array<InteractionRow | null>> {
     const rows = await sql.all(
       `with x as (
          select * from jsonb_to_recordset(?::jsonb) as x(id text, meter_id text, interaction_type text, status text, params jsonb,
@@ -114,6 +125,7 @@ export const interactionsRepo = {
            deadline_at, case when status = 'QUEUED' or queued then now() end, case when status = 'SUSPENDED' then now() end,
            case when status = 'DEFERRED' then now() end, case when status = 'PROCESSING' then now() end
            from x order by n
+         on conflict do nothing
          returning *
        ), link as (
          insert into batch_interactions(batch_execution_id, interaction_id)
@@ -129,7 +141,10 @@ export const interactionsRepo = {
       })))],
     );
     const byId = new Map(rows.map((r) => [String(r.id), r]));
-    return ns.map((n) => ({ ...toInteractionRow(byId.get(n.id)!), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] }));
+    return ns.map((n) => {
+      const r = byId.get(n.id);
+      return r ? { ...toInteractionRow(r), batchExecutionIds: n.batchExecutionId ? [n.batchExecutionId] : [] } : null;
+    });
   },
   async linkBatch(sql: Sql, interactionId: string, batchId: string) {
     await sql.run(`insert into batch_interactions(batch_execution_id, interaction_id) values (?, ?) on conflict do nothing`, [batchId, interactionId]);
@@ -196,8 +211,8 @@ export const interactionsRepo = {
          update issues set status = 'CLOSED', closed_at = now(), closed_by_interaction_id = ?, updated_at = now()
           where status = 'OPEN' and id in (select jsonb_array_elements_text(?::jsonb)) and exists (select 1 from m) returning id
        ), o as (
-         insert into cascade_outbox(interaction_id, meter_id, step, payload)
-         select ?, ?, t.e->>'step', coalesce(t.e->'payload', '{}'::jsonb)
+         insert into cascade_outbox(interaction_id, meter_id, step, payload, claimed_by, next_attempt_at)
+         select ?, ?, t.e->>'step', coalesce(t.e->'payload', '{}'::jsonb), ?, now() + (? || ' milliseconds')::interval
            from jsonb_array_elements(?::jsonb) with ordinality as t(e, n)
           where exists (select 1 from m) order by t.n
          on conflict (interaction_id, step) do nothing returning *
@@ -209,7 +224,8 @@ export const interactionsRepo = {
         c.status, JSON.stringify(c.resultValue ?? null), c.failureReason ?? null, c.interactionId, ...c.fromStatuses,
         ...params, c.meterId,
         c.interactionId, JSON.stringify(c.closeIssueIds),
-        c.interactionId, c.meterId, JSON.stringify(c.outbox.map((o) => ({ step: o.step, payload: o.payload ?? {} }))),
+        c.interactionId, c.meterId, c.claim?.claimer ?? null, String(c.claim?.leaseMs ?? 0),
+        JSON.stringify(c.outbox.map((o) => ({ step: o.step, payload: o.payload ?? {} }))),
       ],
     );
     if (!r || Number(r.locked) !== 1) throw new GridtwinError(ErrorCode.CONFLICT, `meter ${c.meterId} changed under its actor (row version ${c.meterRowVersion})`);
@@ -271,8 +287,33 @@ export const interactionsRepo = {
   async pendingOutboxOfMeter(sql: Sql, meterId: string): Promise<OutboxRow[]> {
     return (await sql.all(`select * from cascade_outbox where meter_id = ? and status = 'PENDING' order by id`, [meterId])).map(toOutboxRow);
   },
-  async dueOutbox(sql: Sql, limit = 500): Promise<OutboxRow[]> {
-    return (await sql.all(`select * from cascade_outbox where status = 'PENDING' and next_attempt_at <= now() order by id limit ?`, [limit])).map(toOutboxRow);
+  /**
+   * Claims these rows for `claimer` if still PENDING (issue 11, defect 10): one UPDATE re-checks each row's status
+   * under its row lock, so a row completed a moment ago is never returned; `next_attempt_at` becomes the claim's
+   * expiry. Used when an actor rehydrates after a crash (it claims what it found, whoever held it).
+   */
+  async claimOutboxRows(sql: Sql, ids: number[], claim: OutboxClaim): Promise<OutboxRow[]> {
+    return (await sql.all(
+      `update cascade_outbox o set claimed_by = ?, next_attempt_at = now() + (? || ' milliseconds')::interval
+        where o.id in (select id from cascade_outbox where id in (select (jsonb_array_elements_text(?::jsonb))::bigint) and status = 'PENDING'
+                        order by id for update skip locked)
+          and o.status = 'PENDING'
+       returning o.*`,
+      [claim.claimer, String(claim.leaseMs), JSON.stringify(ids)],
+    )).map(toOutboxRow).sort((a, b) => a.id - b.id);
+  },
+  /** Claims rows that are due (never run, failed and backed off, or a claim that expired), oldest first. */
+  async claimDueOutbox(sql: Sql, claim: OutboxClaim & { limit: number; partitions?: { count: number; owned: number[] } }): Promise<OutboxRow[]> {
+    const p = claim.partitions;
+    return (await sql.all(
+      `update cascade_outbox o set claimed_by = ?, next_attempt_at = now() + (? || ' milliseconds')::interval
+        where o.id in (select id from cascade_outbox where status = 'PENDING' and next_attempt_at <= now()
+                         ${p ? 'and gridtwin_partition(meter_id, ?) in (select (jsonb_array_elements_text(?::jsonb))::int)' : ''}
+                        order by id limit ? for update skip locked)
+          and o.status = 'PENDING'
+       returning o.*`,
+      [claim.claimer, String(claim.leaseMs), ...(p ? [p.count, JSON.stringify(p.owned)] : []), claim.limit],
+    )).map(toOutboxRow).sort((a, b) => a.id - b.id);
   },
   /** Marks a step done exactly once; false when someone already did. */
   async completeOutbox(sql: Sql, id: number): Promise<boolean> {

@@ -51,7 +51,7 @@ describe('partition fence', () => {
   it("rejects a stale owner's writes after a takeover, and accepts the new owner's", async () => {
     expect(await fencingRepo.claim(admin.sql, part, 10, 'node-a')).toBe(true);
     const i1 = await interactionsRepo.insert(a.sql, { id: 'i1', meterId: 'm1', type: 'READ_CREDIT', status: 'QUEUED', params: {} });
-    expect(i1.status).toBe('QUEUED');
+    expect(i1?.status).toBe('QUEUED');
     await expect(interactionsRepo.insert(b.sql, { id: 'i2', meterId: 'm1', type: 'READ_CREDIT', status: 'QUEUED', params: {} })).rejects.toThrow(/gridtwin fence/);
 
     // node-b takes the partition over (newer epoch); node-a does not know yet.

@@ -43,7 +43,7 @@ export async function createWorld(overrides: Record<string, unknown> = {}, fleet
   const config = parseConfig({
     prefix, mode: 'production', logLevel: 'silent', gateway: { enabled: false },
     notify: { orderWebhookUrl: webhook.url },
-    interactions: { batchRecountThrottleMs: 5_000, reconcileEveryMs: 60_000 },
+    interactions: { batchRecountThrottleMs: 5_000, reconcileEveryMs: 60_000, outboxLeaseMs: 2_000 },
     ...overrides,
   });
   const driver = createMeterDriverRouter({ byProtocol: { CALIN_V1: fleet, CALIN_V2: fleet, CALIN_LORAWAN: fleet, EMLITE: fleet }, tokenService: new SimulatedTokenService() });
