@@ -90,3 +90,26 @@ describe('HS256 verified synchronously (issue 11 defect 12)', () => {
     expect(() => verifyHs256(flipped, Buffer.from(SECRET))).toThrow('invalid token');
   });
 });
+
+describe("a meter's organization on registry upsert (issue 11 defect 4)", async () => {
+  const { meterOrganization } = await import('../../gateway/nats/service');
+  const none = { named: null, ofGrid: null, ofEsco: null, current: null };
+  const code = (f: () => unknown) => {
+    try {
+      return f();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+  };
+  it('is the one named, else the grid\'s, else the ESCO\'s, else the one it has', () => {
+    expect(meterOrganization({ id: 'm', organizationId: 'o1' }, { ...none, named: 'o1', ofEsco: 'o2' })).toBe('o1');
+    expect(meterOrganization({ id: 'm', gridId: 'g' }, { ...none, ofGrid: 'o1', ofEsco: 'o2' })).toBe('o1');
+    expect(meterOrganization({ id: 'm' }, { ...none, ofEsco: 'o2', current: 'o3' })).toBe('o2');
+    expect(meterOrganization({ id: 'm' }, { ...none, current: 'o3' })).toBe('o3');
+  });
+  it('refuses none, an unknown one and one that contradicts the grid', () => {
+    expect(code(() => meterOrganization({ id: 'm' }, none))).toBe('VALIDATION_FAILED');
+    expect(code(() => meterOrganization({ id: 'm', organizationId: 'nope' }, none))).toBe('NOT_FOUND');
+    expect(code(() => meterOrganization({ id: 'm', organizationId: 'o1', gridId: 'g' }, { ...none, named: 'o1', ofGrid: 'o2' }))).toBe('VALIDATION_FAILED');
+  });
+});

@@ -25,6 +25,10 @@ describe('issue 11 defect 4: cross-organization access', () => {
       c.close();
     }
     expect(await w.writes()).toEqual(before);
+    // A meter nobody owns cannot be registered: no grid and an ESCO that is no organization.
+    const orphan = await w.node.bus.request<{ error?: { code: string } }>(w.s.registryUpsert('meter'), { id: 'ex', serial: 'EMLX0001', protocol: 'EMLITE', esco: 'nobody' }, { timeoutMs: 20_000 });
+    expect(orphan.error?.code).toBe('VALIDATION_FAILED');
+    expect(await w.db.sql.all(`select id from meters where id = 'ex'`)).toEqual([]);
     const owner = await w.tokenFor('org-b', 'viewer');
     expect(await w.http('GET', '/api/meters/eb2', owner)).toMatchObject({ status: 200, body: { data: { meter: { id: 'eb2', organizationId: 'org-b', gridId: null } } } });
   });
