@@ -30,6 +30,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
     leaseRenewals: new Counter({ name: 'gridtwin_cluster_lease_renewals_total', help: 'Partition lease renewals', labelNames: ['outcome'], registers: r }),
     handoffs: new Counter({ name: 'gridtwin_cluster_handoffs_total', help: 'Partition hand-offs', labelNames: ['direction'], registers: r }),
     detachedFailures: new Counter({ name: 'gridtwin_detached_failures_total', help: 'Rejections of work nobody awaited (logged with what failed)', registers: r }),
+    httpRequests: new Counter({ name: 'gridtwin_http_requests_total', help: 'HTTP API requests by route pattern, method and status', labelNames: ['route', 'method', 'status'], registers: r }),
+    pollSeconds: new Histogram({
+      name: 'gridtwin_plant_poll_seconds', help: 'Plant poll duration by brand and outcome', labelNames: ['brand', 'outcome'], registers: r,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1200],
+    }),
+    driverSeconds: new Histogram({
+      name: 'gridtwin_driver_command_seconds', help: 'Meter driver command latency by protocol and outcome', labelNames: ['protocol', 'outcome'], registers: r,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 75],
+    }),
+    outboxBacklog: new Gauge({ name: 'gridtwin_outbox_backlog', help: 'Cascade outbox steps still pending (sampled at each scrape)', registers: r }),
+    buildInfo: new Gauge({ name: 'gridtwin_build_info', help: 'Always 1; labels carry the version and the runtime', labelNames: ['version', 'node', 'uws'], registers: r }),
     forwarded: new Counter({ name: 'gridtwin_cluster_forwarded_total', help: 'Requests forwarded to the owning node', registers: r }),
   };
 }

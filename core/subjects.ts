@@ -4,6 +4,8 @@
  */
 export const DEFAULT_PREFIX = 'gridtwin';
 
+export type HistoryKind = 'meter.credit' | 'meter.reads' | 'meter.intervals' | 'plant.energy' | 'plant.power' | 'polls' | 'interactions';
+
 export type RegistryKind = 'organization' | 'grid' | 'dcu' | 'meter' | 'plant' | 'credential';
 
 export function subjects(prefix: string = DEFAULT_PREFIX) {
@@ -51,6 +53,11 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     alertsList: () => `${p}.alerts.list`,
     /** Who owns resources of one kind (`{kind, ids}` → `{owners}`): the gateway authorizes tokens with it. */
     ownersGet: () => `${p}.owners.get`,
+    metersList: () => `${p}.meters.list`,
+    plantsList: () => `${p}.plants.list`,
+    fleetOverview: () => `${p}.fleet.overview`,
+    /** Telemetry history: `history.meter.<id>.credit|reads|intervals`, `history.plant.<id>.energy|power`, `history.polls`, `history.interactions`. */
+    history: (kind: HistoryKind, id?: string) => (id === undefined ? `${p}.history.${kind}` : `${p}.history.${kind.replace('.', `.${id}.`)}`),
     clusterStatus: () => `${p}.cluster.status`,
     /** One node's own report (owned partitions with epochs, live device actors). */
     clusterNodeStatus: (nodeId: string) => `${p}.cluster.node.${nodeId}.status`,

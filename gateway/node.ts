@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Cron } from 'croner';
 import { LocalBus, NatsBus, type Bus } from '../adapters/bus';
 import type { MeterDriver, UnsolicitedReport } from '../adapters/meters/types';
@@ -22,17 +21,18 @@ import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
 import { guardUnhandledRejections } from '../core/process';
 import { subjects as makeSubjects } from '../core/subjects';
+import { VERSION } from '../core/version';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
 import { serveCatchAll } from './nats/catchAll';
+import { serveQueries } from './nats/queryService';
 import { startDemoActivity } from './demo';
 import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
 import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoPlants, startDemoSolarSimulators } from './seed';
 import { startGateway, type Gateway } from './server';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface NodeOverrides {
   db?: Database;
@@ -131,6 +131,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     : runtime.meters;
   const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: sweepMeters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
   sweeper.start();
+  const queryService = await serveQueries({ bus, subjects, db, logger, version: VERSION, now: o.now });
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, cluster: cluster?.routing });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
@@ -182,6 +183,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       await sweeper.stop();
       await catchAll.stop();
       await syncService.stop();
+      await queryService.stop();
       await service.stop();
       await plantService.stop();
       await plants.stop();

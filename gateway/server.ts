@@ -7,6 +7,7 @@ import { ErrorCode, GridtwinError } from '../core/errors';
 import type { Logger } from '../core/logger';
 import type { Metrics } from '../core/metrics';
 import { subjects as makeSubjects } from '../core/subjects';
+import { VERSION } from '../core/version';
 import { createAuthenticator, extractToken, BEARER_PROTOCOL_PREFIX, type Principal } from './auth';
 import { beginExchange, sendError } from './http/io';
 import { registerHttpRoutes } from './http/routes';
@@ -163,6 +164,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxBodyBytes: g.maxPayloadBytes,
     requestTimeoutMs: o.requestTimeoutMs,
     pollTimeoutMs: config.solar.pollDeadlineMs + 5_000,
+    syncTimeoutMs: config.emlite.deadlineMs * 12 + 5_000,
+    version: VERSION,
     readinessTimeoutMs: o.readinessTimeoutMs,
   });
   registerDashboard(app, DASHBOARD_DIR);

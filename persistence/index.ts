@@ -10,3 +10,5 @@ export type { RunFrequency, MeterHealth } from './entities/emlite';
 export { StatementBatcher, processingBatcher, insertBatcher, outcomeBatcher, existenceBatcher, missingMeterIds } from './batching';
 export { issuesRepo, type IssueView, type IssueFilter } from './repositories/issues';
 export { historyRepo, type InteractionFilter, type OrgListFilter } from './repositories/history';
+export { listsRepo, METER_HEALTH_SQL, type Page, type MeterListFilter, type PlantListFilter } from './repositories/lists';
+export { telemetryRepo, detectBucketer, BUCKETS, BUCKET_SECONDS, type Bucket, type Bucketer, type Range, type TelemetryRepo } from './repositories/telemetry';

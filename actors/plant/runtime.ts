@@ -112,7 +112,7 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
       return { alert: acked };
     },
 
-    async listAlerts(q: { organizationId: string; state?: AlertStateValue; plantId?: string; limit?: number }): Promise<{ alerts: AlertRow[] }> {
+    async listAlerts(q: { organizationId: string; state?: AlertStateValue; plantId?: string; by?: string; limit?: number }): Promise<{ alerts: AlertRow[] }> {
       return { alerts: await alertsRepo.list(deps.db.sql, q.organizationId, q) };
     },
 

@@ -11,19 +11,20 @@ import { interactionView } from '../../actors/meter/views';
 import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
 
 const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
-const limit = z.number().int().min(1).max(500).default(50);
+// Coerced: the HTTP API passes query strings through the same schemas.
+const limit = z.coerce.number().int().min(1).max(500).default(50);
 const cursor = z.string().max(512).optional();
 const oneOrMany = <T extends z.ZodTypeAny>(t: T) => z.union([t, z.array(t).min(1).max(20)]).optional().transform((v) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]));
 
-const IssueOpenSchema = z.object({ type: z.enum(ISSUE_TYPES), details: z.record(z.string(), z.unknown()).optional() }).strict();
-const IssueCloseSchema = z.object({ issueId: id }).strict();
-const MeterIssuesSchema = z.object({ status: z.enum(['OPEN', 'CLOSED']).optional(), type: z.enum(ISSUE_TYPES).optional(), limit, cursor }).strict();
-const OrgIssuesSchema = MeterIssuesSchema.extend({ organizationId: id, gridId: id.optional(), meterId: id.optional() }).strict();
-const InteractionsSchema = z.object({
+export const IssueOpenSchema = z.object({ type: z.enum(ISSUE_TYPES), details: z.record(z.string(), z.unknown()).optional() }).strict();
+export const IssueCloseSchema = z.object({ issueId: id }).strict();
+export const MeterIssuesSchema = z.object({ status: z.enum(['OPEN', 'CLOSED']).optional(), type: z.enum(ISSUE_TYPES).optional(), limit, cursor }).strict();
+export const OrgIssuesSchema = MeterIssuesSchema.extend({ organizationId: id, gridId: id.optional(), meterId: id.optional() }).strict();
+export const InteractionsSchema = z.object({
   status: oneOrMany(z.enum(INTERACTION_STATUSES)), type: oneOrMany(z.enum(INTERACTION_TYPES)),
   from: z.string().datetime().optional(), to: z.string().datetime().optional(), limit, cursor,
 }).strict();
-const OrgListSchema = z.object({ organizationId: id, status: z.string().max(32).optional(), limit, cursor }).strict();
+export const OrgListSchema = z.object({ organizationId: id, status: z.string().max(32).optional(), limit, cursor }).strict();
 export const ReportSchema = z.object({
   type: z.enum(['READ_REPORT', 'JOIN_NETWORK']), meterExternalReference: z.string().min(1).max(128),
   result: z.record(z.string(), z.unknown()), deviceInfo: z.record(z.string(), z.unknown()).optional(), receivedAt: z.string().min(1).max(64),

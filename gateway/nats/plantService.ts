@@ -13,9 +13,11 @@ import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
  */
 const id = z.string().regex(SUBJECT_SAFE_ID, 'must be a subject-safe id');
 const Empty = z.object({}).strict();
-const AckSchema = z.object({ organizationId: id.optional(), by: z.string().max(200).optional() }).strict();
-const ListSchema = z.object({
-  organizationId: id, state: z.enum(['NEW', 'ACKED', 'RESOLVED']).optional(), plantId: id.optional(), limit: z.number().int().min(1).max(1000).optional(),
+export const AckSchema = z.object({ organizationId: id.optional(), by: z.string().max(200).optional() }).strict();
+export const AlertListSchema = z.object({
+  organizationId: id, state: z.enum(['NEW', 'ACKED', 'RESOLVED']).optional(), plantId: id.optional(),
+  by: z.string().min(1).max(200).optional().describe('who acknowledged the alert'),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
 }).strict();
 
 const token = subjectToken;
@@ -39,7 +41,7 @@ export async function servePlants(opts: { bus: Bus; subjects: Subjects; plants: 
       }, plantId),
     endpoint('plant-get', `${p}.plant.*.get`, async (m) => plants.get(token(m.subject, p, 1)), plantId),
     endpoint('alert-ack', `${p}.alert.*.ack`, async (m) => plants.ackAlert(token(m.subject, p, 1), validate(AckSchema, parseBody(m)))),
-    endpoint('alerts-list', s.alertsList(), async (m) => plants.listAlerts(validate(ListSchema, parseBody(m)))),
+    endpoint('alerts-list', s.alertsList(), async (m) => plants.listAlerts(validate(AlertListSchema, parseBody(m)))),
     endpoint('registry-plant', s.registryUpsert('plant'), async (m) => plants.upsertPlant(validate(PlantUpsertSchema, parseBody(m)))),
     endpoint('registry-credential', s.registryUpsert('credential'), async (m) => plants.upsertCredential(validate(CredentialUpsertSchema, parseBody(m)))),
   ];

@@ -15,10 +15,10 @@ import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
 
 const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
-const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: OrganizationSettingsSchema.optional() }).strict();
-const GridSchema = z.object({ id, organizationId: id, name: z.string().min(1).max(200), timezone: z.string().optional() }).strict();
-const DcuSchema = z.object({ id, gridId: id, externalReference: z.string().min(1).max(128), kind: z.enum(['DCU', 'LORAWAN_GATEWAY']).optional() }).strict();
-const MeterSchema = z.object({
+export const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: OrganizationSettingsSchema.optional() }).strict();
+export const GridSchema = z.object({ id, organizationId: id, name: z.string().min(1).max(200), timezone: z.string().optional() }).strict();
+export const DcuSchema = z.object({ id, gridId: id, externalReference: z.string().min(1).max(128), kind: z.enum(['DCU', 'LORAWAN_GATEWAY']).optional() }).strict();
+export const MeterSchema = z.object({
   id, serial: z.string().min(1).max(64), externalReference: z.string().min(1).max(128).nullish(), protocol: z.enum(COMMUNICATION_PROTOCOLS),
   gridId: id.nullish(), dcuId: id.nullish(), mode: z.enum(['active', 'passive', 'virtual']).optional(), esco: id.nullish(),
   mediatorAddress: z.string().max(200).nullish(), tariffPerKwh: z.number().nonnegative().max(1e6).nullish(),
@@ -40,15 +40,15 @@ export function meterOrganization(input: { id: string; organizationId?: string |
   if (!org) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `meter ${input.id} needs an organization: give organizationId, a gridId, or an esco that is an organization id`);
   return org;
 }
-const OnlineSchema = z.object({ id, online: z.boolean() }).strict();
-const CommissioningSchema = z.object({
+export const OnlineSchema = z.object({ id, online: z.boolean() }).strict();
+export const CommissioningSchema = z.object({
   meterId: id, steps: z.array(z.object({ type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}) }).strict()).min(1).max(20),
 }).strict();
-const BatchSchema = z.object({
+export const BatchSchema = z.object({
   type: z.enum(INTERACTION_TYPES), params: z.record(z.string(), z.unknown()).default({}), meterIds: z.array(id).min(1).max(10_000), organizationId: id.optional(),
 }).strict();
-const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
-const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
+export const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
+export const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
 
 /** The token of a subject at a position (ids are single tokens). */
 const token = subjectToken;

@@ -12,8 +12,8 @@ import type { Subjects } from '../../core/subjects';
 import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
 
 const Syncers = z.array(z.string().min(1).max(64)).min(1).max(20);
-const MeterSyncSchema = z.object({ syncers: Syncers.optional() }).strict();
-const EscoSyncSchema = z.object({
+export const MeterSyncSchema = z.object({ syncers: Syncers.optional() }).strict();
+export const EscoSyncSchema = z.object({
   syncers: Syncers.optional(),
   frequencies: z.array(z.enum(['hourly', '12hourly', 'daily'])).min(1).optional(),
   /** Reply with the sweep id at once instead of waiting for the sweep to finish. */

@@ -14,7 +14,7 @@ import { authorizeIds } from '../authz';
  */
 const id = z.string().regex(SUBJECT_SAFE_ID, 'must be a subject-safe id');
 
-const CreateInteractionArgs = z.object({
+export const CreateInteractionArgs = z.object({
   meterId: id,
   type: z.enum(INTERACTION_TYPES),
   params: z.record(z.string(), z.unknown()).optional(),

@@ -8,6 +8,7 @@ import { Migration20261202_0340_tenant_meter_organization } from './Migration202
 import { Migration202612020330_emlite_three_phase } from './Migration202612020330_emlite_three_phase';
 import { Migration20261202035000_origin_change_feed } from './Migration20261202035000_origin_change_feed';
 import { Migration20261202_0345_reliability_outbox_claims } from './Migration20261202_0345_reliability_outbox_claims';
+import { Migration20261202_operator_telemetry } from './Migration20261202_operator_telemetry';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration202612020330_emlite_three_phase', class: Migration202612020330_emlite_three_phase },
   { name: 'Migration20261202035000_origin_change_feed', class: Migration20261202035000_origin_change_feed },
   { name: 'Migration20261202_0345_reliability_outbox_claims', class: Migration20261202_0345_reliability_outbox_claims },
+  { name: 'Migration20261202_operator_telemetry', class: Migration20261202_operator_telemetry },
 ];

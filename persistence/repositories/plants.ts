@@ -238,11 +238,12 @@ export const alertsRepo = {
       `update alerts set state = 'ACKED', acked_at = ?, acked_by = ?, updated_at = now() where id = ? and state = 'NEW' returning *`, [at, by, id]);
     return r ? toAlertRow(r) : undefined;
   },
-  async list(sql: Sql, organizationId: string, opts: { state?: AlertStateValue; plantId?: string; limit?: number } = {}): Promise<AlertRow[]> {
+  async list(sql: Sql, organizationId: string, opts: { state?: AlertStateValue; plantId?: string; by?: string; limit?: number } = {}): Promise<AlertRow[]> {
     const where = ['organization_id = ?'];
     const params: unknown[] = [organizationId];
     if (opts.state) { where.push('state = ?'); params.push(opts.state); }
     if (opts.plantId) { where.push('plant_id = ?'); params.push(opts.plantId); }
+    if (opts.by) { where.push('acked_by = ?'); params.push(opts.by); }
     params.push(opts.limit ?? 500);
     return (await sql.all(`select * from alerts where ${where.join(' and ')} order by first_seen_at desc, id limit ?`, params)).map(toAlertRow);
   },

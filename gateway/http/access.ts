@@ -1,0 +1,63 @@
+import { ErrorCode, GridtwinError } from '../../core/errors';
+import type { OwnerKind } from '../../persistence';
+import { authorize, type Role } from '../auth';
+import { authorizeIds, type AuthzContext } from '../authz';
+
+/**
+ * What a route touches, for the one authorization rule (gateway/auth.ts `authorize`, gateway/authz.ts
+ * `authorizeIds`): the role comes from the route, the owners from the runtime (`owners.get`).
+ */
+export type Access =
+  /** A resource named by the first path parameter, or by a body field. */
+  | { kind: 'resource'; owner: OwnerKind; bodyField?: string }
+  /** Lists and aggregates: an organization's caller sees its own organization only; grid/plant filters are checked too. */
+  | { kind: 'organization' }
+  /** A batch: every meter it names, and its organization. */
+  | { kind: 'batch' }
+  /** Registry writes: the organization the body (or the path, for organizations) names, or the grid's. */
+  | { kind: 'registry'; owner: 'organizationId' | 'id' | 'grid' };
+
+/** The role check alone, before anything is parsed: a viewer's command is refused as such, whatever its body. */
+export function authorizeRole(ctx: AuthzContext, need: Role, what: string): void {
+  authorize(ctx.principal, need, { organizationId: ctx.principal.org }, what);
+}
+
+/** Checks the caller may make this request; returns the input to send, with an organization's caller pinned to its own organization. */
+export async function authorizeRoute(ctx: AuthzContext, need: Role, access: Access, params: Record<string, string>, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const p = ctx.principal;
+  const first = Object.values(params)[0] ?? '';
+  switch (access.kind) {
+    case 'resource':
+      await authorizeIds(ctx, need, access.owner, [access.bodyField ? String(input[access.bodyField] ?? '') : first]);
+      return input;
+    case 'organization': {
+      const organizationId = (input.organizationId as string | undefined) ?? p.org ?? undefined;
+      if (organizationId !== undefined) authorize(p, need, { organizationId }, `organization ${organizationId}`);
+      for (const [field, kind] of [['gridId', 'grid'], ['plantId', 'plant'], ['meterId', 'meter']] as const) {
+        if (typeof input[field] === 'string') await authorizeIds(ctx, need, kind, [input[field]]);
+      }
+      return organizationId === undefined ? input : { ...input, organizationId };
+    }
+    case 'batch': {
+      const organizationId = (input.organizationId as string | undefined) ?? p.org ?? undefined;
+      if (organizationId !== undefined) authorize(p, need, { organizationId }, `organization ${organizationId}`);
+      await authorizeIds(ctx, need, 'meter', (input.meterIds ?? []) as string[]);
+      return organizationId === undefined ? input : { ...input, organizationId };
+    }
+    case 'registry': {
+      if (access.owner === 'grid') {
+        const gridId = input.gridId as string | undefined;
+        const organizationId = input.organizationId as string | undefined;
+        if (gridId) await authorizeIds(ctx, need, 'grid', [gridId]);
+        if (organizationId) authorize(p, need, { organizationId }, `organization ${organizationId}`);
+        if (!gridId && !organizationId && p.org !== null) {
+          throw new GridtwinError(ErrorCode.FORBIDDEN, 'not allowed: name the gridId or organizationId this belongs to');
+        }
+        return input;
+      }
+      const organizationId = access.owner === 'id' ? first : (input.organizationId as string | undefined);
+      authorize(p, need, { organizationId }, `organization ${organizationId ?? '(none)'}`);
+      return input;
+    }
+  }
+}
