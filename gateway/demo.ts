@@ -1,8 +1,12 @@
 import type { Bus } from '../adapters/bus';
+import type { SyncSweeper } from '../actors/sync';
 import type { Runtime } from '../actors/system';
 import type { MeterInteractionEvent } from '../core/events';
+import { newId } from '../core/ids';
 import type { Logger } from '../core/logger';
 import type { Subjects } from '../core/subjects';
+import { registryRepo, type Database } from '../persistence';
+import { seedDemoEmliteHistory } from './seed';
 
 const DEMO_GRIDS = ['grid-north', 'grid-lake'];
 const DEMO_METERS = [...Array.from({ length: 6 }, (_, i) => `mtr-n${i + 1}`), ...Array.from({ length: 6 }, (_, i) => `mtr-l${i + 1}`)];
@@ -38,4 +42,41 @@ export function startDemoActivity(o: { runtime: Runtime; bus: Bus; subjects: Sub
     clearInterval(timer);
     subs.forEach((s) => s.unsubscribe());
   };
+}
+
+/**
+ * Standalone only, once per database: something for every feature to show. An Emlite sweep runs; mtr-n6 has
+ * run out of credit (an open NO_CREDIT issue) until a top-up closes it `issueClosesAfterMs` later; mtr-l6 is
+ * commissioned; the Lake grid's meters read their credit in one batch. Returns a stop function.
+ */
+export async function startDemoStory(o: {
+  runtime: Runtime; sweeper: SyncSweeper; db: Database; logger: Logger; issueClosesAfterMs?: number;
+}): Promise<() => void> {
+  const { runtime, db, logger } = o;
+  const { sweepId, done } = o.sweeper.sweep('demo-esco', { trigger: 'manual' });
+  done.then(async (s) => {
+    logger.info({ sweepId, healthy: s.healthy, unhealthy: s.unhealthy }, 'demo: Emlite sweep finished');
+    await seedDemoEmliteHistory(db, logger);
+  }).catch((e: unknown) => logger.warn({ sweepId, err: (e as Error).message }, 'demo: Emlite sweep or its history failed'));
+  const count = async (table: string) => Number((await db.sql.one<{ n: string }>(`select count(*) as n from ${table}`))?.n ?? 0);
+  let timer: NodeJS.Timeout | undefined;
+  if ((await count('issues')) === 0) {
+    await registryRepo.openIssue(db.sql, { id: newId(), meterId: 'mtr-n6', gridId: 'grid-north', type: 'NO_CREDIT', details: { demo: 'ran out of credit' } });
+    runtime.notifyWorldChanged(['mtr-n6']);
+    timer = setTimeout(() => {
+      runtime.createInteraction('mtr-n6', { type: 'TOP_UP', params: { kwh: 20 } }).then(
+        () => logger.info('demo: mtr-n6 topped up; its NO_CREDIT issue closes'),
+        (e) => logger.warn({ err: (e as Error).message }, 'demo: top-up refused'));
+    }, o.issueClosesAfterMs ?? 90_000);
+    timer.unref?.();
+  }
+  if ((await count('meter_commissionings')) === 0) {
+    const c = await runtime.createCommissioning('mtr-l6', [{ type: 'READ_VERSION', params: {} }, { type: 'TURN_ON', params: {} }, { type: 'READ_CREDIT', params: {} }]);
+    logger.info({ commissioningId: c.id }, 'demo: commissioning mtr-l6');
+  }
+  if ((await count('batch_executions')) === 0) {
+    const b = await runtime.createBatch({ type: 'READ_CREDIT', params: {}, meterIds: DEMO_METERS.filter((m) => m.startsWith('mtr-l')), organizationId: 'demo-esco' });
+    logger.info({ batchId: b.id, meters: b.totalCount }, 'demo: batch READ_CREDIT over the Lake grid');
+  }
+  return () => clearTimeout(timer);
 }

@@ -27,10 +27,10 @@ import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
 import { serveCatchAll } from './nats/catchAll';
 import { serveQueries } from './nats/queryService';
-import { startDemoActivity } from './demo';
+import { startDemoActivity, startDemoStory } from './demo';
 import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
-import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoPlants, startDemoSolarSimulators } from './seed';
+import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoHistory, seedDemoPlants, startDemoSolarSimulators } from './seed';
 import { startGateway, type Gateway } from './server';
 
 
@@ -154,12 +154,22 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     : null;
   if (solarSimulators) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
+    await seedDemoHistory(db, logger);
     // The start-up sweep may have run before the demo plants existed; a second request joins any running poll.
     if (o.autorun !== false) detach(plants.sweep(), 'start-up plant sweep');
   }
-  const stopDemo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false
-    ? startDemoActivity({ runtime, bus, subjects, logger })
+  const demo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false;
+  const stopActivity = demo ? startDemoActivity({ runtime, bus, subjects, logger }) : () => undefined;
+  const stopStory = demo
+    ? await startDemoStory({ runtime, sweeper, db, logger }).catch((e: unknown) => {
+        logger.warn({ err: e }, 'demo: the story could not be set up');
+        return () => undefined;
+      })
     : () => undefined;
+  const stopDemo = () => {
+    stopActivity();
+    stopStory();
+  };
   let gateway: Gateway | null = null;
   let stopping = false;
   if (config.gateway.enabled && o.gateway !== false) {

@@ -19,6 +19,9 @@ export const METER_HEALTH_SQL = `case when m.last_seen_at is null then 'GREY'
   when m.last_seen_at > now() - interval '2 hours' then 'GREEN'
   when m.last_seen_at > now() - interval '24 hours' then 'YELLOW' else 'RED' end`;
 
+/** A meter belongs to its grid's organization; a meter without a grid (Emlite, seed 001) to its ESCO, which the policy treats as an organization id. */
+const METER_ORG_SQL = 'coalesce(g.organization_id, m.esco)';
+
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
@@ -37,11 +40,11 @@ export interface PlantListFilter { organizationId?: string; status?: string; bra
 export const listsRepo = {
   async meters(sql: Sql, f: MeterListFilter) {
     const w = where([
-      ['g.organization_id = ?', f.organizationId], ['m.grid_id = ?', f.gridId], ['m.communication_protocol = ?', f.protocol],
+      [`${METER_ORG_SQL} = ?`, f.organizationId], ['m.grid_id = ?', f.gridId], ['m.communication_protocol = ?', f.protocol],
       ['m.esco = ?', f.esco], [`(${METER_HEALTH_SQL}) = ?`, f.health], ['m.id > ?', f.cursor],
     ]);
     const rows = await sql.all<Row>(
-      `select m.*, g.organization_id, ${METER_HEALTH_SQL} as health, s.health as sync_health, s.health_details, s.synced_at, s.balance as emlite_balance, s.import_a, s.import_b, s.export_a, s.reads_at,
+      `select m.*, ${METER_ORG_SQL} as organization_id, ${METER_HEALTH_SQL} as health, s.health as sync_health, s.health_details, s.synced_at, s.balance as emlite_balance, s.import_a, s.import_b, s.export_a, s.reads_at,
               (select count(*) from issues i where i.meter_id = m.id and i.status = 'OPEN') as open_issues
          from meters m left join grids g on g.id = m.grid_id left join meter_shadows s on s.meter_id = m.id
          ${w.clause} order by m.id limit ?`, [...w.params, f.limit + 1]);
@@ -74,7 +77,7 @@ export const listsRepo = {
   },
   /** The fleet at a glance: meters by health, plants by status, open alerts and issues, interactions in the last minutes. */
   async overview(sql: Sql, organizationId?: string) {
-    const org = organizationId === undefined ? '' : 'and g.organization_id = ?';
+    const org = organizationId === undefined ? '' : `and ${METER_ORG_SQL} = ?`;
     const orgPlants = organizationId === undefined ? '' : 'where organization_id = ?';
     const p = organizationId === undefined ? [] : [organizationId];
     const [meters, plants, alerts, issues, recent] = await Promise.all([

@@ -102,7 +102,7 @@ describe('HTTP API = NATS API', () => {
     expect((await d.call('PUT', '/api/meters/mtr-zz', { serial: '1', protocol: 'CALIN_V2' }, own)).status).toBe(403);
     expect((await d.call('GET', '/api/meters?organizationId=demo-esco', undefined, other)).status).toBe(403);
     expect((await d.call('GET', '/api/meters', undefined, other)).body.data.items).toEqual([]);
-    expect((await d.call('GET', '/api/meters', undefined, own)).body.data.items.length).toBe(12); // Emlite demo meters have no grid
+    expect((await d.call('GET', '/api/meters', undefined, own)).body.data.items.length).toBe(16); // Emlite meters belong to their ESCO
   });
 
   it('registry routes write through the NATS registry subjects', async () => {
