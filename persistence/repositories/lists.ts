@@ -19,8 +19,8 @@ export const METER_HEALTH_SQL = `case when m.last_seen_at is null then 'GREY'
   when m.last_seen_at > now() - interval '2 hours' then 'GREEN'
   when m.last_seen_at > now() - interval '24 hours' then 'YELLOW' else 'RED' end`;
 
-/** A meter belongs to its grid's organization; a meter without a grid (Emlite, seed 001) to its ESCO, which the policy treats as an organization id. */
-const METER_ORG_SQL = 'coalesce(g.organization_id, m.esco)';
+/** A meter's organization is its own column (its grid's, or its ESCO's when that is an organization). */
+const METER_ORG_SQL = 'm.organization_id';
 
 function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);

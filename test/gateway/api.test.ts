@@ -7,10 +7,14 @@ import { orgToken, startDemoNode, type DemoNode } from './demoNode';
 let d: DemoNode;
 let other: Record<string, string>;
 let own: Record<string, string>;
+let viewer: Record<string, string>;
+let operator: Record<string, string>;
 beforeAll(async () => {
   d = await startDemoNode();
-  other = { authorization: `Bearer ${await orgToken('org-other')}` };
-  own = { authorization: `Bearer ${await orgToken('demo-esco')}` };
+  other = { authorization: `Bearer ${await orgToken('org-other', { role: 'admin' })}` };
+  own = { authorization: `Bearer ${await orgToken('demo-esco', { role: 'operator' })}` };
+  viewer = { authorization: `Bearer ${await orgToken('demo-esco')}` };
+  operator = own;
 }, 120_000);
 afterAll(() => d?.stop());
 
@@ -99,10 +103,25 @@ describe('HTTP API = NATS API', () => {
       expect((await d.call('GET', path, undefined, other)).status, path).toBe(403);
     }
     expect((await d.call('POST', '/api/meters/mtr-n1/interactions', { type: 'TURN_OFF' }, other)).status).toBe(403);
-    expect((await d.call('PUT', '/api/meters/mtr-zz', { serial: '1', protocol: 'CALIN_V2' }, own)).status).toBe(403);
+    expect((await d.call('PUT', '/api/grids/grid-zz', { organizationId: 'demo-esco', name: 'x' }, other)).status).toBe(403);
     expect((await d.call('GET', '/api/meters?organizationId=demo-esco', undefined, other)).status).toBe(403);
     expect((await d.call('GET', '/api/meters', undefined, other)).body.data.items).toEqual([]);
     expect((await d.call('GET', '/api/meters', undefined, own)).body.data.items.length).toBe(16); // Emlite meters belong to their ESCO
+  });
+
+  it('every route asks for its role first: a viewer is refused every command, an operator every registry write', async () => {
+    const below = { operator: viewer, admin: operator } as const;
+    const refused: string[] = [];
+    for (const route of API_ROUTES.filter((r) => r.role !== 'viewer')) {
+      const path = route.path.replace(/\{\w+\}/g, 'mtr-n1');
+      const r = await d.call(route.method.toUpperCase(), path, route.method === 'get' ? undefined : {}, below[route.role as 'operator' | 'admin']);
+      if (r.status === 403 && r.body.error.message.includes(`needs role ${route.role}`)) refused.push(route.operationId);
+    }
+    expect(refused.sort()).toEqual(API_ROUTES.filter((r) => r.role !== 'viewer').map((r) => r.operationId).sort());
+    // Reads are a viewer's: one per kind of resource.
+    for (const path of ['/api/meters/mtr-n1', '/api/plants/plant-solis-1', '/api/grids/grid-north', '/api/meters', '/api/overview', '/api/issues', '/api/batches']) {
+      expect((await d.call('GET', path, undefined, viewer)).status, path).toBe(200);
+    }
   });
 
   it('registry routes write through the NATS registry subjects', async () => {
