@@ -14,7 +14,7 @@ const bool = z.preprocess((v) => {
   if (['true', '1', 'yes', 'on'].includes(t)) return true;
   if (['false', '0', 'no', 'off'].includes(t)) return false;
   return v;
-}, z.boolean());
+}, z.boolean({ error: 'expected one of true, false, 1, 0, yes, no, on, off' }));
 
 export const ConfigSchema = z.object({
   nodeId: z.string().min(1).default('node-1'),
@@ -155,11 +155,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'set both DATABASE_URL and NATS_URL for a production node, or neither for the standalone node',
     );
   }
-  return parseConfig({
+  try {
+    return parseConfig(fromEnv(env, pick, production));
+  } catch (e) {
+    throw namedAfterEnv(e, env);
+  }
+}
+
+/** Which environment variable sets each option (the first that is set wins where two are listed). */
+const ENV_OF: Record<string, string[]> = {
+  nodeId: ['GRIDTWIN_NODE_ID'], prefix: ['GRIDTWIN_PREFIX'], logLevel: ['LOG_LEVEL'], environment: ['GRIDTWIN_ENV'],
+  'database.url': ['DATABASE_URL'], 'database.pgliteDir': ['GRIDTWIN_PGLITE_DIR'], 'database.poolMax': ['DATABASE_POOL_MAX'], 'nats.url': ['NATS_URL'],
+  'notify.orderWebhookUrl': ['ORDER_WEBHOOK_URL'], 'notify.telegramBaseUrl': ['TELEGRAM_BASE_URL'], 'notify.telegramBotToken': ['TELEGRAM_BOT_TOKEN'],
+  'notify.telegramChatId': ['TELEGRAM_CHAT_ID'], 'analytics.readReportUrl': ['ANALYTICS_READ_REPORT_URL'],
+  'drivers.calinBaseUrl': ['CALIN_BASE_URL'], 'drivers.calinCompany': ['CALIN_COMPANY'], 'drivers.calinUser': ['CALIN_USER'], 'drivers.calinPassword': ['CALIN_PASSWORD'],
+  'drivers.mqttUrl': ['MQTT_URL'], 'drivers.chirpstackApplicationId': ['CHIRPSTACK_APPLICATION_ID'],
+  'emlite.deadlineMs': ['EMLITE_DEADLINE_MS'], 'emlite.tlsCaFile': ['EMLITE_TLS_CA'], 'emlite.tlsCertFile': ['EMLITE_TLS_CERT'], 'emlite.tlsKeyFile': ['EMLITE_TLS_KEY'],
+  'solar.credentialKey': ['GRIDTWIN_CREDENTIAL_KEY'], 'solar.pollCron': ['SOLAR_POLL_CRON'],
+  'gateway.host': ['GATEWAY_HOST'], 'gateway.port': ['GATEWAY_PORT', 'PORT'], 'gateway.jwtSecret': ['JWT_SECRET'], 'gateway.jwksUrl': ['JWKS_URL'],
+  'gateway.allowAnonymous': ['GATEWAY_ALLOW_ANONYMOUS'], 'cluster.partitions': ['GRIDTWIN_PARTITIONS'], 'cluster.leaseTtlMs': ['GRIDTWIN_LEASE_TTL_MS'],
+  'cluster.enabled': ['GRIDTWIN_CLUSTER'], 'simulators.enabled': ['GRIDTWIN_SIMULATORS'],
+};
+/** Secrets are named, never echoed. */
+const SECRET_ENV = new Set(['DATABASE_URL', 'NATS_URL', 'TELEGRAM_BOT_TOKEN', 'CALIN_PASSWORD', 'GRIDTWIN_CREDENTIAL_KEY', 'JWT_SECRET', 'MQTT_URL']);
+
+/** A configuration error that names the environment variable, its value (unless secret) and what is allowed. */
+function namedAfterEnv(e: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (!(e instanceof GridtwinError) || !Array.isArray(e.details)) return e;
+  const details = (e.details as Array<{ path: string; message: string }>).map((d) => {
+    const name = ENV_OF[d.path]?.find((n) => env[n] !== undefined && env[n] !== '') ?? ENV_OF[d.path]?.[0];
+    const value = name && env[name] !== undefined ? (SECRET_ENV.has(name) ? ' (value hidden)' : ` = ${JSON.stringify(env[name])}`) : '';
+    return { ...d, env: name ?? null, message: `${name ?? d.path}${value}: ${d.message}` };
+  });
+  return new GridtwinError(e.code, `invalid configuration: ${details.map((d) => d.message).join('; ')}`, { details, cause: e });
+}
+
+type Pick = <T extends Record<string, string | undefined>>(o: T) => Record<string, string | undefined>;
+
+function fromEnv(env: NodeJS.ProcessEnv, pick: Pick, production: boolean): unknown {
+  return {
     ...pick({ nodeId: env.GRIDTWIN_NODE_ID, prefix: env.GRIDTWIN_PREFIX, logLevel: env.LOG_LEVEL, environment: env.GRIDTWIN_ENV }),
     mode: production ? 'production' : 'standalone',
-    database: pick({ url: databaseUrl, pgliteDir: env.GRIDTWIN_PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX }),
-    nats: pick({ url: natsUrl }),
+    database: pick({ url: env.DATABASE_URL, pgliteDir: env.GRIDTWIN_PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX }),
+    nats: pick({ url: env.NATS_URL }),
     notify: pick({
       orderWebhookUrl: env.ORDER_WEBHOOK_URL,
       telegramBaseUrl: env.TELEGRAM_BASE_URL,
@@ -185,5 +223,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     cluster: pick({ partitions: env.GRIDTWIN_PARTITIONS, leaseTtlMs: env.GRIDTWIN_LEASE_TTL_MS, enabled: env.GRIDTWIN_CLUSTER }),
     simulators: pick({ enabled: env.GRIDTWIN_SIMULATORS }),
-  });
+  };
 }

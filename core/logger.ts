@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /** Fields that must never reach a log line, wherever they appear in a logged object. */
 export const REDACT_PATHS = [
@@ -8,12 +9,19 @@ export const REDACT_PATHS = [
   'encryptionKey', '*.encryptionKey', 'jwtSecret', '*.jwtSecret',
 ];
 
-export function createLogger(opts: { level?: string; name?: string } = {}): Logger {
-  return pino({
+/**
+ * JSON lines (for collectors) unless `pretty`: then human-readable, coloured lines (a terminal). Errors logged
+ * under `err` keep their stack either way (pino's error serializer).
+ */
+export function createLogger(opts: { level?: string; name?: string; pretty?: boolean } = {}): Logger {
+  const options = {
     name: opts.name ?? 'gridtwin',
     level: opts.level ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-  });
+    serializers: { err: pino.stdSerializers.err },
+  };
+  // Synchronous, in this thread: the last lines before an exit are never lost.
+  return opts.pretty ? pino(options, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' })) : pino(options);
 }
 
 /** A logger that writes nothing: the default for tests and embedded use. */

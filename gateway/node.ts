@@ -12,8 +12,7 @@ import { startRuntime, type Runtime } from '../actors/system';
 import type { MeterMsg } from '../actors/meter/messages';
 import type { Reply } from '../core/reply';
 import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
-import { CredentialCipher, type RunningSimulator, type SolarBrand } from '../adapters/solar';
-import { randomBytes } from 'node:crypto';
+import type { RunningSimulator, SolarBrand } from '../adapters/solar';
 import type { Config } from '../core/config';
 import { detach, setDetachedErrorReporter } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
@@ -32,6 +31,7 @@ import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
 import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoHistory, seedDemoPlants, startDemoSolarSimulators } from './seed';
 import { startGateway, type Gateway } from './server';
+import { standaloneCipher } from './standalone';
 
 
 export interface NodeOverrides {
@@ -135,17 +135,17 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, cluster: cluster?.routing });
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
-  // Solar (seed 002). Standalone without solar.credentialKey encrypts with a per-run key: the demo credentials are re-seeded every start.
+  // Solar (seed 002). Standalone without solar.credentialKey keeps a generated key in its data folder.
   const solarSimulators = standalone && simulators ? await startDemoSolarSimulators() : null;
   const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
     autorun: clustered ? false : o.autorun,
-    ...(solarSimulators && !config.solar.credentialKey ? { cipher: new CredentialCipher(randomBytes(32)) } : {}),
+    ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),
   });
   const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, cluster: cluster?.routing });
   // Every other request under the prefix gets INVALID_ID / UNKNOWN_SUBJECT; cluster subjects are the cluster's own.
   const catchAll = await serveCatchAll({
     bus, prefix: subjects.prefix, version: VERSION,
-    served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects],
+    served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects, ...queryService.subjects],
     ...(clustered ? { ignore: (subject: string) => subject.startsWith(`${subjects.prefix}.cluster.`) } : {}),
   });
   // In a cluster each node polls the plants of the partitions it owns, on the same schedule.

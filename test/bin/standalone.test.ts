@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,11 +20,12 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function run(env: Record<string, string>) {
+function run(env: Record<string, string>, argv: string[] = ['start'], viaNpm = false) {
   const env0 = { ...process.env };
   delete env0.DATABASE_URL;
   delete env0.NATS_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/gridtwin.ts', 'start'], { env: { ...env0, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [cmd, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'bin/gridtwin.ts', ...argv]];
+  const child = spawn(cmd, args, { env: { ...env0, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += String(d)));
@@ -70,6 +71,44 @@ describe('standalone node (npm start)', () => {
     node.child.kill('SIGTERM');
     expect(await node.exited).toBe(0);
   }, 150_000);
+
+  it('npm start: a warm second start is up fast, decrypts what the first stored, and SIGTERM to npm stops the node', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gt-standalone2-'));
+    dirs.push(dir);
+    const port = await freePort();
+    const env = { GRIDTWIN_PGLITE_DIR: dir, GATEWAY_PORT: String(port) };
+    const base = `http://127.0.0.1:${port}`;
+    const first = run(env, [], true);
+    await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 120_000);
+    // Let the first start's demo poll its plants (credentials stored encrypted with the generated key).
+    await until(async () => (/plant poll|poll finished|demo: Emlite sweep finished/.test(first.output()) ? true : undefined), 60_000).catch(() => undefined);
+    first.child.kill('SIGTERM'); // npm's pid: the signal must reach the node behind it
+    expect(await first.exited).toBe(0);
+    expect(first.output()).toMatch(/"msg":"stopped"/);
+    expect(existsSync(join(dir, 'gridtwin-credential.key'))).toBe(true);
+    const t0 = Date.now();
+    const second = run(env, [], true);
+    await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 120_000);
+    const upMs = Date.now() - t0;
+    console.log(`warm second start: /healthz 200 after ${upMs} ms (includes npm and tsx start-up; machine shared)`);
+    const polled = await fetch(`${base}/api/plants/plant-solis-1/poll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(polled.status).toBe(200);
+    expect(second.output()).not.toMatch(/decrypt|authenticate data|Unsupported state/i);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  }, 300_000);
+
+  it('--help and --version answer without starting anything; a wrong variable is named with what is allowed', async () => {
+    const help = run({}, ['--help']);
+    expect(await help.exited).toBe(0);
+    expect(help.output()).toContain('usage: gridtwin');
+    const version = run({}, ['--version']);
+    expect(await version.exited).toBe(0);
+    expect(version.output()).toMatch(/^gridtwin \d+\.\d+\.\d+\n$/);
+    const bad = run({ LOG_LEVEL: 'loud' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toContain('LOG_LEVEL = "loud": Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"');
+  }, 60_000);
 
   it('refuses half a production configuration instead of falling back', async () => {
     const node = run({ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' });
