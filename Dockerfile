@@ -1,21 +1,20 @@
-# gridtwin node. Runs TypeScript directly with tsx (a runtime dependency); no build step.
-FROM node:20-bookworm-slim
-
+# gridtwin node: compiled JavaScript (npm run build) on Node; tsx and the compiler stay in the build stage.
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
-
-# Dependencies first, so source edits do not reinstall them. No compiler is needed: uWebSockets.js,
-# esbuild and PGlite ship prebuilt binaries / wasm for linux x64 and arm64 on Node 20.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
-
+RUN npm ci
 COPY . .
+RUN npm run build && npm prune --omit=dev
 
-# A production node needs DATABASE_URL and NATS_URL (both, or neither for the standalone node).
-ENV GATEWAY_HOST=0.0.0.0 \
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production \
+    GATEWAY_HOST=0.0.0.0 \
     GATEWAY_PORT=8080
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/package.json ./package.json
 EXPOSE 8080
-
 USER node
-# Same as `npx tsx bin/gridtwin.ts start`, but without npx's `sh -c` in between: npx does not pass SIGTERM
-# on, so `docker stop` would end in SIGKILL instead of the node's graceful stop. tsx does pass it on.
-CMD ["node_modules/.bin/tsx", "bin/gridtwin.ts", "start"]
+# node itself is PID 1's child (compose `init: true`): SIGTERM from `docker stop` reaches it and it stops gracefully.
+CMD ["node", "dist/bin/gridtwin.js", "start"]
