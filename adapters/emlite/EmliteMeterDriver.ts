@@ -59,10 +59,13 @@ export const EMLITE_SUPPORTED_TYPES = Object.keys(HANDLERS) as InteractionType[]
 /** MeterDriver for EMLITE meters: each meter's `mediatorAddress` names its mediator in the pool. */
 export class EmliteMeterDriver implements MeterDriver {
   readonly name = 'emlite';
+  /** The pool would open a fresh client for a closed driver's next command; a closed driver serves none. */
+  private closed = false;
 
   constructor(private readonly pool: MediatorPool, private readonly now: () => number = Date.now) {}
 
   async execute(cmd: DriverCommand): Promise<DriverResponse> {
+    if (this.closed) throw new GridtwinError(ErrorCode.UNAVAILABLE, 'emlite driver is closed');
     if (cmd.meter.protocol !== 'EMLITE') {
       throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `emlite driver cannot serve protocol ${cmd.meter.protocol}`);
     }
@@ -80,6 +83,7 @@ export class EmliteMeterDriver implements MeterDriver {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.pool.close();
   }
 }

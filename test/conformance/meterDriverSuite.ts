@@ -10,8 +10,8 @@ import { ErrorCode, GridtwinError } from '../../core/errors';
  * field sees — silence, refusal, a lost answer, a deadline already gone — come back as the typed errors the
  * actors act on, with the meter left exactly as the error says.
  *
- * Exported so another protocol (Emlite) plugs in with its own world. The fault tests switch the relay off
- * (TURN_OFF), so a protocol without controls needs its own fault tests.
+ * Exported so another protocol (Emlite) plugs in with its own world. The fault tests send the target's
+ * `fault` command (default: switch the relay off), so a protocol without controls brings a command it carries.
  */
 export interface MeterState { kwhCredit: number; isOn: boolean; powerLimitW: number; tamper?: boolean; date?: string; time?: string }
 
@@ -38,6 +38,17 @@ export interface MeterDriverWorld {
   close(): Promise<void>;
 }
 
+/** A command whose effect on the meter the fault tests can see: applied or not. */
+export interface FaultCommand {
+  command(meter: DriverMeterRef): Promise<Pick<DriverCommand, 'type' | 'params'>> | Pick<DriverCommand, 'type' | 'params'>;
+  /** The command's effect shows in the meter's state. */
+  applied(state: MeterState): boolean;
+  /** The error a meter's refusal comes back as; default DEVICE_REJECTED. */
+  refusedAs?: ErrorCode;
+}
+
+const TURN_OFF_FAULT: FaultCommand = { command: () => ({ type: 'TURN_OFF', params: {} }), applied: (s) => !s.isOn };
+
 export interface MeterDriverTarget {
   name: string;
   /** Every type this protocol carries (phase reads: the phases it carries). */
@@ -50,6 +61,8 @@ export interface MeterDriverTarget {
   /** Deadline for commands that should succeed, and for commands that should time out. */
   deadlineMs: number;
   shortDeadlineMs: number;
+  /** What the fault tests send; default TURN_OFF (applied = the relay is off). */
+  fault?: FaultCommand;
   start(): Promise<MeterDriverWorld>;
 }
 
@@ -77,6 +90,12 @@ export function meterDriverConformance(t: MeterDriverTarget): void {
     const cmd = (meter: DriverMeterRef, type: InteractionType, params: DriverCommand['params'] = {}, deadlineMs = t.deadlineMs): DriverCommand =>
       ({ interactionId: `${t.name}-${n}-${type}-${Math.random().toString(36).slice(2, 8)}`, type, params, meter, deadlineAt: Date.now() + deadlineMs });
     const has = (type: InteractionType) => t.supported.includes(type);
+    const fault = t.fault ?? TURN_OFF_FAULT;
+    const faultCmd = async (meter: DriverMeterRef, deadlineMs = t.deadlineMs): Promise<DriverCommand> => {
+      const { type, params } = await fault.command(meter);
+      return cmd(meter, type, params, deadlineMs);
+    };
+    const applied = async (meter: DriverMeterRef) => fault.applied(await w.state(meter));
     const token = async (meter: DriverMeterRef, type: 'TOP_UP' | 'CLEAR_CREDIT' | 'CLEAR_TAMPER' | 'SET_POWER_LIMIT', v: { kwh?: number; powerLimitW?: number } = {}) =>
       (await w.tokens.generate({ type, meterSerial: meter.serial, ...v, idempotencyKey: `${t.name}-tok-${n}-${type}-${Math.random()}` })).token;
 
@@ -170,29 +189,29 @@ export function meterDriverConformance(t: MeterDriverTarget): void {
     it('a meter that never answers → TIMEOUT at the deadline, nothing applied', async () => {
       const m = await fresh();
       await w.faults.unreachable(m);
-      expect((await rejection(w.driver.execute(cmd(m, 'TURN_OFF', {}, t.shortDeadlineMs)))).code).toBe(ErrorCode.TIMEOUT);
-      expect((await w.state(m)).isOn).toBe(true);
+      expect((await rejection(w.driver.execute(await faultCmd(m, t.shortDeadlineMs)))).code).toBe(ErrorCode.TIMEOUT);
+      expect(await applied(m)).toBe(false);
     });
 
     it('a deadline already gone → TIMEOUT, nothing sent', async () => {
       const m = await fresh();
-      expect((await rejection(w.driver.execute({ ...cmd(m, 'TURN_OFF'), deadlineAt: Date.now() - 1 }))).code).toBe(ErrorCode.TIMEOUT);
-      expect((await w.state(m)).isOn).toBe(true);
+      expect((await rejection(w.driver.execute({ ...(await faultCmd(m)), deadlineAt: Date.now() - 1 }))).code).toBe(ErrorCode.TIMEOUT);
+      expect(await applied(m)).toBe(false);
     });
 
-    it('a meter that refuses → DEVICE_REJECTED, nothing applied', async () => {
+    it(`a meter that refuses → ${fault.refusedAs ?? ErrorCode.DEVICE_REJECTED}, nothing applied`, async () => {
       const m = await fresh();
       await w.faults.refuse(m);
-      expect((await rejection(w.driver.execute(cmd(m, 'TURN_OFF')))).code).toBe(ErrorCode.DEVICE_REJECTED);
-      expect((await w.state(m)).isOn).toBe(true);
+      expect((await rejection(w.driver.execute(await faultCmd(m)))).code).toBe(fault.refusedAs ?? ErrorCode.DEVICE_REJECTED);
+      expect(await applied(m)).toBe(false);
     });
 
     it('a lost answer → TIMEOUT although the meter carried it out (the ghost success the actors verify)', async () => {
       const m = await fresh();
       await w.faults.loseAnswer(m);
-      expect((await rejection(w.driver.execute(cmd(m, 'TURN_OFF', {}, t.shortDeadlineMs)))).code).toBe(ErrorCode.TIMEOUT);
-      await until(async () => !(await w.state(m)).isOn);
-      expect((await w.state(m)).isOn).toBe(false);
+      expect((await rejection(w.driver.execute(await faultCmd(m, t.shortDeadlineMs)))).code).toBe(ErrorCode.TIMEOUT);
+      await until(() => applied(m));
+      expect(await applied(m)).toBe(true);
     });
 
     it('commands to one meter in parallel each get their own answer', async () => {
@@ -231,7 +250,7 @@ export function meterDriverConformance(t: MeterDriverTarget): void {
       const world = await t.start();
       const m = await world.meter(999, START);
       await world.driver.close();
-      expect((await rejection(world.driver.execute(cmd(m, 'TURN_OFF')))).code).toBe(ErrorCode.UNAVAILABLE);
+      expect((await rejection(world.driver.execute(await faultCmd(m)))).code).toBe(ErrorCode.UNAVAILABLE);
       await world.close();
     });
   });

@@ -1,7 +1,10 @@
 import { SimulatedMeter, type RegisterName, type SimulatedMeterSpec, REGISTERS } from './meter';
 
-/** What goes wrong on a meter's next exchanges: a broken link, or a reply cut short / corrupted. */
-export type Fault = 'link' | 'short' | 'corrupt';
+/**
+ * What goes wrong on a meter's next exchanges: a broken link, a reply cut short / corrupted, the meter
+ * refusing (nothing applied), or the exchange applied but its reply lost (the mediator never answers).
+ */
+export type Fault = 'link' | 'short' | 'corrupt' | 'refuse' | 'lost';
 
 /**
  * The simulator's meters and the controls tests and users drive: register values, reversals and resets,
@@ -12,6 +15,7 @@ export class SimulatorFleet {
   private readonly faults = new Map<string, Fault[]>();
   private readonly forcedBusy = new Set<string>();
   private readonly linkDown = new Set<string>();
+  private readonly silent = new Set<string>();
   private readonly calls = new Map<string, number>();
   /** Calls being handled (including those queued for the mediator's concurrency limit). */
   inFlight = 0;
@@ -95,6 +99,13 @@ export class SimulatorFleet {
     else this.linkDown.delete(serial);
   }
 
+  /** While set, calls for the meter are never answered (the caller's deadline ends them); nothing is applied. */
+  setSilent(serial: string, silent: boolean): void {
+    this.meter(serial);
+    if (silent) this.silent.add(serial);
+    else this.silent.delete(serial);
+  }
+
   /** The meter's next `count` exchanges fail with `fault`. */
   injectFault(serial: string, fault: Fault, count = 1): void {
     this.meter(serial);
@@ -105,6 +116,7 @@ export class SimulatorFleet {
 
   isForcedBusy = (serial: string): boolean => this.forcedBusy.has(serial);
   isLinkDown = (serial: string): boolean => this.linkDown.has(serial);
+  isSilent = (serial: string): boolean => this.silent.has(serial);
   takeFault(serial: string): Fault | undefined {
     return this.faults.get(serial)?.shift();
   }

@@ -81,6 +81,7 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
     async (call, callback) => {
       const serial = String(call.request.serial ?? '');
       fleet.countCall(method, serial);
+      if (fleet.get(serial) && fleet.isSilent(serial)) return;
       fleet.inFlight++;
       fleet.maxInFlight = Math.max(fleet.maxInFlight, fleet.inFlight);
       await acquire();
@@ -97,7 +98,9 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
         await sleep(opts.latencyMs);
         const fault = fleet.isLinkDown(serial) ? 'link' : fleet.takeFault(serial);
         if (fault === 'link') throw new StatusError(grpc.status.INTERNAL, 'Meter communication failed');
+        if (fault === 'refuse') throw new MeterExchangeError('meter refused the exchange');
         const reply = exchange(meter, call.request);
+        if (fault === 'lost') return;
         callback(null, fault ? damage(reply, fault) : reply);
       } catch (e) {
         if (e instanceof StatusError) callback({ code: e.code, details: e.message });
