@@ -1,12 +1,14 @@
-# gridtwin node: compiled JavaScript (npm run build) on Node; tsx and the compiler stay in the build stage.
-FROM node:20-bookworm-slim AS build
+# gridtwin node: compiled JavaScript (npm run build) on Node 24 LTS; tsx and the compiler stay in the build stage.
+# Debian trixie (glibc 2.41): the uWebSockets.js v20.57 build (@btc-vision/uwebsockets.js) needs glibc >= 2.38 and
+# is the one gateway/uws.ts loads on Node 24; the 20.30 fork only has Node <= 20 binaries.
+FROM node:24-trixie-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-trixie-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     GATEWAY_HOST=0.0.0.0 \
