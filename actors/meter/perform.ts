@@ -57,7 +57,7 @@ async function performOne(e: Effect, s: Loaded, env: MeterEnv): Promise<void> {
     }
     case 'commit': {
       const t0 = performance.now();
-      const written = await env.writes.commit.submit(e.commit);
+      const written = await env.writes.commit.submit({ ...e.commit, claim: env.effects.outboxClaim });
       env.metrics.cascadeStepSeconds.observe({ step: 'writeMeter' }, (performance.now() - t0) / 1000);
       if ('conflict' in written) throw conflict(written.conflict);
       const { meterRowVersion, outbox } = written;

@@ -243,7 +243,7 @@ export const interactionsRepo = {
     const rows = await sql.all<{ n: number; locked: boolean; moved: boolean; rv: number | null; outbox: unknown }>(
       `with x as (
          select * from jsonb_to_recordset(?::jsonb) as x(n int, interaction_id text, from_statuses text[], status text, result_value jsonb,
-           failure_reason text, meter_id text, meter_rv int, patch jsonb, close_issue_ids text[], outbox jsonb)
+           failure_reason text, meter_id text, meter_rv int, patch jsonb, close_issue_ids text[], outbox jsonb, claimer text, lease_ms bigint)
        ), lock as (
          select m.id from meters m join x on x.meter_id = m.id and m.row_version = x.meter_rv order by m.id for update of m
        ), i as (
@@ -260,8 +260,8 @@ export const interactionsRepo = {
          update issues set status = 'CLOSED', closed_at = now(), closed_by_interaction_id = x.interaction_id, updated_at = now()
            from x where issues.status = 'OPEN' and issues.id = any(x.close_issue_ids) and x.meter_id in (select id from m) returning issues.id
        ), o as (
-         insert into cascade_outbox(interaction_id, meter_id, step, payload)
-         select x.interaction_id, x.meter_id, t.e->>'step', coalesce(t.e->'payload', '{}'::jsonb)
+         insert into cascade_outbox(interaction_id, meter_id, step, payload, claimed_by, next_attempt_at)
+         select x.interaction_id, x.meter_id, t.e->>'step', coalesce(t.e->'payload', '{}'::jsonb), x.claimer, now() + make_interval(secs => x.lease_ms / 1000.0)
            from x cross join lateral jsonb_array_elements(x.outbox) with ordinality as t(e, k)
           where x.meter_id in (select id from m) order by x.n, t.k
          on conflict (interaction_id, step) do nothing returning *
@@ -274,6 +274,8 @@ export const interactionsRepo = {
         n, interaction_id: c.interactionId, from_statuses: c.fromStatuses, status: c.status, result_value: c.resultValue ?? null,
         failure_reason: c.failureReason ?? null, meter_id: c.meterId, meter_rv: c.meterRowVersion, patch: c.meterPatch,
         close_issue_ids: c.closeIssueIds, outbox: c.outbox.map((o) => ({ step: o.step, payload: o.payload ?? {} })),
+        // Claimed by the runner that wrote them, as `commitOutcome` does: a sweep never takes a step its writer is running.
+        claimer: c.claim?.claimer ?? null, lease_ms: c.claim?.leaseMs ?? 0,
       })))],
     );
     return rows.map((r, k): OutcomeWritten => {

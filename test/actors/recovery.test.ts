@@ -89,6 +89,8 @@ describe('faults lose nothing and double nothing', () => {
       db: w.db, bus: w.bus, driver, notifier: new OrderWebhookNotifier({ url: w.webhook.url }), logger: silentLogger, metrics: createMetrics(), gateway: false,
     });
     try {
+      // node 1's claim on the rows expires (outboxLeaseMs), then node 2's sweep takes them
+      await eventually(async () => (await node2.runtime.effects.sweep()) > 0, 15_000, 100);
       await allDone(c.id);
       expect(w.webhook.deliveryCount(`order:${c.id}:SUCCESSFUL`)).toBe(1);
       expect(events.filter((e) => e.interaction.id === c.id && e.interaction.status === 'SUCCESSFUL')).toHaveLength(1);
