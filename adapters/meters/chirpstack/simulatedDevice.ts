@@ -134,13 +134,16 @@ export class SimulatedLorawanDevices {
     }
     if (cmd.address !== undefined && cmd.address !== d.state.serial.toLowerCase().padStart(12, '0')) return; // another meter's address
     d.fCntDown++;
+    // Whether this downlink reached the meter is decided as it arrives: a test may switch nacking off the moment the
+    // driver has heard the nack, which can be before our own publish of that nack has completed.
+    const lost = d.silent || d.nacking;
     if (down.confirmed) {
       const ack: ChirpstackAckEvent = {
         deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), queueItemId: randomUUID(), acknowledged: !d.nacking, fCntDown: d.fCntDown,
       };
       await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, devEui, 'ack'), JSON.stringify(ack), { qos: 1 });
     }
-    if (d.silent || d.nacking) return;
+    if (lost) return;
     if (this.opts.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.responseDelayMs));
     let outcome: Outcome;
     try {
