@@ -13,9 +13,10 @@ import { silentLogger } from '../core/logger';
 import { createMetrics } from '../core/metrics';
 import { startNode } from '../gateway/node';
 import { openDatabase } from '../persistence';
-import { createTestDatabase, PG_ADMIN_URL } from '../test/helpers/db';
+import { createTestDatabase } from '../test/helpers/db';
 import { NATS_URL, testPrefix } from '../test/helpers/nats';
-import { machine, pgbenchTps, runMain, writeSection } from './lib/report';
+import { pgbenchTps } from './lib/pgcost';
+import { machine, runMain, writeSection } from './lib/report';
 
 const arg = (name: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? d);
 const REGISTERED = arg('meters', 1_000_000);
@@ -80,7 +81,7 @@ async function main() {
   await bus.close();
   await db.close();
   await tdb.drop();
-  const tps = await pgbenchTps(PG_ADMIN_URL);
+  const tps = await pgbenchTps(10);
 
   const body = `Machine: ${machine()}. PostgreSQL \`pgbench -N\` (8 clients, 10 s) in the same run: ${tps.toFixed(0)} tps.
 Command: \`npm run bench:soak\` (${REGISTERED.toLocaleString('en')} meters registered, ${HOT.toLocaleString('en')} hot, ${LOAD_S} s of READ_CREDIT over the hot set at concurrency 64, then ${UNKNOWN.toLocaleString('en')} unknown ids).

@@ -31,32 +31,3 @@ export function runMain(main: () => Promise<unknown>): void {
 
 /** A child process's message handler: a failed handler is printed and ends the child non-zero. */
 export const onMessage = <M>(handle: (m: M) => Promise<void>) => (m: M): void => runMain(() => handle(m));
-
-/**
- * The machine's own PostgreSQL figure, as the ratio base of a run: `pgbench -N` (simple updates, no branch
- * contention) on a scratch database of the same server, 8 clients, `seconds` long. Returns transactions/s.
- */
-export async function pgbenchTps(adminUrl: string, seconds = 10): Promise<number> {
-  const { execFile } = await import('node:child_process');
-  const run = (args: string[]) => new Promise<string>((resolve, reject) => {
-    execFile('/usr/lib/postgresql/15/bin/pgbench', args, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
-  });
-  const pg = (await import('pg')).default;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  const name = `pgbench_${process.pid}`;
-  await admin.query(`drop database if exists ${name}`);
-  await admin.query(`create database ${name}`);
-  try {
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    await run(['-i', '-s', '1', '-q', url.toString()]);
-    const out = await run(['-N', '-c', '8', '-j', '2', '-T', String(seconds), url.toString()]);
-    const tps = /tps = ([\d.]+)/.exec(out);
-    if (!tps) throw new Error(`pgbench printed no tps:\n${out}`);
-    return Number(tps[1]);
-  } finally {
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
-  }
-}
