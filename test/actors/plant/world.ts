@@ -49,13 +49,16 @@ export interface PlantWorld {
 
 /**
  * These tests are about the poll (locks, rules, faults, time), polled far more often than a vendor's
- * per-account quotas allow on the real clock: their adapters declare none, so every poll reads its vendor.
- * The quotas and the reads shared under them have their own test (quota.test.ts).
+ * per-account quotas and per-minute limits allow on the real clock: their adapters declare none, so every
+ * poll reads its vendor at once. (GoodWe's 60 requests a minute: a 12-plant sweep whose tokens expire midway
+ * makes 60 requests, so the last polls waited a minute for the window and passed their 15 s deadline.)
+ * The limits have their own tests: quota.test.ts (quotas, shared reads), sweep.test.ts (per minute),
+ * test/adapters/solar/limiter.test.ts (the window).
  */
 const withoutQuotas: AdapterFactory = (brand, creds, opts) => {
   const a = createSolarAdapter(brand, creds, opts);
   const caps = a.getCapabilities();
-  return Object.assign(Object.create(a) as SolarAdapter, { getCapabilities: () => ({ ...caps, quotas: undefined }) });
+  return Object.assign(Object.create(a) as SolarAdapter, { getCapabilities: () => ({ ...caps, quotas: undefined, requestsPerMinute: 1_000_000 }) });
 };
 
 /** A world of its own for one test file: a fresh PostgreSQL database, a NATS prefix, simulators, a plant runtime. */
