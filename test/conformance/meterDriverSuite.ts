@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriverCommand, DriverMeterRef, MeterDriver, TokenService, UnsolicitedReport } from '../../adapters/meters/types';
 import type { InteractionType, Phase } from '../../core/domain';
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode } from '../../core/errors';
+import { rejection } from '../helpers/errors';
 
 /**
  * One conformance suite for every MeterDriver, run against each protocol's simulator. A driver passes when
@@ -70,16 +71,6 @@ const START = { kwhCredit: 7.25, isOn: true, powerLimitW: 2000 };
 
 async function until(cond: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await cond())) await new Promise((r) => setTimeout(r, 20));
-}
-
-async function rejection(p: Promise<unknown>): Promise<GridtwinError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(GridtwinError);
-    return e as GridtwinError;
-  }
-  throw new Error('expected a rejection');
 }
 
 export function meterDriverConformance(t: MeterDriverTarget): void {

@@ -6,6 +6,7 @@ import { ObjectId } from '../../../adapters/emlite/objectIds';
 import { elementReadCodec } from '../../../adapters/emlite/codecs';
 import { ThreePhaseMeterType } from '../../../adapters/emlite/hardware';
 import { startMediatorSimulator, type MediatorSimulator } from '../../../adapters/emlite/simulator/server';
+import { rejection } from '../../helpers/errors';
 
 const T0 = Date.UTC(2025, 5, 1, 12, 0, 0);
 let clock = T0;
@@ -15,16 +16,6 @@ const S = 'EML0000000001';
 /** A three-phase CT-operated meter (blank hardware string). */
 const TP = 'EML0000000002';
 const TOKEN = '12345678901234567890';
-
-async function rejection(p: Promise<unknown>): Promise<GridtwinError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(GridtwinError);
-    return e as GridtwinError;
-  }
-  throw new Error('expected a rejection');
-}
 
 beforeAll(async () => {
   sim = await startMediatorSimulator({
