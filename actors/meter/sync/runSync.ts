@@ -37,7 +37,11 @@ export async function runSync(env: SyncEnv, meterId: string, req: SyncRequest): 
     try {
       if (!target.mediatorAddress) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `meter ${meterId} has no mediator address`);
       const client = env.mediators.client(target.mediatorAddress);
-      const patch = await runSyncers(names, client, target.serial, new Date(env.now()), { lastEventAt: prev?.lastEventAt ? new Date(prev.lastEventAt) : null });
+      const patch = await runSyncers(names, client, target.serial, new Date(env.now()), {
+        lastEventAt: prev?.lastEventAt ? new Date(prev.lastEventAt) : null,
+        // The stored model tells the meter's kind: a sync does not read the hardware object again (runSyncers checks it is a model name).
+        hardware: prev?.hardware,
+      });
       return { kind: 'read', syncers: names, patch, prev, registers: target.registers, at: env.now() };
     } catch (e) {
       return { kind: 'failed', syncers: names, details: healthDetailsOf(e), prev, at: env.now() };

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EmliteMediatorClient } from '../../../adapters/emlite/client';
 import type { EscoSyncEvent, MeterStateEvent } from '../../../core/events';
 import type { SyncResult } from '../../../actors/meter/sync/types';
 import { SyncSweeper, type SweepStatus } from '../../../actors/sync';
@@ -110,6 +111,19 @@ describe('meter sync', () => {
     expect(rows.reduce((sum, x) => sum + Number(x.import_interval), 0)).toBe(50);
     const imports = (await registerRows(w.db, 'register_import', 'e2')).filter((x) => x.element === 'A');
     expect(imports).toHaveLength(4);
+  });
+
+  it('a sync of a meter whose model is stored does not ask the meter for its hardware again', async () => {
+    await sync('e2', { syncers: ['SyncerHardware'] });
+    expect((await shadow('e2'))?.hardware).toBeTruthy();
+    const asked = vi.spyOn(EmliteMediatorClient.prototype, 'hardware');
+    try {
+      const r = await sync('e2', { syncers: ['SyncerReads', 'SyncerVoltage'] });
+      expect(r.health).toBe('healthy');
+      expect(asked).not.toHaveBeenCalled();
+    } finally {
+      asked.mockRestore();
+    }
   });
 
   it('unknown syncer names are refused', async () => {
