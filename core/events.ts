@@ -20,6 +20,8 @@ export interface InteractionView {
   idempotencyKey: string | null;
   createdAt: string;
   updatedAt: string;
+  /** Only on a joined caller's record (coalescing): the interaction that serves it. */
+  coalescedInto?: string;
 }
 
 export interface MeterInteractionEvent {

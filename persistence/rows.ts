@@ -51,6 +51,8 @@ export interface InteractionRow {
   requestHash: string | null;
   skipWebsocketEmission: boolean;
   followUpOf: string | null;
+  /** Set on a joined caller's record: the interaction that serves it (coalescing). */
+  coalescedInto?: string | null;
   seq: number;
   expiresAt: string | null;
   deadlineAt: string | null;
@@ -134,6 +136,7 @@ export function toInteractionRow(r: R): InteractionRow {
     requestHash: (r.request_hash as string | null) ?? null,
     skipWebsocketEmission: Boolean(r.skip_websocket_emission),
     followUpOf: (r.follow_up_of as string | null) ?? null,
+    coalescedInto: (r.coalesced_into as string | null) ?? null,
     seq: Number(r.seq),
     expiresAt: iso(r.expires_at),
     deadlineAt: iso(r.deadline_at),

@@ -21,6 +21,7 @@ export function interactionView(i: InteractionRow, gridId: string | null): Inter
     id: i.id, meterId: i.meterId, gridId, type: i.type, status: i.status, params: i.params, resultValue: i.resultValue,
     failureReason: i.failureReason, orderId: i.orderId, batchExecutionIds: i.batchExecutionIds,
     meterCommissioningId: i.meterCommissioningId, idempotencyKey: i.idempotencyKey, createdAt: i.createdAt, updatedAt: i.updatedAt,
+    ...(i.coalescedInto ? { coalescedInto: i.coalescedInto } : {}),
   };
 }
 

@@ -50,7 +50,7 @@ export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     const r = await historyRepo.interactions(db.sql, { ...f, statuses: b.status, types: b.type, from: b.from, to: b.to, limit: b.limit, cursor: b.cursor });
     return {
       items: r.items.map((i) => ({
-        ...interactionView(i, i.gridId), followUpOf: i.followUpOf, joinedCount: i.joinedCount, coalescedIdempotencyKeys: i.coalescedKeys,
+        ...interactionView(i, i.gridId), followUpOf: i.followUpOf, coalescedInto: i.coalescedInto ?? null, joinedCount: i.joinedCount, coalescedIdempotencyKeys: i.coalescedKeys,
       })),
       nextCursor: r.nextCursor,
     };

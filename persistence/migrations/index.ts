@@ -9,6 +9,7 @@ import { Migration202612020330_emlite_three_phase } from './Migration20261202033
 import { Migration20261202035000_origin_change_feed } from './Migration20261202035000_origin_change_feed';
 import { Migration20261202_0345_reliability_outbox_claims } from './Migration20261202_0345_reliability_outbox_claims';
 import { Migration20261202_operator_telemetry } from './Migration20261202_operator_telemetry';
+import { Migration20261202_0700_coalesced_into } from './Migration20261202_0700_coalesced_into';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202035000_origin_change_feed', class: Migration20261202035000_origin_change_feed },
   { name: 'Migration20261202_0345_reliability_outbox_claims', class: Migration20261202_0345_reliability_outbox_claims },
   { name: 'Migration20261202_operator_telemetry', class: Migration20261202_operator_telemetry },
+  { name: 'Migration20261202_0700_coalesced_into', class: Migration20261202_0700_coalesced_into },
 ];

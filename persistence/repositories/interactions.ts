@@ -18,6 +18,7 @@ export interface NewInteraction {
   requestHash?: string | null;
   skipWebsocketEmission?: boolean;
   followUpOf?: string | null;
+  coalescedInto?: string | null;
   expiresAt?: string | null;
   resultValue?: unknown;
   /** Inserted already PROCESSING (accepted and sent in the same turn): its deadline, and that it was QUEUED first. */
@@ -94,12 +95,12 @@ export const interactionsRepo = {
     const row = await sql.one(
       `insert into meter_interactions(id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id,
          batch_execution_id, meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of,
-         expires_at, result_value, deadline_at, ${ts}${n.queued && ts !== 'queued_at' ? ', queued_at' : ''})
-       values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now()${n.queued && ts !== 'queued_at' ? ', now()' : ''})
+         coalesced_into, expires_at, result_value, deadline_at, ${ts}${n.queued && ts !== 'queued_at' ? ', queued_at' : ''})
+       values (?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, now()${n.queued && ts !== 'queued_at' ? ', now()' : ''})
        on conflict do nothing returning *`,
       [n.id, n.meterId, n.type, n.status, JSON.stringify(n.params), JSON.stringify(n.targetValue ?? null), n.failureReason ?? null,
         n.orderId ?? null, n.batchExecutionId ?? null, n.meterCommissioningId ?? null, n.idempotencyKey ?? null,
-        n.requestHash ?? null, n.skipWebsocketEmission ?? false, n.followUpOf ?? null, n.expiresAt ?? null,
+        n.requestHash ?? null, n.skipWebsocketEmission ?? false, n.followUpOf ?? null, n.coalescedInto ?? null, n.expiresAt ?? null,
         JSON.stringify(n.resultValue ?? null), n.deadlineAt ?? null],
     );
     if (!row) return null;
@@ -114,16 +115,17 @@ export const interactionsRepo = {
       `with x as (
          select * from jsonb_to_recordset(?::jsonb) as x(id text, meter_id text, interaction_type text, status text, params jsonb,
            target_value jsonb, failure_reason text, order_id text, batch_execution_id text, meter_commissioning_id text,
-           idempotency_key text, request_hash text, skip_websocket_emission boolean, follow_up_of text, expires_at timestamptz,
+           idempotency_key text, request_hash text, skip_websocket_emission boolean, follow_up_of text, coalesced_into text, expires_at timestamptz,
            result_value jsonb, deadline_at timestamptz, queued boolean, n int)
        ), ins as (
          insert into meter_interactions(id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id,
            batch_execution_id, meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of,
-           expires_at, result_value, deadline_at, queued_at, suspended_at, deferred_at, processing_at)
+           coalesced_into, expires_at, result_value, deadline_at, queued_at, suspended_at, deferred_at, processing_at, superseded_at)
          select id, meter_id, interaction_type, status, params, target_value, failure_reason, order_id, batch_execution_id,
-           meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of, expires_at, result_value,
+           meter_commissioning_id, idempotency_key, request_hash, skip_websocket_emission, follow_up_of, coalesced_into, expires_at, result_value,
            deadline_at, case when status = 'QUEUED' or queued then now() end, case when status = 'SUSPENDED' then now() end,
-           case when status = 'DEFERRED' then now() end, case when status = 'PROCESSING' then now() end
+           case when status = 'DEFERRED' then now() end, case when status = 'PROCESSING' then now() end,
+           case when status = 'SUPERSEDED' then now() end
            from x order by n
          on conflict do nothing
          returning *
@@ -136,7 +138,7 @@ export const interactionsRepo = {
         id: n.id, meter_id: n.meterId, interaction_type: n.type, status: n.status, params: n.params, target_value: n.targetValue ?? null,
         failure_reason: n.failureReason ?? null, order_id: n.orderId ?? null, batch_execution_id: n.batchExecutionId ?? null,
         meter_commissioning_id: n.meterCommissioningId ?? null, idempotency_key: n.idempotencyKey ?? null, request_hash: n.requestHash ?? null,
-        skip_websocket_emission: n.skipWebsocketEmission ?? false, follow_up_of: n.followUpOf ?? null, expires_at: n.expiresAt ?? null,
+        skip_websocket_emission: n.skipWebsocketEmission ?? false, follow_up_of: n.followUpOf ?? null, coalesced_into: n.coalescedInto ?? null, expires_at: n.expiresAt ?? null,
         result_value: n.resultValue ?? null, deadline_at: n.deadlineAt ?? null, queued: n.queued ?? false, n: i,
       })))],
     );

@@ -76,8 +76,12 @@ describe('meter twin', () => {
     }, 30_000, 100);
     const controls = ids.reduce((n, id) => n + w.fleet.executedCount(id, 'TURN_OFF'), 0);
     expect(controls).toBe(100);
-    const rows = await w.db.sql.one<{ n: string }>(`select count(*) as n from meter_interactions where meter_id like 'st%'`);
-    expect(Number(rows!.n)).toBe(100);
+    // One interaction per meter; each of the 900 joined requests is recorded SUPERSEDED, naming its meter's interaction.
+    const rows = await w.db.sql.one<{ n: string; joined: string; wrong: string }>(
+      `select count(*) filter (where i.coalesced_into is null) as n, count(*) filter (where i.coalesced_into is not null and i.status = 'SUPERSEDED') as joined,
+              count(*) filter (where i.coalesced_into is not null and s.meter_id <> i.meter_id) as wrong
+         from meter_interactions i left join meter_interactions s on s.id = i.coalesced_into where i.meter_id like 'st%'`);
+    expect([Number(rows!.n), Number(rows!.joined), Number(rows!.wrong)]).toEqual([100, 900, 0]);
     for (const b of batches) {
       const v = await eventually(async () => {
         w.node.runtime.batches.tell(b.id, { type: 'flush' });

@@ -57,12 +57,24 @@ export function create(
       const s: Loaded = { ...state, queue: state.queue.map((q) => (q.id === join.id ? joined : q)) };
       return decided(s,
         { kind: 'join', interactionId: join.id, batchId: req.batchExecutionId, alias: req.idempotencyKey ? { key: req.idempotencyKey, hash } : undefined },
+        { kind: 'insert', row: joinedRecord(state.id, env, req, hash, join.id, opts.followUpOf) },
         { kind: 'count', type: req.type, status: 'COALESCED' },
         answer({ ...interactionView(joined, ctx.meter.gridId), coalesced: true }));
     }
     d = finishAll(state, env, supersede.map((older) => [older, { status: 'SUPERSEDED', failureReason: `superseded by a newer ${req.type}` }]));
   }
   return andThen(d, (s) => accept(s, env, req, opts, hash, answer));
+}
+
+/** The joined caller's own record: SUPERSEDED at once, naming the interaction that serves it (its key stays an alias of that one). */
+function joinedRecord(meterId: string, env: DecideEnv, req: CreateInteractionRequest, hash: string, into: string, followUpOf?: string): InteractionRow {
+  const at = new Date(env.now).toISOString();
+  return {
+    id: env.newId(), meterId, type: req.type, status: 'SUPERSEDED', params: req.params, targetValue: null, resultValue: null,
+    failureReason: `coalesced into ${into}`, orderId: req.orderId ?? null, batchExecutionId: null, batchExecutionIds: [], meterCommissioningId: null,
+    idempotencyKey: null, requestHash: hash, skipWebsocketEmission: true, followUpOf: followUpOf ?? null, coalescedInto: into, seq: 0,
+    expiresAt: null, deadlineAt: null, createdAt: at, updatedAt: at,
+  };
 }
 
 function accept(state: Loaded, env: DecideEnv, req: CreateInteractionRequest, opts: CreateOptions, hash: string, answer: (data: unknown) => Effect): Decision {

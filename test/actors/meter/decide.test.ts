@@ -96,12 +96,14 @@ describe('gatekeeper through the decision', () => {
 });
 
 describe('coalescing (pure)', () => {
-  it('an equal read joins the one in flight: no row, no command, the join is recorded', () => {
+  it('an equal read joins the one in flight: no command, the join and the caller\'s record (coalescedInto) are written', () => {
     const m = new MeterModel();
     m.create('READ_CREDIT');
     const fx = m.create('READ_CREDIT', {}, { idempotencyKey: 'k2', batchExecutionId: 'b1' });
-    expect(kinds(fx)).toEqual(['join', 'count', 'reply']);
+    expect(kinds(fx)).toEqual(['join', 'insert', 'count', 'reply']);
     expect(fx[0]).toMatchObject({ interactionId: 'i1', batchId: 'b1', alias: { key: 'k2' } });
+    // The caller's own record is terminal at once, names the survivor, and holds neither the key (an alias of i1) nor the batch.
+    expect(fx[1]).toMatchObject({ row: { id: 'i2', type: 'READ_CREDIT', status: 'SUPERSEDED', coalescedInto: 'i1', idempotencyKey: null, batchExecutionId: null } });
     expect(m.replies.at(-1)).toMatchObject({ id: 'i1', coalesced: true, batchExecutionIds: ['b1'] });
     expect(m.sent).toHaveLength(1);
   });
