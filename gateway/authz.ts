@@ -23,13 +23,31 @@ export interface AuthzContext {
  * with `{organizationId}`.
  */
 export async function authorizeIds(ctx: AuthzContext, need: Role, kind: OwnerKind, ids: readonly string[]): Promise<void> {
+  return authorizeOwners(ctx, need, kind, ids, 'not-found');
+}
+
+/**
+ * As `authorizeIds`, for ids a registry write may create: an id nobody has yet is allowed, an existing one must be
+ * the caller's (an upsert never takes over another organization's grid, meter, DCU, plant, credential or ESCO).
+ */
+export async function authorizeIfExists(ctx: AuthzContext, need: Role, kind: OwnerKind, ids: readonly string[]): Promise<void> {
+  return authorizeOwners(ctx, need, kind, ids, 'allowed');
+}
+
+async function authorizeOwners(ctx: AuthzContext, need: Role, kind: OwnerKind, ids: readonly string[], unknown: 'not-found' | 'allowed'): Promise<void> {
   const p = ctx.principal;
   // The anonymous demo operator owns everything; only its role is checked.
   if (p.org === null) return authorize(p, need, { organizationId: null }, kind);
   const owners = await ownersOf(ctx, kind, ids);
   for (const id of ids) {
     const o = owners[id];
-    if (!o) throw new GridtwinError(ErrorCode.NOT_FOUND, `${kind} ${id} not found`);
+    if (!o) {
+      if (unknown === 'allowed') {
+        authorize(p, need, { organizationId: p.org }, `${kind} ${id}`);
+        continue;
+      }
+      throw new GridtwinError(ErrorCode.NOT_FOUND, `${kind} ${id} not found`);
+    }
     authorize(p, need, o, `${kind} ${id}`);
   }
 }

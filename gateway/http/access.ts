@@ -1,7 +1,7 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import type { OwnerKind } from '../../persistence';
 import { authorize, type Role } from '../auth';
-import { authorizeIds, type AuthzContext } from '../authz';
+import { authorizeIds, authorizeIfExists, type AuthzContext } from '../authz';
 
 /**
  * What a route touches, for the one authorization rule (gateway/auth.ts `authorize`, gateway/authz.ts
@@ -14,8 +14,15 @@ export type Access =
   | { kind: 'organization' }
   /** A batch: every meter it names, and its organization. */
   | { kind: 'batch' }
-  /** Registry writes: the organization the body (or the path, for organizations) names, or the grid's. */
-  | { kind: 'registry'; owner: 'organizationId' | 'id' | 'grid' };
+  /**
+   * Registry writes: the organization the body (or the path, for organizations) names, or the grid's; the resource
+   * the path names (`self`) and the ones the body refers to (`refs`: body field and kind) must be the caller's when
+   * they exist, so an upsert never takes over or ties itself to another organization's resource.
+   */
+  | { kind: 'registry'; owner: 'organizationId' | 'id' | 'grid'; self: OwnerKind; refs?: ReadonlyArray<readonly [string, OwnerKind]> };
+
+/** List filters that name an organization's resource: each is checked as that resource (a foreign one is FORBIDDEN). */
+const FILTER_OWNERS = [['gridId', 'grid'], ['plantId', 'plant'], ['meterId', 'meter'], ['esco', 'esco']] as const;
 
 /** The role check alone, before anything is parsed: a viewer's command is refused as such, whatever its body. */
 export function authorizeRole(ctx: AuthzContext, need: Role, what: string): void {
@@ -33,7 +40,7 @@ export async function authorizeRoute(ctx: AuthzContext, need: Role, access: Acce
     case 'organization': {
       const organizationId = (input.organizationId as string | undefined) ?? p.org ?? undefined;
       if (organizationId !== undefined) authorize(p, need, { organizationId }, `organization ${organizationId}`);
-      for (const [field, kind] of [['gridId', 'grid'], ['plantId', 'plant'], ['meterId', 'meter']] as const) {
+      for (const [field, kind] of FILTER_OWNERS) {
         if (typeof input[field] === 'string') await authorizeIds(ctx, need, kind, [input[field]]);
       }
       return organizationId === undefined ? input : { ...input, organizationId };
@@ -45,19 +52,29 @@ export async function authorizeRoute(ctx: AuthzContext, need: Role, access: Acce
       return organizationId === undefined ? input : { ...input, organizationId };
     }
     case 'registry': {
-      if (access.owner === 'grid') {
-        const gridId = input.gridId as string | undefined;
-        const organizationId = input.organizationId as string | undefined;
-        if (gridId) await authorizeIds(ctx, need, 'grid', [gridId]);
-        if (organizationId) authorize(p, need, { organizationId }, `organization ${organizationId}`);
-        if (!gridId && !organizationId && p.org !== null) {
-          throw new GridtwinError(ErrorCode.FORBIDDEN, 'not allowed: name the gridId or organizationId this belongs to');
-        }
-        return input;
+      await authorizeRegistryOwner(ctx, need, access.owner, first, input);
+      await authorizeIfExists(ctx, need, access.self, [first]);
+      for (const [field, kind] of access.refs ?? []) {
+        if (typeof input[field] === 'string') await authorizeIfExists(ctx, need, kind, [input[field]]);
       }
-      const organizationId = access.owner === 'id' ? first : (input.organizationId as string | undefined);
-      authorize(p, need, { organizationId }, `organization ${organizationId ?? '(none)'}`);
       return input;
     }
   }
+}
+
+/** The organization a registry write puts its resource in: named by the body, by the path (organizations) or by its grid. */
+async function authorizeRegistryOwner(ctx: AuthzContext, need: Role, owner: 'organizationId' | 'id' | 'grid', first: string, input: Record<string, unknown>): Promise<void> {
+  const p = ctx.principal;
+  if (owner === 'grid') {
+    const gridId = input.gridId as string | undefined;
+    const organizationId = input.organizationId as string | undefined;
+    if (gridId) await authorizeIds(ctx, need, 'grid', [gridId]);
+    if (organizationId) authorize(p, need, { organizationId }, `organization ${organizationId}`);
+    if (!gridId && !organizationId && p.org !== null) {
+      throw new GridtwinError(ErrorCode.FORBIDDEN, 'not allowed: name the gridId or organizationId this belongs to');
+    }
+    return;
+  }
+  const organizationId = owner === 'id' ? first : (input.organizationId as string | undefined);
+  authorize(p, need, { organizationId }, `organization ${organizationId ?? '(none)'}`);
 }

@@ -69,12 +69,12 @@ export const historyRepo = {
       nextCursor: p.nextCursor,
     };
   },
-  /** Commissionings of the meters on an organization's grids. */
+  /** Commissionings of an organization's meters (with or without a grid). */
   async commissionings(sql: Sql, f: OrgListFilter) {
     const c = decodeCursor(f.cursor);
     const rows = await sql.all<Record<string, unknown>>(
-      `select c.*, m.grid_id, ${CURSOR_AT('c.created_at')} from meter_commissionings c join meters m on m.id = c.meter_id join grids g on g.id = m.grid_id
-        where g.organization_id = ? ${f.status ? 'and c.status = ?' : ''} ${c ? 'and (c.created_at, c.id) < (?::timestamptz, ?)' : ''}
+      `select c.*, m.grid_id, ${CURSOR_AT('c.created_at')} from meter_commissionings c join meters m on m.id = c.meter_id
+        where m.organization_id = ? ${f.status ? 'and c.status = ?' : ''} ${c ? 'and (c.created_at, c.id) < (?::timestamptz, ?)' : ''}
         order by c.created_at desc, c.id desc limit ?`,
       [f.organizationId, ...(f.status ? [f.status] : []), ...(c ? [c.at, c.id] : []), f.limit + 1],
     );

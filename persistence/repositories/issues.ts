@@ -56,12 +56,12 @@ export const issuesRepo = {
     const prior = await sql.one<Record<string, unknown>>(`select * from issues where id = ? and meter_id = ?`, [issueId, meterId]);
     return prior ? { issue: toView(prior), closed: false } : undefined;
   },
-  /** Issues newest first, filtered; an organization's issues are those of meters on its grids. */
+  /** Issues newest first, filtered; an organization's issues are those of its meters (with or without a grid). */
   async list(sql: Sql, f: IssueFilter): Promise<{ items: IssueView[]; nextCursor: string | null }> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (cond: string, v: unknown) => { where.push(cond); params.push(v); };
-    if (f.organizationId) add(`g.organization_id = ?`, f.organizationId);
+    if (f.organizationId) add(`m.organization_id = ?`, f.organizationId);
     if (f.meterId) add(`i.meter_id = ?`, f.meterId);
     if (f.gridId) add(`m.grid_id = ?`, f.gridId);
     if (f.status) add(`i.status = ?`, f.status);
@@ -69,7 +69,7 @@ export const issuesRepo = {
     const c = decodeCursor(f.cursor);
     if (c) { where.push(`(i.created_at, i.id) < (?::timestamptz, ?)`); params.push(c.at, c.id); }
     const rows = await sql.all<Record<string, unknown>>(
-      `select i.*, m.grid_id as meter_grid_id, to_char(i.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at from issues i join meters m on m.id = i.meter_id left join grids g on g.id = m.grid_id
+      `select i.*, m.grid_id as meter_grid_id, to_char(i.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at from issues i join meters m on m.id = i.meter_id
         ${where.length ? `where ${where.join(' and ')}` : ''} order by i.created_at desc, i.id desc limit ?`,
       [...params, f.limit + 1],
     );

@@ -1,7 +1,7 @@
 import type { Sql } from '../db';
 
 /** Kinds of resource whose owner the gateway asks for before it lets a token reach one. */
-export const OWNER_KINDS = ['organization', 'grid', 'meter', 'interaction', 'commissioning', 'batch', 'plant', 'alert', 'credential', 'esco'] as const;
+export const OWNER_KINDS = ['organization', 'grid', 'dcu', 'meter', 'interaction', 'commissioning', 'batch', 'plant', 'alert', 'credential', 'esco'] as const;
 export type OwnerKind = (typeof OWNER_KINDS)[number];
 
 /** A resource's owner: its organization (null when none is known: denied), and its grid / plant / ESCO when bound to one. */
@@ -17,6 +17,10 @@ type Row = { id: string; organization_id: string | null; grid_id?: string | null
 const QUERIES: Record<Exclude<OwnerKind, 'esco'>, { sql: (list: string) => string; map: (r: Row) => Owner }> = {
   organization: { sql: (l) => `select id, id as organization_id from organizations where id in (${l})`, map: (r) => ({ organizationId: r.organization_id }) },
   grid: { sql: (l) => `select id, organization_id from grids where id in (${l})`, map: (r) => ({ organizationId: r.organization_id, gridId: r.id }) },
+  dcu: {
+    sql: (l) => `select d.id, g.organization_id, d.grid_id from dcus d join grids g on g.id = d.grid_id where d.id in (${l})`,
+    map: (r) => ({ organizationId: r.organization_id, gridId: r.grid_id ?? null }),
+  },
   meter: { sql: (l) => `select id, organization_id, grid_id from meters where id in (${l})`, map: (r) => ({ organizationId: r.organization_id, gridId: r.grid_id ?? null }) },
   interaction: {
     sql: (l) => `select i.id, m.organization_id, m.grid_id from meter_interactions i join meters m on m.id = i.meter_id where i.id in (${l})`,

@@ -98,12 +98,12 @@ export function telemetryRepo(b: Bucketer) {
       const params: unknown[] = [];
       if (f.meterId) { where.push('i.meter_id = ?'); params.push(f.meterId); }
       if (f.gridId) { where.push('m.grid_id = ?'); params.push(f.gridId); }
-      if (f.organizationId) { where.push('g.organization_id = ?'); params.push(f.organizationId); }
+      if (f.organizationId) { where.push('m.organization_id = ?'); params.push(f.organizationId); }
       return series(sql,
         `select ${b('i.updated_at')} as t,
                 count(*) filter (where i.status = 'SUCCESSFUL') as successful, count(*) filter (where i.status = 'FAILED') as failed,
                 count(*) filter (where i.status = 'ABORTED') as aborted, count(*) filter (where i.status in ('EXPIRED','SUPERSEDED')) as other
-           from meter_interactions i join meters m on m.id = i.meter_id left join grids g on g.id = m.grid_id
+           from meter_interactions i join meters m on m.id = i.meter_id
           where i.updated_at >= ? and i.updated_at < ? and i.status in ('SUCCESSFUL','FAILED','ABORTED','EXPIRED','SUPERSEDED')
                 ${where.map((w) => `and ${w}`).join(' ')}
           group by 1 order by 1`,

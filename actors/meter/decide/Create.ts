@@ -42,8 +42,9 @@ export function create(
   if (req.idempotencyKey && facts.existing) {
     const existing = facts.existing;
     if (existing.requestHash !== hash || existing.meterId !== state.id) {
+      // The earlier interaction is named only when it is this meter's: another meter may be another organization's.
       throw new GridtwinError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for a different request', {
-        details: { idempotencyKey: req.idempotencyKey, interactionId: existing.id },
+        details: existing.meterId === state.id ? { idempotencyKey: req.idempotencyKey, interactionId: existing.id } : { idempotencyKey: req.idempotencyKey },
       });
     }
     return decided(state, answer({ ...interactionView(existing, ctx.meter.gridId), replayed: true }));
