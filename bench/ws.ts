@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   const bus = await NatsBus.connect({ servers: NATS_URL, name: 'bench-publisher' });
   const runtime = await bus.serve({
     name: 'bench-runtime', version: '0.0.0',
-    endpoints: [{ name: 'grid-get', subject: s.gridGet('*'), handler: (m) => void m.respond({ data: { grid: { id: m.subject.split('.').at(-2) }, meters: [] } }) }],
+    endpoints: [{ name: 'grid-get', subject: s.gridGet.pattern, handler: (m) => void m.respond({ data: { grid: { id: s.gridGet.ids(m.subject).gridId }, meters: [] } }) }],
   });
   const child = (args: string[]) => fork(process.argv[1]!, args, { execArgv: process.execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const gateway = child(['gateway', prefix]);

@@ -1,6 +1,11 @@
+import { ErrorCode, GridtwinError } from './errors';
+import { SUBJECT_SAFE_ID } from './ids';
+
 /**
- * Every NATS subject and WebSocket topic gridtwin uses is built here, and only here.
- * Ids must already be subject-safe (see core/ids.ts).
+ * Every NATS subject and WebSocket topic gridtwin uses is defined here, and only here. One definition per
+ * family (`meter.{meterId}.get`, the AsyncAPI channel notation) gives the wildcard pattern a service
+ * subscribes to, the builder of a concrete subject and the parser that returns its typed ids. Builders
+ * trust their ids (check them with core/ids.ts at the edge); parsers never do.
  */
 export const DEFAULT_PREFIX = 'gridtwin';
 
@@ -8,83 +13,183 @@ export type HistoryKind = 'meter.credit' | 'meter.reads' | 'meter.intervals' | '
 
 export type RegistryKind = 'organization' | 'grid' | 'dcu' | 'meter' | 'plant' | 'credential';
 
+// `{name}` is one id token; `{>name}` (last only) is the rest of the subject, one or more tokens.
+type SlotOf<T extends string> = T extends `{>${infer N}}` ? [N] : T extends `{${infer N}}` ? [N] : [];
+type SlotsOf<S extends string, Sep extends string> = S extends `${infer H}${Sep}${infer R}` ? [...SlotOf<H>, ...SlotsOf<R, Sep>] : SlotOf<S>;
+type Args<N extends readonly string[]> = { [K in keyof N]: string };
+export type IdsOf<N extends readonly string[]> = { [K in N[number]]: string };
+
+export type Parsed<I> = { ok: true; ids: I } | { ok: false; error: GridtwinError };
+
+export interface Family<N extends readonly string[] = readonly string[]> {
+  /** The concrete subject (same as `build`). */
+  (...ids: Args<N>): string;
+  /** The definition without the prefix, e.g. `meter.{meterId}.get`. */
+  readonly spec: string;
+  /** What a service subscribes to: each id is `*`, a rest is `>`. */
+  readonly pattern: string;
+  build(...ids: Args<N>): string;
+  /** The ids of a subject of this family, or INVALID_ID (an id that is not one safe token) / UNKNOWN_SUBJECT. */
+  parse(subject: string): Parsed<IdsOf<N>>;
+  /** `parse`, throwing its error: for a handler, whose thrown GridtwinError becomes the reply. */
+  ids(subject: string): IdsOf<N>;
+}
+
+type Part = { literal: string } | { id: string } | { rest: string };
+
+const invalidId = (name: string, value: string, f: { spec: string }, why: string) =>
+  new GridtwinError(ErrorCode.INVALID_ID, `${name} ${why}`, { details: { field: name, value: value.slice(0, 140), endpoint: f.spec } });
+
+/** One family under `prefix` (null for WS topics, which have none), tokens separated by `sep`. */
+export function family<const S extends string, Sep extends string = '.'>(prefix: string | null, spec: S, sep: Sep = '.' as Sep): Family<SlotsOf<S, Sep>> {
+  type N = SlotsOf<S, Sep>;
+  const parts: Part[] = spec.split(sep).map((t) => {
+    const m = /^\{(>?)([A-Za-z]+)\}$/.exec(t);
+    if (!m) return { literal: t };
+    return m[1] ? { rest: m[2]! } : { id: m[2]! };
+  });
+  const restAt = parts.findIndex((x) => 'rest' in x);
+  if (restAt >= 0 && restAt !== parts.length - 1) throw new Error(`subject family ${spec}: a rest must come last`);
+  const slots = parts.filter((x) => !('literal' in x)).length;
+  const head = prefix === null ? '' : `${prefix}${sep}`;
+  const build = (...ids: string[]): string => {
+    let i = 0;
+    return head + parts.map((x) => ('literal' in x ? x.literal : ids[i++])).join(sep);
+  };
+  const pattern = head + parts.map((x) => ('literal' in x ? x.literal : 'id' in x ? '*' : '>')).join(sep);
+  const unknown = (subject: string) =>
+    ({ ok: false, error: new GridtwinError(ErrorCode.UNKNOWN_SUBJECT, `${subject} is not a ${spec} subject`, { details: { subject: subject.slice(0, 300) } }) }) as const;
+  const self = { spec };
+  const parse = (subject: string): Parsed<IdsOf<N>> => {
+    if (!subject.startsWith(head)) return unknown(subject);
+    const tokens = subject.slice(head.length).split(sep);
+    // With one id and no rest, an id holding separators shifts the tokens after it: frame it by the literals.
+    const framed = slots === 1 && restAt < 0 ? parts.findIndex((x) => 'id' in x) : -1;
+    const extra = tokens.length - parts.length;
+    if (extra < 0 || (extra > 0 && framed < 0 && restAt < 0)) return unknown(subject);
+    const ids: Record<string, string> = {};
+    for (let i = 0, t = 0; i < parts.length; i++, t++) {
+      const x = parts[i]!;
+      if ('literal' in x) {
+        if (tokens[t] !== x.literal) return unknown(subject);
+      } else if ('rest' in x) {
+        ids[x.rest] = tokens.slice(t).join(sep);
+      } else if (i === framed && extra > 0) {
+        const after = parts.slice(i + 1) as Array<{ literal: string }>;
+        if (!after.every((a, j) => tokens[tokens.length - after.length + j] === a.literal)) return unknown(subject);
+        const value = tokens.slice(t, t + extra + 1).join(sep);
+        return { ok: false, error: invalidId(x.id, value, self, `in ${subject} is not a single subject token (letters, digits, _ and - only)`) };
+      } else {
+        const v = tokens[t]!;
+        if (!SUBJECT_SAFE_ID.test(v)) return { ok: false, error: invalidId(x.id, v, self, `must match ${SUBJECT_SAFE_ID.source}`) };
+        ids[x.id] = v;
+      }
+    }
+    return { ok: true, ids: ids as IdsOf<N> };
+  };
+  const ids = (subject: string): IdsOf<N> => {
+    const r = parse(subject);
+    if (!r.ok) throw r.error;
+    return r.ids;
+  };
+  return Object.assign((...a: string[]) => build(...a), { spec, pattern, build, parse, ids }) as unknown as Family<N>;
+}
+
 export function subjects(prefix: string = DEFAULT_PREFIX) {
   const p = prefix;
-  return {
-    prefix: p,
+  const f = <const S extends string>(spec: S) => family(p, spec);
+  const histories = {
+    'meter.credit': f('history.meter.{meterId}.credit'),
+    'meter.reads': f('history.meter.{meterId}.reads'),
+    'meter.intervals': f('history.meter.{meterId}.intervals'),
+    'plant.energy': f('history.plant.{plantId}.energy'),
+    'plant.power': f('history.plant.{plantId}.power'),
+    polls: f('history.polls'),
+    interactions: f('history.interactions'),
+  } satisfies Record<HistoryKind, Family>;
+  const families = {
     // commands (request/reply)
-    meterCreateInteraction: (meterId: string) => `${p}.meter.${meterId}.interactions.create`,
-    meterGet: (meterId: string) => `${p}.meter.${meterId}.get`,
-    meterDesiredSet: (meterId: string) => `${p}.meter.${meterId}.desired.set`,
-    meterSync: (meterId: string) => `${p}.meter.${meterId}.sync`,
+    meterCreateInteraction: f('meter.{meterId}.interactions.create'),
+    meterGet: f('meter.{meterId}.get'),
+    meterDesiredSet: f('meter.{meterId}.desired.set'),
+    meterSync: f('meter.{meterId}.sync'),
     /**
      * Uplink ingestion (public): an unsolicited report (READ_REPORT / JOIN_NETWORK) for a known meter, from an
      * integrator's network server or head-end; a cluster node also delivers the uplinks it hears here.
      */
-    meterReport: (meterId: string) => `${p}.meter.${meterId}.report`,
+    meterReport: f('meter.{meterId}.report'),
     /** Uplink ingestion (public) addressed by the meter's external reference (devEUI, serial) in the body. */
-    uplinksIngest: () => `${p}.uplinks.ingest`,
-    meterIssuesOpen: (meterId: string) => `${p}.meter.${meterId}.issues.open`,
-    meterIssuesClose: (meterId: string) => `${p}.meter.${meterId}.issues.close`,
-    meterIssuesList: (meterId: string) => `${p}.meter.${meterId}.issues.list`,
-    issuesList: () => `${p}.issues.list`,
-    meterInteractionsList: (meterId: string) => `${p}.meter.${meterId}.interactions.list`,
-    gridInteractionsList: (gridId: string) => `${p}.grid.${gridId}.interactions.list`,
-    batchesList: () => `${p}.batches.list`,
-    commissioningsList: () => `${p}.commissionings.list`,
-    /** Simulator controls (only when simulators are on): `action` is one of core/simulatorControls. */
-    simMeter: (meterId: string, action: string) => `${p}.sim.meter.${meterId}.${action}`,
-    simPlant: (plantId: string, action: string) => `${p}.sim.plant.${plantId}.${action}`,
-    interactionGet: (id: string) => `${p}.interaction.${id}.get`,
-    interactionAbort: (id: string) => `${p}.interaction.${id}.abort`,
-    commissioningCreate: () => `${p}.commissioning.create`,
-    commissioningGet: (id: string) => `${p}.commissioning.${id}.get`,
-    gridGet: (gridId: string) => `${p}.grid.${gridId}.get`,
-    escoSyncStatus: (esco: string) => `${p}.esco.${esco}.sync.status`,
-    batchCreate: () => `${p}.batch.create`,
-    batchGet: (id: string) => `${p}.batch.${id}.get`,
-    registryUpsert: (kind: RegistryKind) => `${p}.registry.${kind}.upsert`,
-    gridOnlineSet: () => `${p}.registry.grid.online`,
-    dcuOnlineSet: () => `${p}.registry.dcu.online`,
-    escoSync: (esco: string) => `${p}.esco.${esco}.sync`,
-    plantPoll: (plantId: string) => `${p}.plant.${plantId}.poll`,
-    plantGet: (plantId: string) => `${p}.plant.${plantId}.get`,
-    alertAck: (alertId: string) => `${p}.alert.${alertId}.ack`,
-    alertsList: () => `${p}.alerts.list`,
+    uplinksIngest: f('uplinks.ingest'),
+    meterIssuesOpen: f('meter.{meterId}.issues.open'),
+    meterIssuesClose: f('meter.{meterId}.issues.close'),
+    meterIssuesList: f('meter.{meterId}.issues.list'),
+    issuesList: f('issues.list'),
+    meterInteractionsList: f('meter.{meterId}.interactions.list'),
+    gridInteractionsList: f('grid.{gridId}.interactions.list'),
+    batchesList: f('batches.list'),
+    commissioningsList: f('commissionings.list'),
+    interactionGet: f('interaction.{interactionId}.get'),
+    interactionAbort: f('interaction.{interactionId}.abort'),
+    commissioningCreate: f('commissioning.create'),
+    commissioningGet: f('commissioning.{commissioningId}.get'),
+    gridGet: f('grid.{gridId}.get'),
+    escoSyncStatus: f('esco.{esco}.sync.status'),
+    batchCreate: f('batch.create'),
+    batchGet: f('batch.{batchId}.get'),
+    gridOnlineSet: f('registry.grid.online'),
+    dcuOnlineSet: f('registry.dcu.online'),
+    escoSync: f('esco.{esco}.sync'),
+    plantPoll: f('plant.{plantId}.poll'),
+    plantGet: f('plant.{plantId}.get'),
+    alertAck: f('alert.{alertId}.ack'),
+    alertsList: f('alerts.list'),
     /** Who owns resources of one kind (`{kind, ids}` → `{owners}`): the gateway authorizes tokens with it. */
-    ownersGet: () => `${p}.owners.get`,
-    metersList: () => `${p}.meters.list`,
-    plantsList: () => `${p}.plants.list`,
-    fleetOverview: () => `${p}.fleet.overview`,
-    /** Telemetry history: `history.meter.<id>.credit|reads|intervals`, `history.plant.<id>.energy|power`, `history.polls`, `history.interactions`. */
-    history: (kind: HistoryKind, id?: string) => (id === undefined ? `${p}.history.${kind}` : `${p}.history.${kind.replace('.', `.${id}.`)}`),
-    clusterStatus: () => `${p}.cluster.status`,
+    ownersGet: f('owners.get'),
+    metersList: f('meters.list'),
+    plantsList: f('plants.list'),
+    fleetOverview: f('fleet.overview'),
+    clusterStatus: f('cluster.status'),
     /** One node's own report (owned partitions with epochs, live device actors). */
-    clusterNodeStatus: (nodeId: string) => `${p}.cluster.node.${nodeId}.status`,
+    clusterNodeStatus: f('cluster.node.{nodeId}.status'),
     /** A request forwarded to the node owning its device; `subject` is the original one without the prefix. */
-    clusterForward: (nodeId: string, subject = '>') => `${p}.cluster.node.${nodeId}.fwd.${subject}`,
+    clusterForward: f('cluster.node.{nodeId}.fwd.{>subject}'),
     /** Registry changes told to every node; only the owner of each device acts on it. */
-    clusterWorldChanged: () => `${p}.cluster.world-changed`,
+    clusterWorldChanged: f('cluster.world-changed'),
+    // events (publish/subscribe)
+    evtGridMeterInteraction: f('evt.grid.{gridId}.meter-interaction'),
+    evtMeterState: f('evt.meter.{meterId}.state'),
+    evtPlantStatus: f('evt.plant.{plantId}.status'),
+    evtPlantAlert: f('evt.plant.{plantId}.alert'),
+    evtEscoSync: f('evt.esco.{esco}.sync'),
+    evtOrgAlert: f('evt.org.{organizationId}.alert'),
+    /** The cluster's status, published by the elected node on its schedule. */
+    evtClusterStatus: f('evt.cluster.status'),
+  };
+  const registries = Object.fromEntries((['organization', 'grid', 'dcu', 'meter', 'plant', 'credential'] as const).map((k) => [k, f(`registry.${k}.upsert`)])) as Record<RegistryKind, Family<[]>>;
+  return {
+    prefix: p,
+    ...families,
+    histories,
+    /** Telemetry history: `history.meter.<id>.credit|reads|intervals`, `history.plant.<id>.energy|power`, `history.polls`, `history.interactions`. */
+    history: (kind: HistoryKind, id?: string) => (histories[kind] as Family)(...(id === undefined ? [] : [id])),
+    registryUpsert: (kind: RegistryKind) => registries[kind](),
+    /** Every family, for a responder that must tell which one a stray subject was meant for. */
+    families: [...Object.values(families), ...Object.values(histories), ...Object.values(registries)] as readonly Family[],
+    /** Subjects under `cluster.`: node-to-node traffic, never a client's request. */
+    cluster: f('cluster.{>rest}'),
+    /** Everything under the prefix. */
+    all: f('{>rest}'),
     /** KV bucket of leases and members (bucket names allow no dots). */
     clusterBucket: () => `${p.replace(/\./g, '_')}_cluster`,
-    // events (publish/subscribe)
-    evtGridMeterInteraction: (gridId: string) => `${p}.evt.grid.${gridId}.meter-interaction`,
-    evtMeterState: (meterId: string) => `${p}.evt.meter.${meterId}.state`,
-    evtPlantStatus: (plantId: string) => `${p}.evt.plant.${plantId}.status`,
-    evtPlantAlert: (plantId: string) => `${p}.evt.plant.${plantId}.alert`,
-    evtEscoSync: (esco: string) => `${p}.evt.esco.${esco}.sync`,
-    evtOrgAlert: (orgId: string) => `${p}.evt.org.${orgId}.alert`,
-    /** The cluster's status, published by the elected node on its schedule. */
-    evtClusterStatus: () => `${p}.evt.cluster.status`,
   };
 }
 export type Subjects = ReturnType<typeof subjects>;
 
-/** WebSocket topics (gateway). */
+/** WebSocket topics (gateway): one family per kind, `/`-separated, no prefix; `alerts/{id}` is an organization's. */
 export const topics = {
-  grid: (gridId: string) => `grid/${gridId}`,
-  meter: (meterId: string) => `meter/${meterId}`,
-  plant: (plantId: string) => `plant/${plantId}`,
-  alerts: (orgId: string) => `alerts/${orgId}`,
-  escoSync: (esco: string) => `esco/${esco}/sync`,
+  grid: family(null, 'grid/{id}', '/'),
+  meter: family(null, 'meter/{id}', '/'),
+  plant: family(null, 'plant/{id}', '/'),
+  alerts: family(null, 'alerts/{id}', '/'),
+  esco: family(null, 'esco/{id}/sync', '/'),
 };

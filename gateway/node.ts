@@ -144,9 +144,9 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, cluster: cluster?.routing });
   // Every other request under the prefix gets INVALID_ID / UNKNOWN_SUBJECT; cluster subjects are the cluster's own.
   const catchAll = await serveCatchAll({
-    bus, prefix: subjects.prefix, version: VERSION,
+    bus, subjects, version: VERSION,
     served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects, ...queryService.subjects],
-    ...(clustered ? { ignore: (subject: string) => subject.startsWith(`${subjects.prefix}.cluster.`) } : {}),
+    ...(clustered ? { ignore: (subject: string) => subjects.cluster.parse(subject).ok } : {}),
   });
   // In a cluster each node polls the plants of the partitions it owns, on the same schedule.
   const clusterPlantPolls = cluster && o.autorun !== false

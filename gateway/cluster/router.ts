@@ -94,7 +94,7 @@ export class PartitionRouter implements ClusterRouting {
     const h = headers();
     h.set(HOPS, String((m.hops ?? 0) + 1));
     try {
-      const r = await nc.request(subjects.clusterForward(owner, m.subject.slice(subjects.prefix.length + 1)), m.data, { timeout: this.o.forwardTimeoutMs, headers: h });
+      const r = await nc.request(subjects.clusterForward(owner, subjects.all.ids(m.subject).rest), m.data, { timeout: this.o.forwardTimeoutMs, headers: h });
       this.o.metrics.forwarded.inc();
       m.respond(r.data);
       return true;
@@ -112,11 +112,11 @@ export class PartitionRouter implements ClusterRouting {
     if (this.forwardedEndpoints.length > more.length) return;
     const endpoints = this.forwardedEndpoints;
     const { subjects, member, nc } = this.o;
-    const base = subjects.clusterForward(member.nodeId, '');
-    this.subs.push(nc.subscribe(subjects.clusterForward(member.nodeId), {
+    this.subs.push(nc.subscribe(subjects.clusterForward(member.nodeId, '>'), {
       callback: (err, raw: Msg) => {
         if (err) return;
-        const subject = `${subjects.prefix}.${raw.subject.slice(base.length)}`;
+        const fwd = subjects.clusterForward.parse(raw.subject);
+        const subject = fwd.ok ? subjects.all(fwd.ids.subject) : raw.subject;
         const e = endpoints.find((x) => subjectMatches(x.subject, subject));
         const msg: Forwarded = {
           subject, reply: raw.reply, data: raw.data, hops: Number(raw.headers?.get(HOPS) ?? '1'),

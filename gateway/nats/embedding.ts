@@ -4,11 +4,11 @@ import type { UnsolicitedReport } from '../../adapters/meters/types';
 import type { Runtime } from '../../actors/system';
 import { INTERACTION_STATUSES, INTERACTION_TYPES, ISSUE_TYPES } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { SUBJECT_SAFE_ID, assertSubjectSafeId } from '../../core/ids';
-import type { Subjects } from '../../core/subjects';
+import { SUBJECT_SAFE_ID } from '../../core/ids';
+import type { Family, Subjects } from '../../core/subjects';
 import { historyRepo, issuesRepo, registryRepo, type Database } from '../../persistence';
 import { interactionView } from '../../actors/meter/views';
-import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
+import { ID_MESSAGE, parseBody, routedBy, validate } from './endpoint';
 
 const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
 // Coerced: the HTTP API passes query strings through the same schemas.
@@ -39,9 +39,7 @@ type EndpointOf = (name: string, subject: string, f: (m: BusMsg) => Promise<unkn
  */
 export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; runtime: Runtime; db: Database }): Endpoint[] {
   const { endpoint, subjects: s, runtime, db } = o;
-  const p = s.prefix;
-  const meterOf = (m: BusMsg) => assertSubjectSafeId(subjectToken(m.subject, p, 1), 'meterId');
-  const meterToken = async (m: BusMsg) => subjectToken(m.subject, p, 1);
+  const routed = (f: Family<['meterId']>) => async (m: BusMsg) => routedBy(f, 'meterId')(m);
   const knownMeter = async (meterId: string) => {
     if (!(await registryRepo.meterExists(db.sql, meterId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `meter ${meterId} not found`);
   };
@@ -56,29 +54,31 @@ export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     };
   };
   return [
-    endpoint('meter-issues-open', s.meterIssuesOpen('*'), async (m) => {
+    endpoint('meter-issues-open', s.meterIssuesOpen.pattern, async (m) => {
+      const { meterId } = s.meterIssuesOpen.ids(m.subject);
       const b = validate(IssueOpenSchema, parseBody(m));
-      return runtime.changeIssue(meterOf(m), { action: 'open', issueType: b.type, details: b.details });
-    }, meterToken),
-    endpoint('meter-issues-close', s.meterIssuesClose('*'), async (m) => {
+      return runtime.changeIssue(meterId, { action: 'open', issueType: b.type, details: b.details });
+    }, routed(s.meterIssuesOpen)),
+    endpoint('meter-issues-close', s.meterIssuesClose.pattern, async (m) => {
+      const { meterId } = s.meterIssuesClose.ids(m.subject);
       const b = validate(IssueCloseSchema, parseBody(m));
-      return runtime.changeIssue(meterOf(m), { action: 'close', issueId: b.issueId });
-    }, meterToken),
-    endpoint('meter-issues-list', s.meterIssuesList('*'), async (m) => {
-      const meterId = meterOf(m);
+      return runtime.changeIssue(meterId, { action: 'close', issueId: b.issueId });
+    }, routed(s.meterIssuesClose)),
+    endpoint('meter-issues-list', s.meterIssuesList.pattern, async (m) => {
+      const { meterId } = s.meterIssuesList.ids(m.subject);
       const b = validate(MeterIssuesSchema, parseBody(m));
       await knownMeter(meterId);
       return issuesRepo.list(db.sql, { ...b, meterId });
     }),
     endpoint('issues-list', s.issuesList(), async (m) => issuesRepo.list(db.sql, validate(OrgIssuesSchema, parseBody(m)))),
-    endpoint('meter-interactions-list', s.meterInteractionsList('*'), async (m) => {
-      const meterId = meterOf(m);
+    endpoint('meter-interactions-list', s.meterInteractionsList.pattern, async (m) => {
+      const { meterId } = s.meterInteractionsList.ids(m.subject);
       const body = parseBody(m);
       await knownMeter(meterId);
       return interactions({ meterId }, body);
     }),
-    endpoint('grid-interactions-list', s.gridInteractionsList('*'), async (m) => {
-      const gridId = assertSubjectSafeId(subjectToken(m.subject, p, 1), 'gridId');
+    endpoint('grid-interactions-list', s.gridInteractionsList.pattern, async (m) => {
+      const { gridId } = s.gridInteractionsList.ids(m.subject);
       const body = parseBody(m);
       if (!(await registryRepo.gridExists(db.sql, gridId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
       return interactions({ gridId }, body);

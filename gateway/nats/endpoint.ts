@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import type { BusMsg, Endpoint } from '../../adapters/bus';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
+import type { Family } from '../../core/subjects';
+import type { ClusterRouting } from '../cluster/router';
 import { fail, ok } from '../../core/reply';
 
 /** Deeper than any request gridtwin defines: refused before a schema or the database walks it. */
@@ -58,8 +60,17 @@ export function validate<T>(schema: z.ZodType<T>, body: unknown): T {
   return r.data;
 }
 
-/** The token at `index` after the prefix (ids in subjects are single tokens). */
-export const subjectToken = (subject: string, prefix: string, index: number) => subject.slice(prefix.length + 1).split('.')[index] ?? '';
+/** The id a request is routed by: the one its subject names, or null when it is malformed (the handler refuses it). */
+export const routedBy = <N extends readonly string[]>(f: Family<N>, name: N[number]) => (m: BusMsg): string | null => {
+  const r = f.parse(m.subject);
+  return r.ok ? (r.ids as Record<string, string>)[name]! : null;
+};
+
+/** In a cluster, serves a request on the node owning `deviceId`; one naming no valid device is refused here, by its own handler. */
+export async function routeOrRefuse(cluster: ClusterRouting, deviceId: string | null, m: BusMsg, e: Endpoint): Promise<void> {
+  if (deviceId === null) return e.handler(m);
+  return cluster.route(deviceId, m, async () => void (await e.handler(m)));
+}
 
 /** An endpoint whose handler's result becomes `{data}` and whose errors become `{error}` (internal ones logged, not leaked). */
 export function endpointFactory(logger: Logger, what: string) {

@@ -5,7 +5,7 @@ import { CredentialUpsertSchema, PlantUpsertSchema, type PlantRuntime } from '..
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import type { Logger } from '../../core/logger';
 import type { Subjects } from '../../core/subjects';
-import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
+import { endpointFactory, parseBody, routeOrRefuse, routedBy, validate } from './endpoint';
 
 /**
  * The plant runtime's NATS interface (seed 002): poll, get, alert ack/list, plant and credential registry.
@@ -20,27 +20,24 @@ export const AlertListSchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 }).strict();
 
-const token = subjectToken;
-
 export async function servePlants(opts: { bus: Bus; subjects: Subjects; plants: PlantRuntime; logger: Logger; version: string; cluster?: ClusterRouting }): Promise<ServiceHandle> {
   const { bus, subjects: s, plants, logger } = opts;
-  const p = s.prefix;
   const plain = endpointFactory(logger, 'plant');
   // In a cluster a plant's requests run on the node owning its partition (its actor is its lock).
-  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, plantOf?: (m: BusMsg) => string): Endpoint => {
+  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, plantOf?: (m: BusMsg) => string | null): Endpoint => {
     const e = plain(name, subject, f);
     const cluster = opts.cluster;
     if (!cluster || !plantOf) return e;
-    return { ...e, handler: (m) => cluster.route(plantOf(m), m, async () => void (await e.handler(m))) };
+    return { ...e, handler: (m) => routeOrRefuse(cluster, plantOf(m), m, e) };
   };
-  const plantId = (m: BusMsg) => token(m.subject, p, 1);
   const endpoints: Endpoint[] = [
-    endpoint('plant-poll', `${p}.plant.*.poll`, async (m) => {
+    endpoint('plant-poll', s.plantPoll.pattern, async (m) => {
+        const { plantId } = s.plantPoll.ids(m.subject);
         validate(Empty, parseBody(m));
-        return plants.poll(token(m.subject, p, 1));
-      }, plantId),
-    endpoint('plant-get', `${p}.plant.*.get`, async (m) => plants.get(token(m.subject, p, 1)), plantId),
-    endpoint('alert-ack', `${p}.alert.*.ack`, async (m) => plants.ackAlert(token(m.subject, p, 1), validate(AckSchema, parseBody(m)))),
+        return plants.poll(plantId);
+      }, routedBy(s.plantPoll, 'plantId')),
+    endpoint('plant-get', s.plantGet.pattern, async (m) => plants.get(s.plantGet.ids(m.subject).plantId), routedBy(s.plantGet, 'plantId')),
+    endpoint('alert-ack', s.alertAck.pattern, async (m) => plants.ackAlert(s.alertAck.ids(m.subject).alertId, validate(AckSchema, parseBody(m)))),
     endpoint('alerts-list', s.alertsList(), async (m) => plants.listAlerts(validate(AlertListSchema, parseBody(m)))),
     endpoint('registry-plant', s.registryUpsert('plant'), async (m) => plants.upsertPlant(validate(PlantUpsertSchema, parseBody(m)))),
     endpoint('registry-credential', s.registryUpsert('credential'), async (m) => plants.upsertCredential(validate(CredentialUpsertSchema, parseBody(m)))),

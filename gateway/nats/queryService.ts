@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
 import { COMMUNICATION_PROTOCOLS } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { SUBJECT_SAFE_ID, assertSubjectSafeId } from '../../core/ids';
+import { SUBJECT_SAFE_ID } from '../../core/ids';
 import type { Logger } from '../../core/logger';
 import type { HistoryKind, Subjects } from '../../core/subjects';
 import { BUCKETS, BUCKET_SECONDS, detectBucketer, listsRepo, telemetryRepo, type Bucket, type Database, type Range } from '../../persistence';
-import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
+import { endpointFactory, parseBody, validate } from './endpoint';
 
 /**
  * Read-only queries over NATS: lists the operator pages through, the fleet overview and telemetry history.
@@ -60,21 +60,20 @@ export async function serveQueries(opts: { bus: Bus; subjects: Subjects; db: Dat
   const telemetry = telemetryRepo(bucket);
   const endpoint = endpointFactory(opts.logger, 'query');
   const body = <T>(schema: z.ZodType<T>, m: BusMsg): T => validate(schema, parseBody(m));
-  const idAt = (m: BusMsg, what: string) => assertSubjectSafeId(subjectToken(m.subject, s.prefix, 2), what);
-  const history = (kind: HistoryKind, f: (m: BusMsg) => Promise<unknown>): Endpoint =>
-    endpoint(`history-${kind.replace('.', '-')}`, kind.includes('.') ? s.history(kind, '*') : s.history(kind), f);
+  const h = s.histories;
+  const history = (kind: HistoryKind, f: (m: BusMsg) => Promise<unknown>): Endpoint => endpoint(`history-${kind.replace('.', '-')}`, h[kind].pattern, f);
   const endpoints: Endpoint[] = [
     endpoint('meters-list', s.metersList(), async (m) => listsRepo.meters(db.sql, body(MeterListSchema, m))),
     endpoint('plants-list', s.plantsList(), async (m) => listsRepo.plants(db.sql, body(PlantListSchema, m))),
     endpoint('fleet-overview', s.fleetOverview(), async (m) => listsRepo.overview(db.sql, body(OverviewSchema, m).organizationId)),
-    history('meter.credit', async (m) => ({ series: await telemetry.meterCredit(db.sql, idAt(m, 'meterId'), resolveRange(body(HistorySchema, m), now())) })),
-    history('meter.reads', async (m) => ({ series: await telemetry.emliteReads(db.sql, idAt(m, 'meterId'), resolveRange(body(HistorySchema, m), now())) })),
-    history('meter.intervals', async (m) => ({ series: await telemetry.emliteIntervals(db.sql, idAt(m, 'meterId'), resolveRange(body(HistorySchema, m), now())) })),
+    history('meter.credit', async (m) => ({ series: await telemetry.meterCredit(db.sql, h['meter.credit'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
+    history('meter.reads', async (m) => ({ series: await telemetry.emliteReads(db.sql, h['meter.reads'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
+    history('meter.intervals', async (m) => ({ series: await telemetry.emliteIntervals(db.sql, h['meter.intervals'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
     history('plant.energy', async (m) => {
       const r = resolveRange(body(HistorySchema, m), now());
-      return { series: await telemetry.plantEnergy(db.sql, idAt(m, 'plantId'), r.from, r.to) };
+      return { series: await telemetry.plantEnergy(db.sql, h['plant.energy'].ids(m.subject).plantId, r.from, r.to) };
     }),
-    history('plant.power', async (m) => ({ series: await telemetry.plantPower(db.sql, idAt(m, 'plantId'), resolveRange(body(HistorySchema, m), now())) })),
+    history('plant.power', async (m) => ({ series: await telemetry.plantPower(db.sql, h['plant.power'].ids(m.subject).plantId, resolveRange(body(HistorySchema, m), now())) })),
     history('polls', async (m) => {
       const { plantId, organizationId, ...q } = body(PollHistorySchema, m);
       return { series: await telemetry.pollLatency(db.sql, resolveRange(q, now()), { plantId, organizationId }) };

@@ -3,12 +3,12 @@ import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
 import type { Runtime } from '../../actors/system';
 import { COMMUNICATION_PROTOCOLS, INTERACTION_TYPES } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { SUBJECT_SAFE_ID, assertSubjectSafeId } from '../../core/ids';
+import { SUBJECT_SAFE_ID } from '../../core/ids';
 import type { Logger } from '../../core/logger';
 import { fail, ok } from '../../core/reply';
-import type { Subjects } from '../../core/subjects';
+import type { Family, Subjects } from '../../core/subjects';
 import { interactionsRepo, ownersRepo, registryRepo, OWNER_KINDS, type Database, type MeterOrganizationFacts } from '../../persistence';
-import { ID_MESSAGE, parseBody, subjectToken, validate } from './endpoint';
+import { ID_MESSAGE, parseBody, routedBy, validate } from './endpoint';
 import { ReportSchema, embeddingEndpoints } from './embedding';
 import { OrganizationSettingsSchema } from '../../actors/meter/rules/twinSettings';
 import { createBatchOverBus } from '../cluster/batch';
@@ -50,9 +50,6 @@ export const BatchSchema = z.object({
 export const AbortSchema = z.object({ reason: z.string().max(500).optional() }).strict();
 export const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(), powerLimitW: z.number().int().min(1).max(100_000).optional() }).strict();
 
-/** The token of a subject at a position (ids are single tokens). */
-const token = subjectToken;
-
 /**
  * The runtime's NATS interface: subjects → runtime calls → `{data}` / `{error}` replies. Served as a NATS
  * micro service named `gridtwin` ($SRV.PING / INFO / STATS) when the bus is NATS. In a cluster, requests
@@ -60,7 +57,6 @@ const token = subjectToken;
  */
 export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting; nodeId?: string }): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, db, logger, cluster } = opts;
-  const p = s.prefix;
   const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>): Endpoint => ({
     name,
     subject,
@@ -79,7 +75,7 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
     },
   });
   const notifyWorldChanged = (ids: string[]) => (cluster ? cluster.worldChanged(ids) : runtime.notifyWorldChanged(ids));
-  const meterToken = async (m: BusMsg) => token(m.subject, p, 1);
+  const meterOf = (f: Family<['meterId']>) => async (m: BusMsg) => routedBy(f, 'meterId')(m);
   const bodyField = (field: string) => async (m: BusMsg) => {
     const v = (parseBody(m) as Record<string, unknown> | null)?.[field];
     return typeof v === 'string' && SUBJECT_SAFE_ID.test(v) ? v : null;
@@ -99,25 +95,28 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
     }
   };
   const endpoints: Endpoint[] = [
-    endpoint('meter-interactions-create', `${p}.meter.*.interactions.create`, async (m) => runtime.createInteraction(token(m.subject, p, 1), parseBody(m)), meterToken),
-    endpoint('meter-get', `${p}.meter.*.get`, async (m) => runtime.getMeter(token(m.subject, p, 1)), meterToken),
-    endpoint('meter-report', `${p}.meter.*.report`, async (m) => runtime.report(token(m.subject, p, 1), validate(ReportSchema, parseBody(m))), meterToken),
-    endpoint('meter-desired-set', `${p}.meter.*.desired.set`, async (m) => runtime.setDesired(token(m.subject, p, 1), validate(DesiredSchema, parseBody(m))), meterToken),
-    endpoint('interaction-get', `${p}.interaction.*.get`, async (m) => runtime.getInteraction(token(m.subject, p, 1))),
-    endpoint('interaction-abort', `${p}.interaction.*.abort`, async (m) => runtime.abortInteraction(token(m.subject, p, 1), validate(AbortSchema, parseBody(m)).reason),
-      async (m) => (await interactionsRepo.get(db.sql, token(m.subject, p, 1)))?.meterId ?? null),
+    endpoint('meter-interactions-create', s.meterCreateInteraction.pattern, async (m) => runtime.createInteraction(s.meterCreateInteraction.ids(m.subject).meterId, parseBody(m)), meterOf(s.meterCreateInteraction)),
+    endpoint('meter-get', s.meterGet.pattern, async (m) => runtime.getMeter(s.meterGet.ids(m.subject).meterId), meterOf(s.meterGet)),
+    endpoint('meter-report', s.meterReport.pattern, async (m) => runtime.report(s.meterReport.ids(m.subject).meterId, validate(ReportSchema, parseBody(m))), meterOf(s.meterReport)),
+    endpoint('meter-desired-set', s.meterDesiredSet.pattern, async (m) => runtime.setDesired(s.meterDesiredSet.ids(m.subject).meterId, validate(DesiredSchema, parseBody(m))), meterOf(s.meterDesiredSet)),
+    endpoint('interaction-get', s.interactionGet.pattern, async (m) => runtime.getInteraction(s.interactionGet.ids(m.subject).interactionId)),
+    endpoint('interaction-abort', s.interactionAbort.pattern, async (m) => runtime.abortInteraction(s.interactionAbort.ids(m.subject).interactionId, validate(AbortSchema, parseBody(m)).reason),
+      async (m) => {
+        const id = routedBy(s.interactionAbort, 'interactionId')(m);
+        return id === null ? null : ((await interactionsRepo.get(db.sql, id))?.meterId ?? null);
+      }),
     endpoint('commissioning-create', s.commissioningCreate(), async (m) => {
       const b = validate(CommissioningSchema, parseBody(m));
       return runtime.createCommissioning(b.meterId, b.steps);
     }, bodyField('meterId')),
-    endpoint('commissioning-get', `${p}.commissioning.*.get`, async (m) => runtime.getCommissioning(token(m.subject, p, 1))),
+    endpoint('commissioning-get', s.commissioningGet.pattern, async (m) => runtime.getCommissioning(s.commissioningGet.ids(m.subject).commissioningId)),
     endpoint('batch-create', s.batchCreate(), async (m) => {
       const b = validate(BatchSchema, parseBody(m));
       return cluster ? createBatchOverBus({ bus, subjects: s, runtime, db }, b) : runtime.createBatch(b);
     }),
-    endpoint('batch-get', `${p}.batch.*.get`, async (m) => runtime.getBatch(token(m.subject, p, 1))),
-    endpoint('grid-get', `${p}.grid.*.get`, async (m) => {
-      const gridId = assertSubjectSafeId(token(m.subject, p, 1), 'gridId');
+    endpoint('batch-get', s.batchGet.pattern, async (m) => runtime.getBatch(s.batchGet.ids(m.subject).batchId)),
+    endpoint('grid-get', s.gridGet.pattern, async (m) => {
+      const { gridId } = s.gridGet.ids(m.subject);
       const v = await registryRepo.gridView(db.sql, gridId);
       if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
       const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);

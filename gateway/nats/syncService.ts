@@ -5,11 +5,10 @@ import type { SyncResult } from '../../actors/meter/sync/types';
 import type { SyncSweeper } from '../../actors/sync';
 import type { Runtime } from '../../actors/system';
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { assertSubjectSafeId } from '../../core/ids';
 import type { Logger } from '../../core/logger';
 import { unwrap } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { endpointFactory, parseBody, subjectToken, validate } from './endpoint';
+import { endpointFactory, parseBody, routeOrRefuse, routedBy, validate } from './endpoint';
 
 const Syncers = z.array(z.string().min(1).max(64)).min(1).max(20);
 export const MeterSyncSchema = z.object({ syncers: Syncers.optional() }).strict();
@@ -28,24 +27,22 @@ const body = <T>(schema: z.ZodType<T>, m: BusMsg): T => validate(schema, parseBo
  */
 export async function serveSyncNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; sweeper: SyncSweeper; logger: Logger; version: string; meterTimeoutMs: number; cluster?: ClusterRouting }): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, sweeper, logger } = opts;
-  const p = s.prefix;
-  const token = (subject: string, index: number) => subjectToken(subject, p, index);
   const plain = endpointFactory(logger, 'sync');
   // In a cluster a meter's sync runs on the node owning its partition (its actor, never a second one).
-  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, meterOf?: (m: BusMsg) => string): Endpoint => {
+  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, meterOf?: (m: BusMsg) => string | null): Endpoint => {
     const e = plain(name, subject, f);
     const cluster = opts.cluster;
     if (!cluster || !meterOf) return e;
-    return { ...e, handler: (m) => cluster.route(meterOf(m), m, async () => void (await e.handler(m))) };
+    return { ...e, handler: (m) => routeOrRefuse(cluster, meterOf(m), m, e) };
   };
   const endpoints: Endpoint[] = [
-    endpoint('meter-sync', s.meterSync('*'), async (m) => {
-      const meterId = assertSubjectSafeId(token(m.subject, 1), 'meterId');
+    endpoint('meter-sync', s.meterSync.pattern, async (m) => {
+      const { meterId } = s.meterSync.ids(m.subject);
       const { syncers } = body(MeterSyncSchema, m);
       return unwrap(await runtime.meters.ask<SyncResult>(meterId, (reply) => ({ type: 'sync', syncers, reply }), opts.meterTimeoutMs));
-    }, (m) => token(m.subject, 1)),
-    endpoint('esco-sync', s.escoSync('*'), async (m) => {
-      const esco = assertSubjectSafeId(token(m.subject, 1), 'esco');
+    }, routedBy(s.meterSync, 'meterId')),
+    endpoint('esco-sync', s.escoSync.pattern, async (m) => {
+      const { esco } = s.escoSync.ids(m.subject);
       const b = body(EscoSyncSchema, m);
       const { sweepId, done } = sweeper.sweep(esco, { trigger: 'manual', syncers: b.syncers, frequencies: b.frequencies });
       if (b.async) {
@@ -54,8 +51,8 @@ export async function serveSyncNats(opts: { bus: Bus; subjects: Subjects; runtim
       }
       return done;
     }),
-    endpoint('esco-sync-status', s.escoSyncStatus('*'), async (m) => {
-      const esco = assertSubjectSafeId(token(m.subject, 1), 'esco');
+    endpoint('esco-sync-status', s.escoSyncStatus.pattern, async (m) => {
+      const { esco } = s.escoSyncStatus.ids(m.subject);
       const st = sweeper.status(esco);
       if (!st) throw new GridtwinError(ErrorCode.NOT_FOUND, `no sweep of ${esco} yet`);
       return st;

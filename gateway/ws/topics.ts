@@ -1,4 +1,3 @@
-import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { topics, type Subjects } from '../../core/subjects';
 import type { OwnerKind } from '../../persistence';
 import { authorize } from '../auth';
@@ -8,7 +7,7 @@ import { authorizeIds, type AuthzContext } from '../authz';
  * The WS topic catalogue: for each kind, the bus subjects that feed it, the command that gives its
  * snapshot, which of its events are state (coalesced under backpressure) and who may see it.
  */
-export type TopicKind = 'grid' | 'meter' | 'plant' | 'alerts' | 'esco';
+export type TopicKind = keyof typeof topics;
 
 export interface TopicFeed {
   subject: string;
@@ -30,16 +29,8 @@ export interface TopicSpec {
 
 const owned = (kind: OwnerKind, id: string) => (ctx: AuthzContext) => authorizeIds(ctx, 'viewer', kind, [id]);
 
-const TOPIC_PATTERNS: Array<[TopicKind, RegExp]> = [
-  ['grid', /^grid\/([^/]+)$/],
-  ['meter', /^meter\/([^/]+)$/],
-  ['plant', /^plant\/([^/]+)$/],
-  ['alerts', /^alerts\/([^/]+)$/],
-  ['esco', /^esco\/([^/]+)\/sync$/],
-];
-
 /** Every topic kind (the tenant matrix test refuses to pass while one has no case). */
-export const TOPIC_KINDS: readonly TopicKind[] = TOPIC_PATTERNS.map(([kind]) => kind);
+export const TOPIC_KINDS = Object.keys(topics) as readonly TopicKind[];
 
 /** The seed's grid event, as socket.io clients of the origin received it. */
 const gridEvent = (payload: unknown) => {
@@ -49,11 +40,10 @@ const gridEvent = (payload: unknown) => {
 
 /** Resolves a topic string to its spec, or undefined when it is not a known topic with a safe id. */
 export function resolveTopic(topic: string, s: Subjects): TopicSpec | undefined {
-  for (const [kind, re] of TOPIC_PATTERNS) {
-    const m = re.exec(topic);
-    if (!m) continue;
-    const id = m[1]!;
-    if (!SUBJECT_SAFE_ID.test(id)) return undefined;
+  for (const kind of TOPIC_KINDS) {
+    const r = topics[kind].parse(topic);
+    if (!r.ok) continue;
+    const { id } = r.ids;
     switch (kind) {
       case 'grid':
         return {
@@ -85,7 +75,7 @@ export function resolveTopic(topic: string, s: Subjects): TopicSpec | undefined 
         };
       case 'esco':
         return {
-          kind, id, topic: topics.escoSync(id),
+          kind, id, topic: topics.esco(id),
           feeds: [{ subject: s.evtEscoSync(id), state: true }],
           snapshot: { subject: s.escoSyncStatus(id), payload: {} },
           authorize: owned('esco', id),

@@ -99,7 +99,6 @@ export class FakeRuntime {
 
   async start(): Promise<this> {
     const s = this.s;
-    const meterOf = (subject: string) => subject.split('.').at(-2)!;
     const track = (subject: string, payload: unknown) => this.calls.push({ subject, payload });
     const endpoint = (name: string, subject: string, fn: (subject: string, payload: Record<string, unknown>) => unknown) => ({
       name, subject,
@@ -112,27 +111,27 @@ export class FakeRuntime {
     this.handle = await this.bus.serve({
       name: 'fake-runtime', version: '0.0.1',
       endpoints: [
-        endpoint('meter-get', s.meterGet('*'), (subject) => {
-          const m = this.meters.get(meterOf(subject));
+        endpoint('meter-get', s.meterGet.pattern, (subject) => {
+          const m = this.meters.get(s.meterGet.ids(subject).meterId);
           return m ? ok({ meter: { ...m }, shadow: { desired: {}, reported: { isOn: m.isOn }, delta: {}, metadata: {} } }) : fail(notFound('meter'));
         }),
-        endpoint('grid-get', s.gridGet('*'), (subject) => {
-          const g = this.grids.get(meterOf(subject));
+        endpoint('grid-get', s.gridGet.pattern, (subject) => {
+          const g = this.grids.get(s.gridGet.ids(subject).gridId);
           if (!g) return fail(notFound('grid'));
           return ok({ grid: g, meters: [...this.meters.values()].filter((m) => m.gridId === g.id) });
         }),
-        endpoint('plant-get', s.plantGet('*'), (subject) => {
-          const p = this.plants.get(meterOf(subject));
+        endpoint('plant-get', s.plantGet.pattern, (subject) => {
+          const p = this.plants.get(s.plantGet.ids(subject).plantId);
           return p ? ok({ plant: p }) : fail(notFound('plant'));
         }),
-        endpoint('plant-poll', s.plantPoll('*'), (subject) => {
-          const p = this.plants.get(meterOf(subject));
+        endpoint('plant-poll', s.plantPoll.pattern, (subject) => {
+          const p = this.plants.get(s.plantPoll.ids(subject).plantId);
           return p ? ok({ plantId: p.id, status: p.status, polledAt: new Date().toISOString() }) : fail(notFound('plant'));
         }),
         endpoint('alerts-list', s.alertsList(), (_subject, payload) =>
           ok({ alerts: [...this.alerts.values()].filter((a) => a.organizationId === payload.organizationId) })),
-        endpoint('alert-ack', s.alertAck('*'), (subject, payload) => {
-          const a = this.alerts.get(subject.split('.').at(-2)!);
+        endpoint('alert-ack', s.alertAck.pattern, (subject, payload) => {
+          const a = this.alerts.get(s.alertAck.ids(subject).alertId);
           if (!a) return fail(notFound('alert'));
           if (payload.organizationId && payload.organizationId !== a.organizationId) return fail({ code: ErrorCode.FORBIDDEN, message: 'not your alert' });
           if (a.state === 'ACKED') return fail({ code: ErrorCode.INVALID_STATE, message: 'already acknowledged' });
@@ -144,8 +143,8 @@ export class FakeRuntime {
           return ok({ alert: { ...a } });
         }),
         endpoint('owners-get', s.ownersGet(), (_subject, payload) => ok({ owners: this.owners(payload.kind as string, payload.ids as string[]) })),
-        endpoint('esco-sync-status', s.escoSyncStatus('*'), (subject) => ok({ esco: subject.split('.').at(-3), phase: 'idle', total: 0, done: 0 })),
-        endpoint('create-interaction', s.meterCreateInteraction('*'), (subject, payload) => this.createInteraction(subject.split('.').at(-3)!, payload)),
+        endpoint('esco-sync-status', s.escoSyncStatus.pattern, (subject) => ok({ esco: s.escoSyncStatus.ids(subject).esco, phase: 'idle', total: 0, done: 0 })),
+        endpoint('create-interaction', s.meterCreateInteraction.pattern, (subject, payload) => this.createInteraction(s.meterCreateInteraction.ids(subject).meterId, payload)),
       ],
     });
     return this;
