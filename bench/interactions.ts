@@ -24,6 +24,8 @@ import { machine, writeSection } from './lib/report';
 const arg = (name: string, d: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? d);
 const DURATION_S = arg('seconds', 10);
 const CONCURRENCY = arg('concurrency', 256);
+/** Group commit window (ms) of the node under test; `--window=0` closes every group at the end of its turn. */
+const WINDOW_MS = arg('window', 2);
 
 async function world(meters: number, latencyMs = 0, twin: Record<string, unknown> = {}) {
   const tdb = await createTestDatabase('bench');
@@ -34,7 +36,7 @@ async function world(meters: number, latencyMs = 0, twin: Record<string, unknown
   const fleet = new SimulatedFleetDriver({ latencyMs });
   const driver = createMeterDriverRouter({ byProtocol: { CALIN_V2: fleet }, tokenService: new SimulatedTokenService() });
   // A loaded machine may keep a first (rehydrating) answer waiting past the default ask timeout: the bench measures, it does not fail.
-  const config = parseConfig({ prefix, mode: 'production', logLevel: 'silent', gateway: { enabled: false }, interactions: { reconcileEveryMs: 3_600_000 }, actors: { askTimeoutMs: 120_000 } });
+  const config = parseConfig({ prefix, mode: 'production', logLevel: 'silent', gateway: { enabled: false }, interactions: { reconcileEveryMs: 3_600_000 }, actors: { askTimeoutMs: 120_000 }, database: { groupCommitWindowMs: WINDOW_MS } });
   const node = await startNode(config, { db, bus, driver, logger: silentLogger, metrics: createMetrics(), gateway: false, autorun: false });
   // Registry rows in bulk (the registry API is not what is measured here).
   await db.sql.run(`insert into organizations(id, name, settings) values ('o', 'Org', ?::jsonb)`, [JSON.stringify({ twin })]);

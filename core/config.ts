@@ -28,7 +28,11 @@ export const ConfigSchema = z.object({
     /** PGlite data directory for the standalone node; `memory://` keeps nothing. */
     pgliteDir: z.string().default('.data/pglite'),
     poolMax: z.coerce.number().int().positive().default(10),
-  }).default({ pgliteDir: '.data/pglite', poolMax: 10 }),
+    /** Group commit: a write waits at most this long for others of its kind while one is in flight… */
+    groupCommitWindowMs: z.coerce.number().nonnegative().max(1_000).default(2),
+    /** …and a group of this many rows goes at once. */
+    groupCommitMaxRows: z.coerce.number().int().positive().max(10_000).default(500),
+  }).default({ pgliteDir: '.data/pglite', poolMax: 10, groupCommitWindowMs: 2, groupCommitMaxRows: 500 }),
   nats: z.object({ url: z.string().optional(), name: z.string().default('gridtwin') }).default({ name: 'gridtwin' }),
   actors: z.object({
     /** A device actor with no message for this long is passivated (stopped, state dropped). */
@@ -165,7 +169,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** Which environment variable sets each option (the first that is set wins where two are listed). */
 const ENV_OF: Record<string, string[]> = {
   nodeId: ['GRIDTWIN_NODE_ID'], prefix: ['GRIDTWIN_PREFIX'], logLevel: ['LOG_LEVEL'], environment: ['GRIDTWIN_ENV'],
-  'database.url': ['DATABASE_URL'], 'database.pgliteDir': ['GRIDTWIN_PGLITE_DIR'], 'database.poolMax': ['DATABASE_POOL_MAX'], 'nats.url': ['NATS_URL'],
+  'database.url': ['DATABASE_URL'], 'database.pgliteDir': ['GRIDTWIN_PGLITE_DIR'], 'database.poolMax': ['DATABASE_POOL_MAX'],
+  'database.groupCommitWindowMs': ['GRIDTWIN_GROUP_COMMIT_WINDOW_MS'], 'database.groupCommitMaxRows': ['GRIDTWIN_GROUP_COMMIT_MAX_ROWS'], 'nats.url': ['NATS_URL'],
   'notify.orderWebhookUrl': ['ORDER_WEBHOOK_URL'], 'notify.telegramBaseUrl': ['TELEGRAM_BASE_URL'], 'notify.telegramBotToken': ['TELEGRAM_BOT_TOKEN'],
   'notify.telegramChatId': ['TELEGRAM_CHAT_ID'], 'analytics.readReportUrl': ['ANALYTICS_READ_REPORT_URL'],
   'drivers.calinBaseUrl': ['CALIN_BASE_URL'], 'drivers.calinCompany': ['CALIN_COMPANY'], 'drivers.calinUser': ['CALIN_USER'], 'drivers.calinPassword': ['CALIN_PASSWORD'],
@@ -196,7 +201,10 @@ function fromEnv(env: NodeJS.ProcessEnv, pick: Pick, production: boolean): unkno
   return {
     ...pick({ nodeId: env.GRIDTWIN_NODE_ID, prefix: env.GRIDTWIN_PREFIX, logLevel: env.LOG_LEVEL, environment: env.GRIDTWIN_ENV }),
     mode: production ? 'production' : 'standalone',
-    database: pick({ url: env.DATABASE_URL, pgliteDir: env.GRIDTWIN_PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX }),
+    database: pick({
+      url: env.DATABASE_URL, pgliteDir: env.GRIDTWIN_PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX,
+      groupCommitWindowMs: env.GRIDTWIN_GROUP_COMMIT_WINDOW_MS, groupCommitMaxRows: env.GRIDTWIN_GROUP_COMMIT_MAX_ROWS,
+    }),
     nats: pick({ url: env.NATS_URL }),
     notify: pick({
       orderWebhookUrl: env.ORDER_WEBHOOK_URL,

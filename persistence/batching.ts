@@ -1,52 +1,87 @@
 import { detach } from '../core/detached';
+import { ErrorCode, GridtwinError } from '../core/errors';
 import type { Sql } from './db';
 import { interactionsRepo, type NewInteraction, type OutcomeCommit, type OutcomeWritten } from './repositories/interactions';
 import type { InteractionRow } from './rows';
 
+/** How long a group of statements of one kind may wait for company, and how large it may grow. */
+export interface GroupCommitOptions {
+  /** The longest a row waits for its statement once a statement of its kind is already in flight (0: the next turn). */
+  windowMs: number;
+  /** A group reaching this many rows goes at once. */
+  maxRows: number;
+}
+
+export const DEFAULT_GROUP_COMMIT: GroupCommitOptions = { windowMs: 2, maxRows: 500 };
+
 /**
- * Coalesces many small writes issued in the same event-loop turn (by many actors) into one statement:
- * on this machine a round trip to PostgreSQL costs more than the work it carries (writev dominates the
- * CPU profile of bench:interactions). Each caller still gets its own answer.
+ * Group commit: many small statements of one kind, issued by many actors, go to PostgreSQL as one
+ * statement (one round trip, one WAL flush); each caller still gets its own answer. When no statement of
+ * this kind is in flight, a group closes at the end of the event-loop turn (no wait when the system is
+ * quiet). While one is in flight, rows gather until it returns, `windowMs` has passed since the first of
+ * them, or `maxRows` are waiting, whichever comes first: under load the groups grow instead of queueing
+ * round trips behind one another.
  */
 export class StatementBatcher<In, Out> {
   private pending: Array<{ input: In; resolve: (o: Out) => void; reject: (e: unknown) => void }> = [];
-  private scheduled = false;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private readonly opts: GroupCommitOptions;
 
   /** `single` (optional) runs one input alone: used when a batch fails, so each caller gets its own error. */
   constructor(
     private readonly run: (inputs: In[]) => Promise<Out[]>,
-    private readonly maxBatch = 500,
+    opts: Partial<GroupCommitOptions> = {},
     private readonly single?: (input: In) => Promise<Out>,
-  ) {}
+  ) {
+    this.opts = { ...DEFAULT_GROUP_COMMIT, ...opts };
+    const { windowMs, maxRows } = this.opts;
+    if (!(Number.isFinite(windowMs) && windowMs >= 0)) throw new GridtwinError(ErrorCode.INTERNAL, `group commit windowMs must be >= 0, got ${windowMs}`);
+    if (!(Number.isInteger(maxRows) && maxRows > 0)) throw new GridtwinError(ErrorCode.INTERNAL, `group commit maxRows must be a positive integer, got ${maxRows}`);
+  }
 
   submit(input: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.pending.push({ input, resolve, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => detach(this.flush(), 'statement batch'));
-      }
+      if (this.pending.length >= this.opts.maxRows) this.close();
+      else if (this.pending.length === 1) this.open();
     });
   }
 
-  private async flush() {
-    this.scheduled = false;
-    while (this.pending.length) {
-      const batch = this.pending.splice(0, this.maxBatch);
-      try {
-        const out = await this.run(batch.map((b) => b.input));
-        batch.forEach((b, i) => b.resolve(out[i]!));
-      } catch (e) {
-        if (this.single && batch.length > 1) {
-          for (const b of batch) await this.single(b.input).then(b.resolve, b.reject);
-        } else batch.forEach((b) => b.reject(e));
-      }
+  /** A group begins: it closes this turn when the line is free, else when the window ends (or the statement in flight returns). */
+  private open() {
+    if (this.inFlight === 0 || this.opts.windowMs === 0) this.immediate = setImmediate(() => this.close());
+    else this.timer = setTimeout(() => this.close(), this.opts.windowMs);
+  }
+
+  private close() {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    while (this.pending.length) detach(this.write(this.pending.splice(0, this.opts.maxRows)), 'statement batch');
+  }
+
+  private async write(batch: typeof this.pending) {
+    this.inFlight++;
+    try {
+      const out = await this.run(batch.map((b) => b.input));
+      batch.forEach((b, i) => b.resolve(out[i]!));
+    } catch (e) {
+      if (this.single && batch.length > 1) {
+        for (const b of batch) await this.single(b.input).then(b.resolve, b.reject);
+      } else batch.forEach((b) => b.reject(e));
+    } finally {
+      this.inFlight--;
+      // The line is free: what gathered meanwhile goes now rather than at the end of its window.
+      if (this.pending.length && this.timer) this.close();
     }
   }
 }
 
 /** QUEUED → PROCESSING for many interactions in one statement; returns, per input, whether it moved. */
-export function processingBatcher(sql: () => Sql) {
+export function processingBatcher(sql: () => Sql, opts?: Partial<GroupCommitOptions>) {
   return new StatementBatcher<{ id: string; deadlineAt: string }, boolean>(async (inputs) => {
     const moved = await sql().all<{ id: string }>(
       `update meter_interactions m set status = 'PROCESSING', processing_at = now(), updated_at = now(), row_version = m.row_version + 1,
@@ -57,14 +92,14 @@ export function processingBatcher(sql: () => Sql) {
     );
     const ok = new Set(moved.map((r) => r.id));
     return inputs.map((i) => ok.has(i.id));
-  });
+  }, opts);
 }
 
 /** Interaction inserts of one turn in one statement; a failing batch is retried row by row. */
-export function insertBatcher(sql: () => Sql) {
+export function insertBatcher(sql: () => Sql, opts?: Partial<GroupCommitOptions>) {
   return new StatementBatcher<NewInteraction, InteractionRow | null>(
     (inputs) => interactionsRepo.insertMany(sql(), inputs),
-    500,
+    opts,
     (input) => interactionsRepo.insert(sql(), input),
   );
 }
@@ -75,10 +110,10 @@ export function insertBatcher(sql: () => Sql) {
  * PostgreSQL as one statement (one WAL flush). Each row keeps its own fences; a statement that fails as a
  * whole (the cluster fence trigger, a deadlock) is retried row by row, so one row's failure is its own.
  */
-export function outcomeBatcher(sql: () => Sql) {
+export function outcomeBatcher(sql: () => Sql, opts?: Partial<GroupCommitOptions>) {
   return new StatementBatcher<OutcomeCommit, OutcomeWritten>(
     (inputs) => interactionsRepo.commitOutcomes(sql(), inputs),
-    500,
+    opts,
     (input) => interactionsRepo.commitOutcome(sql(), input).then((r): OutcomeWritten => r, (e: unknown) => {
       if ((e as { code?: string }).code === 'CONFLICT') return { conflict: (e as Error).message };
       throw e;
@@ -98,7 +133,7 @@ export function existenceBatcher(sql: () => Sql, kind: keyof typeof ACTOR_TABLES
     const found = await sql().all<{ id: string }>(`select id from ${ACTOR_TABLES[kind]} where id in (select jsonb_array_elements_text(?::jsonb))`, [JSON.stringify(ids)]);
     const set = new Set(found.map((r) => r.id));
     return ids.map((id) => set.has(id));
-  }, 1_000);
+  }, { windowMs: 0, maxRows: 1_000 });
 }
 
 /** Of these meter ids, the ones with no meter row, in the order given. */

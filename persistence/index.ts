@@ -7,7 +7,7 @@ export { batchesRepo, commissioningsRepo, type BatchCounts } from './repositorie
 export * from './repositories/plants';
 export { emliteRepo, SHADOW_COLUMNS, type ShadowRow, type ShadowField, type ShadowValues, type SyncTarget, type SyncCommit, type RegisterReadRow, type IntervalWrite, type EventWrite, type MeterMetricRow, type Element } from './repositories/emlite';
 export type { RunFrequency, MeterHealth } from './entities/emlite';
-export { StatementBatcher, processingBatcher, insertBatcher, outcomeBatcher, existenceBatcher, missingMeterIds } from './batching';
+export { StatementBatcher, DEFAULT_GROUP_COMMIT, type GroupCommitOptions, processingBatcher, insertBatcher, outcomeBatcher, existenceBatcher, missingMeterIds } from './batching';
 export { issuesRepo, type IssueView, type IssueFilter } from './repositories/issues';
 export { historyRepo, type InteractionFilter, type OrgListFilter } from './repositories/history';
 export { listsRepo, METER_HEALTH_SQL, type Page, type MeterListFilter, type PlantListFilter } from './repositories/lists';

@@ -19,7 +19,7 @@ import { initialMeterState, type Loaded, type MeterState } from './state';
  */
 export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf: (id: string) => (m: MeterMsg) => void) {
   const calls = new DriverCalls(deps.driver, deps.metrics, deps.now);
-  const writes = meterWrites(deps.db);
+  const writes = meterWrites(deps.db, deps.config.database);
   const decideEnv = (): DecideEnv => ({ now: deps.now(), limits: deps.config.interactions, sinks: effects.sinkFlags, newId });
   return (id: string): ActorBehaviour<MeterState, MeterMsg> => ({
     kind: 'meter',

@@ -9,9 +9,10 @@ import type { MeterMsg } from './messages';
 import type { Loaded } from './state';
 import { runSync } from './sync/runSync';
 
-/** Statement batchers of one runtime: the same kind of write from many meters in one turn of the event loop is one statement. */
-export function meterWrites(db: Database) {
-  return { insert: insertBatcher(() => db.sql), toProcessing: processingBatcher(() => db.sql), commit: outcomeBatcher(() => db.sql) };
+/** Statement batchers of one runtime: the same kind of write from many meters in one group commit window is one statement. */
+export function meterWrites(db: Database, groupCommit: { groupCommitWindowMs: number; groupCommitMaxRows: number }) {
+  const opts = { windowMs: groupCommit.groupCommitWindowMs, maxRows: groupCommit.groupCommitMaxRows };
+  return { insert: insertBatcher(() => db.sql, opts), toProcessing: processingBatcher(() => db.sql, opts), commit: outcomeBatcher(() => db.sql, opts) };
 }
 export type MeterWrites = ReturnType<typeof meterWrites>;
 
