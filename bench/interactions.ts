@@ -174,7 +174,8 @@ async function main() {
   console.log(`machine: ${machine()}`);
   const rows: string[] = [];
   const results: Record<string, unknown> = {};
-  const sizes = process.argv.includes('--quick') ? [1_000] : [1_000, 100_000];
+  const only = process.argv.find((a) => a.startsWith('--meters='));
+  const sizes = only ? [arg('meters', 1_000)] : process.argv.includes('--quick') ? [1_000] : [1_000, 100_000];
   const tps = await pgbenchTps(10);
   console.log(`pgbench -N -c 8 -j 2 -T 10: ${tps.toFixed(0)} tps (ratio base, same run)`);
   for (const meters of sizes) {
@@ -194,7 +195,7 @@ async function main() {
     results[meters] = { sat, half };
     await w.stop();
   }
-  if (process.argv.includes('--quick')) process.exit(0);
+  if (process.argv.includes('--quick') || only) process.exit(0);
   const heap = results.heap as { bytesPerActor: number; actors: number };
   const without = await stackedBatches(false);
   const withC = await stackedBatches(true);

@@ -2,6 +2,7 @@ import { detach } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import type { Sql } from './db';
 import { interactionsRepo, type NewInteraction, type OutcomeCommit, type OutcomeWritten } from './repositories/interactions';
+import { rehydrateRepo, type MeterRehydrate } from './repositories/rehydrate';
 import type { InteractionRow } from './rows';
 
 /** How long a group of statements of one kind may wait for company, and how large it may grow. */
@@ -119,6 +120,14 @@ export function outcomeBatcher(sql: () => Sql, opts?: Partial<GroupCommitOptions
       throw e;
     }),
   );
+}
+
+/**
+ * Rehydrates of many cold meters arriving together are one statement (rehydrate.ts); at 100,000 cold meters
+ * every interaction starts with one.
+ */
+export function rehydrateBatcher(sql: () => Sql, opts?: Partial<GroupCommitOptions>) {
+  return new StatementBatcher<string, MeterRehydrate | undefined>((ids) => rehydrateRepo.many(sql(), ids), opts);
 }
 
 /** Tables whose ids actors are started for (the one whitelist for `existenceBatcher`). */

@@ -2,12 +2,13 @@ export { openDatabase, type Database, type DatabaseOptions, type Sql } from './d
 export * from './rows';
 export { registryRepo, type MeterContext, type MeterInput, type MeterOrganizationFacts, type GridInput, type DcuInput, type OrganizationInput } from './repositories/registry';
 export { ownersRepo, OWNER_KINDS, type OwnerKind, type Owner } from './repositories/owners';
+export { rehydrateRepo, type MeterRehydrate } from './repositories/rehydrate';
 export { interactionsRepo, type NewInteraction, type OutcomeCommit, type OutcomeWritten, type OutboxClaim } from './repositories/interactions';
 export { batchesRepo, commissioningsRepo, type BatchCounts } from './repositories/batches';
 export * from './repositories/plants';
 export { emliteRepo, SHADOW_COLUMNS, type ShadowRow, type ShadowField, type ShadowValues, type SyncTarget, type SyncCommit, type RegisterReadRow, type IntervalWrite, type EventWrite, type MeterMetricRow, type Element } from './repositories/emlite';
 export type { RunFrequency, MeterHealth } from './entities/emlite';
-export { StatementBatcher, DEFAULT_GROUP_COMMIT, type GroupCommitOptions, processingBatcher, insertBatcher, outcomeBatcher, existenceBatcher, missingMeterIds } from './batching';
+export { StatementBatcher, DEFAULT_GROUP_COMMIT, type GroupCommitOptions, processingBatcher, insertBatcher, outcomeBatcher, rehydrateBatcher, existenceBatcher, missingMeterIds } from './batching';
 export { issuesRepo, type IssueView, type IssueFilter } from './repositories/issues';
 export { historyRepo, type InteractionFilter, type OrgListFilter } from './repositories/history';
 export { listsRepo, METER_HEALTH_SQL, type Page, type MeterListFilter, type PlantListFilter } from './repositories/lists';

@@ -7,7 +7,7 @@ import { replyOf, step } from './decide';
 import { load } from './decide/Load';
 import { DriverCalls } from './driverCalls';
 import type { DecideEnv } from './effects';
-import { meterFacts } from './facts';
+import { meterFacts, meterReads } from './facts';
 import type { MeterMsg } from './messages';
 import { meterWrites, perform, type MeterEnv } from './perform';
 import { initialMeterState, type Loaded, type MeterState } from './state';
@@ -19,7 +19,9 @@ import { initialMeterState, type Loaded, type MeterState } from './state';
  */
 export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf: (id: string) => (m: MeterMsg) => void) {
   const calls = new DriverCalls(deps.driver, deps.metrics, deps.now);
-  const writes = meterWrites(deps.db, deps.config.database);
+  const groupCommit = { windowMs: deps.config.database.groupCommitWindowMs, maxRows: deps.config.database.groupCommitMaxRows };
+  const writes = meterWrites(deps.db, groupCommit);
+  const reads = meterReads(deps.db, groupCommit);
   const decideEnv = (): DecideEnv => ({ now: deps.now(), limits: deps.config.interactions, sinks: effects.sinkFlags, newId });
   return (id: string): ActorBehaviour<MeterState, MeterMsg> => ({
     kind: 'meter',
@@ -32,7 +34,7 @@ export function meterBehaviour(deps: RuntimeDeps, effects: EffectsRunner, selfOf
       if (state.phase === 'loaded') s = state;
       else {
         try {
-          s = await perform(load(id, await meterFacts.load(deps.db, id), calls.isPending), env);
+          s = await perform(load(id, await meterFacts.load(reads, id), calls.isPending), env);
         } catch (e) {
           // Not found, or a request refused while the database is down: answered, nothing to reset. Anything
           // else (and messages without a caller, which must not be lost) goes to the host's crash policy.

@@ -1,4 +1,4 @@
-import { interactionsRepo, registryRepo, type Database, type InteractionRow, type MeterContext } from '../../persistence';
+import { interactionsRepo, registryRepo, rehydrateBatcher, type Database, type GroupCommitOptions, type InteractionRow, type MeterContext } from '../../persistence';
 import type { CreateFacts } from './decide/Create';
 import type { MessageFacts } from './decide';
 import type { LoadFacts } from './decide/Load';
@@ -6,16 +6,20 @@ import { uplinkKey } from './decide/Unsolicited';
 import type { MeterMsg } from './messages';
 import type { Loaded } from './state';
 
+/** Read batchers of one runtime: rehydrates of many meters in one group are one statement. */
+export function meterReads(db: Database, opts: Partial<GroupCommitOptions>) {
+  return { rehydrate: rehydrateBatcher(() => db.sql, opts) };
+}
+export type MeterReads = ReturnType<typeof meterReads>;
+
 /**
  * The reads a decision needs and the actor does not hold (the plant poll's `facts.ts`, for the meter).
  * Only reads: every write is an effect of a decision, performed by `perform`.
  */
 export const meterFacts = {
-  async load(db: Database, meterId: string): Promise<LoadFacts> {
-    const ctx = await registryRepo.loadMeterContext(db.sql, meterId);
-    if (!ctx) return { ctx, open: [], pendingOutbox: [] };
-    const [open, pendingOutbox] = await Promise.all([interactionsRepo.openOfMeter(db.sql, meterId), interactionsRepo.pendingOutboxOfMeter(db.sql, meterId)]);
-    return { ctx, open, pendingOutbox };
+  /** One statement, shared with the other meters rehydrating in the same group (persistence/repositories/rehydrate.ts). */
+  async load(reads: MeterReads, meterId: string): Promise<LoadFacts> {
+    return (await reads.rehydrate.submit(meterId)) ?? { ctx: undefined, open: [], pendingOutbox: [] };
   },
   async create(db: Database, idempotencyKey: string | undefined): Promise<CreateFacts> {
     return idempotencyKey ? { existing: await interactionsRepo.byIdempotencyKey(db.sql, idempotencyKey) } : {};

@@ -1,5 +1,5 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { emliteRepo, insertBatcher, interactionsRepo, issuesRepo, outcomeBatcher, processingBatcher, registryRepo, type Database } from '../../persistence';
+import { emliteRepo, insertBatcher, interactionsRepo, issuesRepo, outcomeBatcher, processingBatcher, registryRepo, type Database, type GroupCommitOptions } from '../../persistence';
 import type { RuntimeDeps } from '../deps';
 import type { EffectsRunner } from '../effects/EffectsRunner';
 import type { DriverCalls } from './driverCalls';
@@ -10,8 +10,7 @@ import type { Loaded } from './state';
 import { runSync } from './sync/runSync';
 
 /** Statement batchers of one runtime: the same kind of write from many meters in one group commit window is one statement. */
-export function meterWrites(db: Database, groupCommit: { groupCommitWindowMs: number; groupCommitMaxRows: number }) {
-  const opts = { windowMs: groupCommit.groupCommitWindowMs, maxRows: groupCommit.groupCommitMaxRows };
+export function meterWrites(db: Database, opts: Partial<GroupCommitOptions>) {
   return { insert: insertBatcher(() => db.sql, opts), toProcessing: processingBatcher(() => db.sql, opts), commit: outcomeBatcher(() => db.sql, opts) };
 }
 export type MeterWrites = ReturnType<typeof meterWrites>;

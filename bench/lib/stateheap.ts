@@ -1,6 +1,6 @@
 import { runMain } from './report';
 /** Diagnostic: heap held by 10,000 rehydrated meter contexts alone (no actors), to split bench:interactions' heap per actor. */
-import { openDatabase, registryRepo, interactionsRepo } from '../../persistence';
+import { openDatabase, rehydrateRepo } from '../../persistence';
 import { createTestDatabase } from '../../test/helpers/db';
 const gc = (globalThis as { gc?: () => void }).gc!;
 async function settle() { for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setTimeout(r, 50)); } }
@@ -15,7 +15,10 @@ async function main() {
   await settle();
   const before = process.memoryUsage().heapUsed;
   const keep = [];
-  for (let i = 0; i < 10000; i++) keep.push({ ctx: await registryRepo.loadMeterContext(db.sql, `m${i}`), queue: await interactionsRepo.openOfMeter(db.sql, `m${i}`) });
+  for (let i = 0; i < 10000; i++) {
+    const r = (await rehydrateRepo.one(db.sql, `m${i}`))!;
+    keep.push({ ctx: r.ctx, queue: r.open });
+  }
   await settle();
   console.log('meter state bytes', ((process.memoryUsage().heapUsed - before) / keep.length).toFixed(0));
   console.log(JSON.stringify(keep[0]).length, 'chars of JSON per state');

@@ -167,12 +167,6 @@ export const interactionsRepo = {
   async addIdempotencyAlias(sql: Sql, key: string, interactionId: string, requestHash: string) {
     await sql.run(`insert into interaction_idempotency_aliases(idempotency_key, interaction_id, request_hash) values (?, ?, ?) on conflict do nothing`, [key, interactionId, requestHash]);
   },
-  /** Interactions of a meter not yet terminal, in arrival order. */
-  async openOfMeter(sql: Sql, meterId: string): Promise<InteractionRow[]> {
-    const rows = await sql.all(
-      `${SELECT} where i.meter_id = ? and i.status in ('QUEUED','SUSPENDED','DEFERRED','PROCESSING','VERIFYING') order by i.seq`, [meterId]);
-    return rows.map(toInteractionRow);
-  },
   async recentOfGrid(sql: Sql, gridId: string, limit = 50): Promise<InteractionRow[]> {
     const rows = await sql.all(`${SELECT} join meters m on m.id = i.meter_id where m.grid_id = ? order by i.seq desc limit ?`, [gridId, limit]);
     return rows.map(toInteractionRow);
@@ -287,9 +281,6 @@ export const interactionsRepo = {
       const outbox = (typeof r.outbox === 'string' ? JSON.parse(r.outbox) : r.outbox) as Array<Record<string, unknown>>;
       return { meterRowVersion: Number(r.rv), outbox: outbox.map(toOutboxRow) };
     });
-  },
-  async pendingOutboxOfMeter(sql: Sql, meterId: string): Promise<OutboxRow[]> {
-    return (await sql.all(`select * from cascade_outbox where meter_id = ? and status = 'PENDING' order by id`, [meterId])).map(toOutboxRow);
   },
   /**
    * Claims these rows for `claimer` if still PENDING (issue 11, defect 10): one UPDATE re-checks each row's status

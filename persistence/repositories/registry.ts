@@ -1,5 +1,6 @@
 import type { Sql } from '../db';
-import { toIssueRow, toMeterRow, type IssueRow, type MeterRow } from '../rows';
+import { toMeterRow, type IssueRow, type MeterRow } from '../rows';
+import { rehydrateRepo, type MeterContext } from './rehydrate';
 
 export interface OrganizationInput { id: string; name: string; settings?: Record<string, unknown> }
 export interface GridInput { id: string; organizationId: string; name: string; timezone?: string; isOnline?: boolean }
@@ -14,16 +15,7 @@ export interface MeterInput {
 
 export interface MeterOrganizationFacts { named: string | null; ofGrid: string | null; ofEsco: string | null; current: string | null }
 
-/** What a meter actor needs to rehydrate: the meter row and the world around it. */
-export interface MeterContext {
-  meter: MeterRow;
-  organizationId: string | null;
-  organizationSettings: Record<string, unknown>;
-  grid: { id: string; isOnline: boolean } | null;
-  dcus: Array<{ id: string; externalReference: string; isOnline: boolean }>;
-  openIssues: IssueRow[];
-  lastCommissioningStatus: string | null;
-}
+export type { MeterContext } from './rehydrate';
 
 export const registryRepo = {
   async upsertOrganization(sql: Sql, o: OrganizationInput) {
@@ -96,32 +88,9 @@ export const registryRepo = {
     const meters = await sql.all<{ id: string }>(`select id from meters where grid_id = ? or dcu_id = ?`, [prev.grid_id, dcuId]);
     return { found: true, changed: true, meterIds: meters.map((m) => m.id) };
   },
+  /** The meter and the world around it, in one statement (the rehydrate statement, rehydrate.ts). */
   async loadMeterContext(sql: Sql, meterId: string): Promise<MeterContext | undefined> {
-    const r = await sql.one<Record<string, unknown>>(
-      `select m.*, g.is_online as grid_is_online, m.organization_id as org_id, o.settings as org_settings, c.status as last_commissioning_status
-         from meters m
-         left join grids g on g.id = m.grid_id
-         left join organizations o on o.id = m.organization_id
-         left join meter_commissionings c on c.id = m.last_commissioning_id
-        where m.id = ?`,
-      [meterId],
-    );
-    if (!r) return undefined;
-    const meter = toMeterRow(r);
-    const dcus = meter.gridId
-      ? await sql.all<{ id: string; external_reference: string; is_online: boolean }>(
-          `select id, external_reference, is_online from dcus where grid_id = ? order by id`, [meter.gridId])
-      : [];
-    const issues = await sql.all(`select * from issues where meter_id = ? and status = 'OPEN' order by created_at`, [meterId]);
-    return {
-      meter,
-      organizationId: (r.org_id as string | null) ?? null,
-      organizationSettings: (typeof r.org_settings === 'string' ? JSON.parse(r.org_settings) : r.org_settings) ?? {},
-      grid: meter.gridId ? { id: meter.gridId, isOnline: Boolean(r.grid_is_online) } : null,
-      dcus: dcus.map((d) => ({ id: d.id, externalReference: d.external_reference, isOnline: d.is_online })),
-      openIssues: issues.map(toIssueRow),
-      lastCommissioningStatus: (r.last_commissioning_status as string | null) ?? null,
-    };
+    return (await rehydrateRepo.one(sql, meterId))?.ctx;
   },
   async findMeterIdByExternalReference(sql: Sql, ref: string): Promise<string | undefined> {
     const r = await sql.one<{ id: string }>(`select id from meters where external_reference = ? or serial = ? limit 1`, [ref, ref]);
