@@ -29,13 +29,18 @@ import { serveQueries } from './nats/queryService';
 import { startDemoActivity, startDemoStory } from './demo';
 import { servePlants } from './nats/plantService';
 import { serveSyncNats } from './nats/syncService';
-import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoHistory, seedDemoPlants, startDemoSolarSimulators } from './seed';
+import { DEMO_EMLITE_METERS, seedDemoEmliteMeters, seedDemoFleet, seedDemoHistory, seedDemoPlants, repointDemoPlants, startDemoSolarSimulators } from './seed';
 import { startGateway, type Gateway } from './server';
 import { standaloneCipher } from './standalone';
 
 
 export interface NodeOverrides {
   db?: Database;
+  /**
+   * The node's own database, already being opened from this config (bin starts PGlite while the node's modules
+   * load): migrated, keyed and closed by the node as if it had opened it. Ignored when `db` is given.
+   */
+  opening?: Promise<Database>;
   bus?: Bus;
   driver?: MeterDriver;
   notifier?: OrderNotifier;
@@ -70,6 +75,8 @@ export interface GridtwinNode {
   cluster: ClusterNode | null;
   logger: Logger;
   metrics: Metrics;
+  /** Milliseconds each start-up phase took, in order (logged at start; bench:startup reads them). */
+  phases: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +87,13 @@ export interface GridtwinNode {
  */
 export async function startNode(config: Config, o: NodeOverrides = {}): Promise<GridtwinNode> {
   const logger = o.logger ?? createLogger({ level: config.logLevel });
+  const phases: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round(now - phaseStart);
+    phaseStart = now;
+  };
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
   const restoreDetachedReporter = setDetachedErrorReporter((err, what) => {
     metrics.detachedFailures.inc();
@@ -91,8 +105,10 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const clustered = config.cluster.enabled;
   // A cluster node's connections carry its id: the fence trigger rejects writes for partitions it does not own.
   const sessionSettings = clustered ? fenceSettings(config.nodeId, config.cluster.partitions) : undefined;
-  const db = o.db ?? (await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax, sessionSettings }));
+  const db = o.db ?? (await (o.opening ?? openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax, sessionSettings })));
+  phase('open');
   if (!o.db) await db.migrate();
+  phase('migrate');
   const bus = o.bus ?? (config.nats.url ? await NatsBus.connect({ servers: config.nats.url, name: `${config.nats.name}-${config.nodeId}` }) : new LocalBus());
   if (clustered && !(bus instanceof NatsBus)) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'GRIDTWIN_CLUSTER=true needs NATS (NATS_URL) with JetStream');
   // Emlite (seed 001): a mediator pool when there are EMLITE meters or simulators; standalone simulates the mediator.
@@ -109,6 +125,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   }
   const configured = createNotifiers(config, logger);
   const sinks: Notifiers = o.sinks ?? { ...configured, order: o.notifier ?? configured.order };
+  phase('drivers');
   const subjects = makeSubjects(config.prefix);
   const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, {
     sinks,
@@ -133,14 +150,18 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   sweeper.start();
   const queryService = await serveQueries({ bus, subjects, db, logger, version: VERSION, now: o.now });
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, cluster: cluster?.routing });
+  phase('services');
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
   // Solar (seed 002). Standalone without solar.credentialKey keeps a generated key in its data folder.
   const solarSimulators = standalone && simulators ? await startDemoSolarSimulators() : null;
+  const demoPlantsRegistered = solarSimulators ? await repointDemoPlants(db, logger, solarSimulators) : false;
+  phase('demoFleet');
   const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
     autorun: clustered ? false : o.autorun,
     ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),
   });
+  phase('plants');
   const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, cluster: cluster?.routing });
   // Every other request under the prefix gets INVALID_ID / UNKNOWN_SUBJECT; cluster subjects are the cluster's own.
   const catchAll = await serveCatchAll({
@@ -152,12 +173,13 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const clusterPlantPolls = cluster && o.autorun !== false
     ? new Cron(config.solar.pollCron, { protect: true }, () => void plants.sweep((id) => cluster.owns(id)).catch((e) => logger.warn({ err: (e as Error).message }, 'plant sweep failed')))
     : null;
-  if (solarSimulators) {
+  if (solarSimulators && !demoPlantsRegistered) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
     await seedDemoHistory(db, logger);
     // The start-up sweep may have run before the demo plants existed; a second request joins any running poll.
     if (o.autorun !== false) detach(plants.sweep(), 'start-up plant sweep');
   }
+  phase('solarSeed');
   const demo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false;
   const stopActivity = demo ? startDemoActivity({ runtime, bus, subjects, logger }) : () => undefined;
   const stopStory = demo
@@ -170,6 +192,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     stopActivity();
     stopStory();
   };
+  phase('demo');
   let gateway: Gateway | null = null;
   let stopping = false;
   if (config.gateway.enabled && o.gateway !== false) {
@@ -182,8 +205,9 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       },
     });
   }
+  phase('gateway');
   return {
-    config, db, bus, runtime, cluster, plants, solarSimulators, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics,
+    config, db, bus, runtime, cluster, plants, solarSimulators, gateway, simulatedFleet, mediators, mediatorSimulator, sweeper, logger, metrics, phases,
     async stop() {
       stopping = true;
       stopDemo();

@@ -60,6 +60,28 @@ export async function startDemoSolarSimulators(): Promise<Record<SolarBrand, Run
 }
 
 /**
+ * A warm start's shortcut: when every demo credential and plant is already registered, only the simulators' ports
+ * changed, so each demo credential's base URL is re-pointed in one transaction (no vendor login test, no plant
+ * upserts). Runs before the plant runtime starts, so its start-up sweep already polls this run's simulators.
+ * Returns false when the demo plants are not all there (the first start registers them with `seedDemoPlants`).
+ */
+export async function repointDemoPlants(db: Database, logger: Logger, sims: Record<SolarBrand, RunningSimulator>): Promise<boolean> {
+  const ids = SOLAR_BRANDS.map((b) => `cred-demo-${b.toLowerCase()}`);
+  const list = ids.map(() => '?').join(',');
+  const counts = await db.sql.one<{ credentials: string; plants: string }>(
+    `select (select count(*) from integration_credentials where id in (${list})) as credentials,
+            (select count(*) from plants where credential_id in (${list})) as plants`, [...ids, ...ids]);
+  if (Number(counts?.credentials) !== ids.length || Number(counts?.plants) !== ids.length * DEMO_PLANTS_PER_BRAND) return false;
+  await db.tx(async (sql) => {
+    for (const brand of SOLAR_BRANDS) {
+      await sql.run(`update integration_credentials set base_url = ?, updated_at = now() where id = ?`, [sims[brand].baseUrl, `cred-demo-${brand.toLowerCase()}`]);
+    }
+  });
+  logger.info({ brands: SOLAR_BRANDS.length, plantsPerBrand: DEMO_PLANTS_PER_BRAND }, 'demo solar plants re-pointed at this run\'s simulated vendor clouds');
+  return true;
+}
+
+/**
  * Registers the simulated plants of all four brands for the demo ESCO: one credential per brand (tested
  * and stored encrypted like any other), re-pointed at this run's simulator ports on every start.
  */

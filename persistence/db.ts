@@ -142,6 +142,14 @@ async function listenPg(url: string, channel: string, onNotify: (payload: string
   };
 }
 
+/** Whether MikroORM's migration table lists every checked-in migration (names stored with or without an extension). */
+async function appliedAll(sql: Sql): Promise<boolean> {
+  const table = await sql.one<{ t: string | null }>(`select to_regclass('mikro_orm_migrations')::text as t`);
+  if (!table?.t) return false;
+  const applied = new Set((await sql.all<{ name: string }>(`select name from mikro_orm_migrations`)).map((r) => r.name.replace(/\.[jt]s$/, '')));
+  return migrationsList.every((m) => applied.has(m.name));
+}
+
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const common = {
     entities: allEntities,
@@ -217,7 +225,8 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     em: () => root.fork(),
     sql,
     tx,
-    migrate: async () => (await orm.getMigrator().up()).map((m) => m.name),
+    // A warm start whose schema already has every checked-in migration skips the migrator (it costs ~1 s on PGlite).
+    migrate: async () => ((await appliedAll(sql)) ? [] : (await orm.getMigrator().up()).map((m) => m.name)),
     ping: async () => {
       try {
         await sql.one('select 1 as ok');

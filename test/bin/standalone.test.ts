@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ function run(env: Record<string, string>, argv: string[] = ['start'], viaNpm = f
   const env0 = { ...process.env };
   delete env0.DATABASE_URL;
   delete env0.NATS_URL;
+  delete env0.GRIDTWIN_CREDENTIAL_KEY; // the standalone node keeps its own key
   const [cmd, args] = viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'bin/gridtwin.ts', ...argv]];
   const child = spawn(cmd, args, { env: { ...env0, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(child);
@@ -46,6 +47,24 @@ async function until<T>(f: () => Promise<T | undefined>, ms: number): Promise<T>
     if (Date.now() > end) throw new Error('timed out');
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** The pids of a process's children (Linux /proc). */
+const childrenOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+/** The plant polls counted on /metrics, by outcome. */
+async function pollsByOutcome(base: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^gridtwin_plant_polls_total\{[^}]*outcome="(\w+)"[^}]*\} (\d+)$/gm)) out[m[1]!] = (out[m[1]!] ?? 0) + Number(m[2]);
+  return out;
 }
 
 describe('standalone node (npm start)', () => {
@@ -73,6 +92,50 @@ describe('standalone node (npm start)', () => {
     node.child.kill('SIGTERM');
     expect(await node.exited).toBe(0);
   }, 360_000);
+
+  it('SIGTERM to npm start stops the node itself; the credential key is generated once (0600), reused by the second start, a corrupt one is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gt-standalone-key-'));
+    dirs.push(dir);
+    const keyFile = join(dir, 'gridtwin-credential.key');
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const first = run({ GRIDTWIN_PGLITE_DIR: dir, GATEWAY_PORT: String(port) }, [], true);
+    await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 240_000);
+    // npm runs the script with `exec`: its only child is the node (no shell in between that a signal would stop instead).
+    const [nodePid, ...others] = childrenOf(first.child.pid!);
+    expect(others).toEqual([]);
+    expect(readFileSync(`/proc/${nodePid}/cmdline`, 'utf8')).toContain('bin/gridtwin.ts');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    const key = readFileSync(keyFile, 'utf8');
+    expect(Buffer.from(key.trim(), 'base64')).toHaveLength(32);
+    const signalledAt = Date.now();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    await first.closed;
+    expect(Date.now() - signalledAt).toBeLessThan(30_000);
+    expect(alive(nodePid!)).toBe(false);
+    expect(first.output()).toMatch(/"signal":"SIGTERM".*"msg":"stopped"/);
+
+    // Second start on the same folder: the same key, and the demo plants' stored credentials decrypt (their polls succeed).
+    const second = run({ GRIDTWIN_PGLITE_DIR: dir, GATEWAY_PORT: String(port) });
+    await until(async () => ((await fetch(`${base}/healthz`)).ok ? true : undefined), 240_000);
+    const polls = await until(async () => {
+      const p = await pollsByOutcome(base);
+      return (p.SUCCESS ?? 0) + (p.PARTIAL ?? 0) >= 24 ? p : undefined;
+    }, 120_000);
+    expect(polls.FAILED ?? 0).toBe(0);
+    expect(readFileSync(keyFile, 'utf8')).toBe(key);
+    expect(second.output()).not.toContain('cannot be decrypted');
+    expect(second.output()).not.toContain('plant poll failed');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    // A key file that is not a key: the start stops and names the file.
+    writeFileSync(keyFile, 'not a key\n', { mode: 0o600 });
+    const third = run({ GRIDTWIN_PGLITE_DIR: dir, GATEWAY_PORT: String(port) });
+    expect(await third.exited).toBe(1);
+    expect(third.output()).toContain(`gridtwin: ${keyFile} is not a credential key (32 bytes, hex or base64)`);
+  }, 600_000);
 
   it('--help and --version answer without starting anything; a wrong variable is named with what is allowed', async () => {
     const help = run({}, ['--help']);
