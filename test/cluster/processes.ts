@@ -21,16 +21,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A gridtwin node as a child process (`node --import tsx bin/gridtwin.ts start`: one process, so kill -9 kills the node itself). */
+/**
+ * A gridtwin node as a child process (`node --import tsx bin/gridtwin.ts start`: one process, so kill -9 kills the
+ * node itself). `argv` runs another entry instead, e.g. `['test/faults/node.ts', JSON.stringify(config)]` for options
+ * the environment does not set.
+ */
 export class NodeProcess {
   proc: ChildProcess | null = null;
   log = '';
   exited: Promise<number | null> = Promise.resolve(null);
 
-  constructor(readonly id: string, private readonly env: Record<string, string>) {}
+  constructor(readonly id: string, private readonly env: Record<string, string>, private readonly argv: string[] = ['bin/gridtwin.ts', 'start']) {}
 
   start(): this {
-    this.proc = spawn(process.execPath, ['--import', 'tsx', 'bin/gridtwin.ts', 'start'], {
+    this.proc = spawn(process.execPath, ['--import', 'tsx', ...this.argv], {
       cwd: ROOT,
       env: { ...process.env, ...this.env, GRIDTWIN_NODE_ID: this.id },
       stdio: ['ignore', 'pipe', 'pipe'],
