@@ -65,8 +65,8 @@ export const ConfigSchema = z.object({
   }).default({ telegramBaseUrl: 'https://api.telegram.org', maxAttempts: 5, initialBackoffMs: 500 }),
   analytics: z.object({ readReportUrl: z.string().url().optional() }).default({}),
   drivers: z.object({
-    /** Which meter driver serves each protocol: simulated | chirpstack | calin | emlite. */
-    simulatedLatencyMs: ms.default(0),
+    /** Simulated meters (when simulators are on): answer latency and the share of commands that time out, fleet-wide. */
+    simulatedLatencyMs: ms.max(120_000).default(0),
     simulatedFailureRate: z.coerce.number().min(0).max(1).default(0),
     calinBaseUrl: z.string().url().optional(),
     calinCompany: z.string().optional(),
@@ -180,6 +180,7 @@ const ENV_OF: Record<string, string[]> = {
   'gateway.host': ['GATEWAY_HOST'], 'gateway.port': ['GATEWAY_PORT', 'PORT'], 'gateway.jwtSecret': ['JWT_SECRET'], 'gateway.jwksUrl': ['JWKS_URL'],
   'gateway.allowAnonymous': ['GATEWAY_ALLOW_ANONYMOUS'], 'cluster.partitions': ['GRIDTWIN_PARTITIONS'], 'cluster.leaseTtlMs': ['GRIDTWIN_LEASE_TTL_MS'],
   'cluster.enabled': ['GRIDTWIN_CLUSTER'], 'simulators.enabled': ['GRIDTWIN_SIMULATORS'],
+  'drivers.simulatedLatencyMs': ['GRIDTWIN_SIM_LATENCY_MS'], 'drivers.simulatedFailureRate': ['GRIDTWIN_SIM_FAILURE_RATE'],
 };
 /** Secrets are named, never echoed. */
 const SECRET_ENV = new Set(['DATABASE_URL', 'NATS_URL', 'TELEGRAM_BOT_TOKEN', 'CALIN_PASSWORD', 'GRIDTWIN_CREDENTIAL_KEY', 'JWT_SECRET', 'MQTT_URL']);
@@ -221,6 +222,7 @@ function fromEnv(env: NodeJS.ProcessEnv, pick: Pick, production: boolean): unkno
       calinV2BaseUrl: env.CALIN_V2_BASE_URL, calinV2Company: env.CALIN_V2_COMPANY, calinV2User: env.CALIN_V2_USER,
       calinV2Password: env.CALIN_V2_PASSWORD, calinV2PosPassword: env.CALIN_V2_POS_PASSWORD, calinV2CustomerId: env.CALIN_V2_CUSTOMER_ID,
       calinPollMs: env.CALIN_POLL_MS, chirpstackCodec: env.CHIRPSTACK_CODEC,
+      simulatedLatencyMs: env.GRIDTWIN_SIM_LATENCY_MS, simulatedFailureRate: env.GRIDTWIN_SIM_FAILURE_RATE,
       calinSimulator: env.GRIDTWIN_CALIN_SIMULATOR ?? (production ? undefined : 'true'),
     }),
     emlite: pick({ deadlineMs: env.EMLITE_DEADLINE_MS, tlsCaFile: env.EMLITE_TLS_CA, tlsCertFile: env.EMLITE_TLS_CERT, tlsKeyFile: env.EMLITE_TLS_KEY }),

@@ -1,5 +1,6 @@
 import { ErrorCode, GridtwinError } from './errors';
 import { SUBJECT_SAFE_ID } from './ids';
+import { METER_SIM_ACTIONS, PLANT_SIM_ACTIONS, type MeterSimAction, type PlantSimAction } from './simulatorControls';
 
 /**
  * Every NATS subject and WebSocket topic gridtwin uses is defined here, and only here. One definition per
@@ -165,6 +166,9 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     /** The cluster's status, published by the elected node on its schedule. */
     evtClusterStatus: f('evt.cluster.status'),
   };
+  /** Simulator controls (served when simulators are on): one family per action of core/simulatorControls. */
+  const simMeters = Object.fromEntries(METER_SIM_ACTIONS.map((a) => [a, f(`sim.meter.{meterId}.${a}`)])) as unknown as Record<MeterSimAction, Family<['meterId']>>;
+  const simPlants = Object.fromEntries(PLANT_SIM_ACTIONS.map((a) => [a, f(`sim.plant.{plantId}.${a}`)])) as unknown as Record<PlantSimAction, Family<['plantId']>>;
   const registries = Object.fromEntries((['organization', 'grid', 'dcu', 'meter', 'plant', 'credential'] as const).map((k) => [k, f(`registry.${k}.upsert`)])) as Record<RegistryKind, Family<[]>>;
   return {
     prefix: p,
@@ -173,8 +177,12 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     /** Telemetry history: `history.meter.<id>.credit|reads|intervals`, `history.plant.<id>.energy|power`, `history.polls`, `history.interactions`. */
     history: (kind: HistoryKind, id?: string) => (histories[kind] as Family)(...(id === undefined ? [] : [id])),
     registryUpsert: (kind: RegistryKind) => registries[kind](),
+    simMeters,
+    simPlants,
+    simMeter: (meterId: string, action: MeterSimAction) => simMeters[action](meterId),
+    simPlant: (plantId: string, action: PlantSimAction) => simPlants[action](plantId),
     /** Every family, for a responder that must tell which one a stray subject was meant for. */
-    families: [...Object.values(families), ...Object.values(histories), ...Object.values(registries)] as readonly Family[],
+    families: [...Object.values(families), ...Object.values(histories), ...Object.values(registries), ...Object.values(simMeters), ...Object.values(simPlants)] as readonly Family[],
     /** Subjects under `cluster.`: node-to-node traffic, never a client's request. */
     cluster: f('cluster.{>rest}'),
     /** Everything under the prefix. */

@@ -14,6 +14,7 @@ import type { Reply } from '../core/reply';
 import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
 import type { RunningSimulator, SolarBrand } from '../adapters/solar';
 import type { Config } from '../core/config';
+import type { CommunicationProtocol } from '../core/domain';
 import { detach, setDetachedErrorReporter } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
@@ -24,6 +25,7 @@ import { VERSION } from '../core/version';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
+import type { SimulatorHandles } from './nats/simulators';
 import { serveCatchAll } from './nats/catchAll';
 import { serveQueries } from './nats/queryService';
 import { startDemoActivity, startDemoStory } from './demo';
@@ -54,6 +56,8 @@ export interface NodeOverrides {
   autorun?: boolean;
   /** Emlite mediators (tests and benches pass their own pool). */
   mediators?: MediatorPool;
+  /** With `driver`: the simulated fleet inside it and the protocols it serves (for the simulator controls). */
+  simulatedFleet?: { fleet: SimulatedFleetDriver; protocols: CommunicationProtocol[] };
   /** Log and count unhandled promise rejections instead of exiting (default true). */
   guardProcess?: boolean;
 }
@@ -114,12 +118,14 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   // Emlite (seed 001): a mediator pool when there are EMLITE meters or simulators; standalone simulates the mediator.
   const mediatorSimulator = standalone && simulators ? await startMediatorSimulator({ meters: DEMO_EMLITE_METERS }) : null;
   const mediators = o.mediators ?? (simulators || (await emliteRepo.hasEmliteMeters(db.sql)) ? MediatorPool.fromConfig(config.emlite) : null);
-  let simulatedFleet: SimulatedFleetDriver | null = null;
+  let simulatedFleet: SimulatedFleetDriver | null = o.simulatedFleet?.fleet ?? null;
+  let simulatedProtocols: CommunicationProtocol[] = o.simulatedFleet?.protocols ?? [];
   let driver = o.driver;
   if (!driver) {
     // Real adapters where configured (Calin API tokens, ChirpStack MQTT); simulators only when asked.
     const adapters = await createMeterAdapters(config.drivers, { useSimulators: simulators, logger });
     simulatedFleet = adapters.simulatedFleet ?? null;
+    simulatedProtocols = adapters.simulatedProtocols;
     driver = adapters.driver;
     if (mediators) driver = withEmlite(driver, createMeterDriverRouter({ byProtocol: { EMLITE: new EmliteMeterDriver(mediators) }, tokenService: adapters.tokenService }));
   }
@@ -135,7 +141,9 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   });
   // In a cluster the per-partition schedules replace the runtime's node-wide tick and outbox sweep.
   const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
-  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing, nodeId: config.nodeId });
+  // The solar clouds start further down; their controls see them once they run.
+  const simulatorHandles: SimulatorHandles | null = simulators ? { fleet: simulatedFleet, fleetProtocols: simulatedProtocols, solar: null } : null;
+  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing, nodeId: config.nodeId, simulators: simulatorHandles });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
   // In a cluster a sweep reaches each meter through its routed subject, so the sync runs on the meter's owner.
   const sweepMeters: Pick<Runtime['meters'], 'ask'> = cluster
@@ -157,6 +165,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const solarSimulators = standalone && simulators ? await startDemoSolarSimulators() : null;
   const demoPlantsRegistered = solarSimulators ? await repointDemoPlants(db, logger, solarSimulators) : false;
   phase('demoFleet');
+  if (simulatorHandles) simulatorHandles.solar = solarSimulators;
   const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
     autorun: clustered ? false : o.autorun,
     ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),

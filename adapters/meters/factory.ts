@@ -21,6 +21,8 @@ export interface MeterAdapters {
   tokenService: TokenService;
   /** The simulated fleet, when simulators serve some protocol (for demo controls). */
   simulatedFleet?: SimulatedFleetDriver;
+  /** The protocols the simulated fleet serves (real adapters and the Calin HTTP simulator take precedence). */
+  simulatedProtocols: CommunicationProtocol[];
   /** The bundled Calin HTTP simulator, when it serves CALIN_V1 / CALIN_V2 (stopped by `driver.close()`). */
   calinSimulator?: CalinApiSimulator;
 }
@@ -91,5 +93,6 @@ export async function createMeterAdapters(
   const driver: MeterDriver = calinSimulator
     ? { ...router, name: router.name, execute: (c) => router.execute(c), onUnsolicited: (l) => router.onUnsolicited(l), close: async () => { await router.close(); await calinSimulator.stop(); } }
     : router;
-  return { driver, tokenService, simulatedFleet, calinSimulator };
+  const simulatedProtocols = (Object.keys(byProtocol) as CommunicationProtocol[]).filter((p) => simulatedFleet && byProtocol[p] === simulatedFleet);
+  return { driver, tokenService, simulatedFleet, simulatedProtocols, calinSimulator };
 }

@@ -1,4 +1,9 @@
+import type { z } from 'zod';
 import { NatsBus, type Bus, type BusSubscription } from '../../adapters/bus';
+import type { UnsolicitedReport } from '../../adapters/meters/types';
+import type { SimMeterFaults } from '../../adapters/meters/simulated';
+import type { SimAlarm } from '../../adapters/solar/simulator/fleet';
+import type { IssueResult } from '../../actors/meter/decide/Issues';
 import type { BatchView } from '../../actors/batch/BatchExecutionActor';
 import type { CommissioningView, CommissioningStep } from '../../actors/commissioning/CommissioningActor';
 import type { CreateResult } from '../../actors/meter/messages';
@@ -9,12 +14,36 @@ import { GridtwinError } from '../../core/errors';
 import type { EscoSyncEvent, InteractionView, MeterInteractionEvent, MeterStateEvent, PlantAlertEvent, PlantStatusEvent } from '../../core/events';
 import { assertSubjectSafeId } from '../../core/ids';
 import { unwrap, type Reply } from '../../core/reply';
+import type { MeterSimAction, PlantSimAction } from '../../core/simulatorControls';
 import { DEFAULT_PREFIX, subjects, type Subjects } from '../../core/subjects';
+import type { IssueView, historyRepo } from '../../persistence';
+import type { InteractionsSchema, IssueOpenSchema, MeterIssuesSchema, OrgIssuesSchema, OrgListSchema, ReportSchema } from '../nats/embedding';
+import type { METER_SIM_SCHEMAS, PLANT_SIM_SCHEMAS } from '../nats/simulators';
 
 export { GridtwinError } from '../../core/errors';
 export type { ErrorCode } from '../../core/errors';
 export type { BatchView, CommissioningView, CommissioningStep, CreateResult, MeterView, InteractionView };
 export type { MeterInteractionEvent, MeterStateEvent, PlantAlertEvent, PlantStatusEvent, EscoSyncEvent };
+export type { IssueView, IssueResult, UnsolicitedReport, SimMeterFaults, SimAlarm };
+
+/** One page of a list; pass `nextCursor` back as `cursor` for the next (null: the last page). */
+export interface Page<T> { items: T[]; nextCursor: string | null }
+/** An interaction in a history list, with its links. */
+export type ListedInteraction = InteractionView & {
+  followUpOf: string | null; coalescedInto: string | null; joinedCount: number; coalescedIdempotencyKeys: string[];
+};
+export type BatchSummary = Awaited<ReturnType<typeof historyRepo.batches>>['items'][number];
+export type CommissioningSummary = Awaited<ReturnType<typeof historyRepo.commissionings>>['items'][number];
+/** Filters of the interaction histories (status and type: one or several). */
+export type InteractionFilters = z.input<typeof InteractionsSchema>;
+/** What a meter's simulator control answers: its fault switches and state (and the report sent, for `report`). */
+export interface SimMeterState {
+  meterId: string;
+  faults: SimMeterFaults;
+  meter: { serial: string; kwhCredit: number; isOn: boolean; powerLimitW: number };
+  report?: UnsolicitedReport;
+}
+export interface SimPlantState { plantId: string; vendorPlantId: string; silent: boolean; alarm?: SimAlarm }
 
 export interface ClientOptions {
   /** Subject prefix of the gridtwin deployment (default `gridtwin`). */
@@ -82,6 +111,60 @@ export class GridtwinClient {
   }
   async getGrid(gridId: string): Promise<{ grid: Record<string, unknown>; dcus: unknown[]; meters: unknown[]; recentInteractions: InteractionView[] }> {
     return this.call(this.s.gridGet(assertSubjectSafeId(gridId, 'gridId')));
+  }
+
+  // histories (cursor paging)
+  async listMeterInteractions(meterId: string, filters: InteractionFilters = {}): Promise<Page<ListedInteraction>> {
+    return this.call(this.s.meterInteractionsList(assertSubjectSafeId(meterId, 'meterId')), filters);
+  }
+  async listGridInteractions(gridId: string, filters: InteractionFilters = {}): Promise<Page<ListedInteraction>> {
+    return this.call(this.s.gridInteractionsList(assertSubjectSafeId(gridId, 'gridId')), filters);
+  }
+  async listBatches(q: z.input<typeof OrgListSchema>): Promise<Page<BatchSummary>> {
+    return this.call(this.s.batchesList(), q);
+  }
+  async listCommissionings(q: z.input<typeof OrgListSchema>): Promise<Page<CommissioningSummary>> {
+    return this.call(this.s.commissioningsList(), q);
+  }
+  /** Every item of a paged list, following `nextCursor` (for small lists; a page is at most 500). */
+  async *pages<T, Q extends { cursor?: string }>(list: (q: Q) => Promise<Page<T>>, q: Q): AsyncGenerator<T> {
+    let cursor: string | undefined = q.cursor;
+    do {
+      const page = await list({ ...q, cursor });
+      yield* page.items;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  // issues (through the meter's actor, so its cascade sees them at once)
+  async openIssue(meterId: string, issue: z.input<typeof IssueOpenSchema>): Promise<IssueResult> {
+    return this.call(this.s.meterIssuesOpen(assertSubjectSafeId(meterId, 'meterId')), issue);
+  }
+  async closeIssue(meterId: string, issueId: string): Promise<IssueResult> {
+    return this.call(this.s.meterIssuesClose(assertSubjectSafeId(meterId, 'meterId')), { issueId: assertSubjectSafeId(issueId, 'issueId') });
+  }
+  async listMeterIssues(meterId: string, q: z.input<typeof MeterIssuesSchema> = {}): Promise<Page<IssueView>> {
+    return this.call(this.s.meterIssuesList(assertSubjectSafeId(meterId, 'meterId')), q);
+  }
+  async listIssues(q: z.input<typeof OrgIssuesSchema>): Promise<Page<IssueView>> {
+    return this.call(this.s.issuesList(), q);
+  }
+
+  // uplinks (unsolicited reports from a network server or head-end)
+  async reportMeter(meterId: string, report: z.input<typeof ReportSchema>): Promise<{ accepted: true }> {
+    return this.call(this.s.meterReport(assertSubjectSafeId(meterId, 'meterId')), report);
+  }
+  /** The meter is found by `meterExternalReference` (devEUI or serial). */
+  async ingestUplink(report: z.input<typeof ReportSchema>): Promise<{ accepted: true; meterId: string }> {
+    return this.call(this.s.uplinksIngest(), report);
+  }
+
+  // simulator controls (a node with simulators on; UNAVAILABLE otherwise)
+  async simulateMeter<A extends MeterSimAction>(meterId: string, action: A, body: z.input<(typeof METER_SIM_SCHEMAS)[A]> = {} as never): Promise<SimMeterState> {
+    return this.call(this.s.simMeter(assertSubjectSafeId(meterId, 'meterId'), action), body);
+  }
+  async simulatePlant<A extends PlantSimAction>(plantId: string, action: A, body: z.input<(typeof PLANT_SIM_SCHEMAS)[A]> = {} as never): Promise<SimPlantState> {
+    return this.call(this.s.simPlant(assertSubjectSafeId(plantId, 'plantId'), action), body);
   }
 
   // registry

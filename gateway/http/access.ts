@@ -14,6 +14,8 @@ export type Access =
   | { kind: 'organization' }
   /** A batch: every meter it names, and its organization. */
   | { kind: 'batch' }
+  /** Across organizations (an uplink addressed by external reference): fleet-wide tokens only. */
+  | { kind: 'fleet' }
   /**
    * Registry writes: the organization the body (or the path, for organizations) names, or the grid's; the resource
    * the path names (`self`) and the ones the body refers to (`refs`: body field and kind) must be the caller's when
@@ -51,6 +53,9 @@ export async function authorizeRoute(ctx: AuthzContext, need: Role, access: Acce
       await authorizeIds(ctx, need, 'meter', (input.meterIds ?? []) as string[]);
       return organizationId === undefined ? input : { ...input, organizationId };
     }
+    case 'fleet':
+      authorize(p, need, { organizationId: undefined }, 'a request across organizations (use the per-meter route)');
+      return input;
     case 'registry': {
       await authorizeRegistryOwner(ctx, need, access.owner, first, input);
       await authorizeIfExists(ctx, need, access.self, [first]);

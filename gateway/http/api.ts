@@ -12,7 +12,9 @@ import {
   AbortSchema, BatchSchema, CommissioningSchema, DcuSchema, DesiredSchema, GridSchema, MeterSchema, OrgSchema,
 } from '../nats/service';
 import { EscoSyncSchema, MeterSyncSchema } from '../nats/syncService';
-import { InteractionsSchema, IssueCloseSchema, IssueOpenSchema, MeterIssuesSchema, OrgIssuesSchema, OrgListSchema } from '../nats/embedding';
+import { InteractionsSchema, IssueCloseSchema, IssueOpenSchema, MeterIssuesSchema, OrgIssuesSchema, OrgListSchema, ReportSchema } from '../nats/embedding';
+import { METER_SIM_SCHEMAS, METER_SIM_SUMMARIES, PLANT_SIM_SCHEMAS, PLANT_SIM_SUMMARIES } from '../nats/simulators';
+import { METER_SIM_ACTIONS, PLANT_SIM_ACTIONS } from '../../core/simulatorControls';
 
 /**
  * The HTTP API is the NATS API: each route names the subject it asks, the schema of its query or body (the
@@ -44,6 +46,22 @@ export const pathParams = (path: string): string[] => [...path.matchAll(/\{(\w+)
 
 const without = <S extends z.ZodObject>(schema: S, key: string) => schema.omit({ [key]: true } as never) as unknown as z.ZodObject;
 const withId = (key: string) => (p: Record<string, string>, input: Record<string, unknown>) => ({ ...input, [key]: p[Object.keys(p)[0]!] });
+/** `fail-next` → `FailNext` (operation ids). */
+const pascal = (action: string) => action.replace(/(^|-)(\w)/g, (_m, _d, c: string) => c.toUpperCase());
+
+/** Simulator controls: one route per action, on the subject's own schema (UNAVAILABLE when simulators are off). */
+const SIM_ROUTES: ApiRoute[] = [
+  ...METER_SIM_ACTIONS.map((action): ApiRoute => ({
+    method: 'post', path: `/api/sim/meters/{meterId}/${action}`, operationId: `simMeter${pascal(action)}`, tag: 'simulators',
+    summary: METER_SIM_SUMMARIES[action], body: METER_SIM_SCHEMAS[action], subject: (s, p) => s.simMeter(p.meterId!, action),
+    role: 'operator', access: { kind: 'resource', owner: 'meter' },
+  })),
+  ...PLANT_SIM_ACTIONS.map((action): ApiRoute => ({
+    method: 'post', path: `/api/sim/plants/{plantId}/${action}`, operationId: `simPlant${pascal(action)}`, tag: 'simulators',
+    summary: PLANT_SIM_SUMMARIES[action], body: PLANT_SIM_SCHEMAS[action], subject: (s, p) => s.simPlant(p.plantId!, action),
+    role: 'operator', access: { kind: 'resource', owner: 'plant' },
+  })),
+];
 
 export const API_ROUTES: ApiRoute[] = [
   // Fleet
@@ -58,6 +76,10 @@ export const API_ROUTES: ApiRoute[] = [
     body: without(MeterSchema, 'id'), subject: (s) => s.registryUpsert('meter'), payload: withId('id'), role: 'admin', access: { kind: 'registry', owner: 'grid', self: 'meter', refs: [['dcuId', 'dcu'], ['esco', 'esco'], ['esco', 'organization']] } },
   { method: 'post', path: '/api/meters/{meterId}/interactions', operationId: 'createInteraction', tag: 'meters', summary: 'Queue an interaction (Idempotency-Key header honoured)',
     body: without(CreateInteractionArgs, 'meterId'), okStatus: 201, subject: (s, p) => s.meterCreateInteraction(p.meterId!), role: 'operator', access: { kind: 'resource', owner: 'meter' }, idempotencyHeader: true },
+  { method: 'post', path: '/api/meters/{meterId}/report', operationId: 'reportMeter', tag: 'meters', summary: "Ingest an uplink (READ_REPORT / JOIN_NETWORK) for this meter",
+    body: ReportSchema, subject: (s, p) => s.meterReport(p.meterId!), role: 'operator', access: { kind: 'resource', owner: 'meter' } },
+  { method: 'post', path: '/api/uplinks', operationId: 'ingestUplink', tag: 'meters', summary: "Ingest an uplink for the meter its external reference (devEUI, serial) names (fleet-wide tokens)",
+    body: ReportSchema, subject: (s) => s.uplinksIngest(), role: 'operator', access: { kind: 'fleet' } },
   { method: 'patch', path: '/api/meters/{meterId}/desired', operationId: 'setDesired', tag: 'meters', summary: 'Set the desired relay state or power limit (the twin converges)',
     body: DesiredSchema, subject: (s, p) => s.meterDesiredSet(p.meterId!), role: 'operator', access: { kind: 'resource', owner: 'meter' } },
   { method: 'post', path: '/api/meters/{meterId}/sync', operationId: 'syncMeter', tag: 'emlite', summary: 'Sync one Emlite meter now',
@@ -141,5 +163,5 @@ export const API_ROUTES: ApiRoute[] = [
     body: EscoSyncSchema, subject: (s, p) => s.escoSync(p.esco!), role: 'operator', access: { kind: 'resource', owner: 'esco' }, timeout: 'sync' },
   { method: 'get', path: '/api/escos/{esco}/sync', operationId: 'escoSyncStatus', tag: 'emlite', summary: "The ESCO's last or running sweep",
     subject: (s, p) => s.escoSyncStatus(p.esco!), payload: () => ({}), role: 'viewer', access: { kind: 'resource', owner: 'esco' } },
+  ...SIM_ROUTES,
 ];
-

@@ -10,6 +10,7 @@ import type { Family, Subjects } from '../../core/subjects';
 import { interactionsRepo, ownersRepo, registryRepo, OWNER_KINDS, type Database, type MeterOrganizationFacts } from '../../persistence';
 import { ID_MESSAGE, parseBody, routedBy, validate } from './endpoint';
 import { ReportSchema, embeddingEndpoints } from './embedding';
+import { simulatorEndpoints, type SimulatorHandles } from './simulators';
 import { OrganizationSettingsSchema } from '../../actors/meter/rules/twinSettings';
 import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
@@ -55,7 +56,11 @@ export const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(),
  * micro service named `gridtwin` ($SRV.PING / INFO / STATS) when the bus is NATS. In a cluster, requests
  * about one device (`deviceOf`) run on the node owning its partition (`cluster.route`).
  */
-export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting; nodeId?: string }): Promise<ServiceHandle> {
+export async function serveNats(opts: {
+  bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting; nodeId?: string;
+  /** Null when simulators are off: their controls then answer UNAVAILABLE. */
+  simulators?: SimulatorHandles | null;
+}): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, db, logger, cluster } = opts;
   const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>): Endpoint => ({
     name,
@@ -145,6 +150,7 @@ export async function serveNats(opts: { bus: Bus; subjects: Subjects; runtime: R
       return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
     }),
     ...embeddingEndpoints({ endpoint, subjects: s, runtime, db }),
+    ...simulatorEndpoints({ endpoint, subjects: s, db, simulators: opts.simulators ?? null }),
     // A single node answers for the cluster too, so a client can tell "not clustered" from "no node".
     ...(cluster ? [] : [endpoint('cluster-status', s.clusterStatus(), async () => ({ clustered: false, nodeId: opts.nodeId ?? null }))]),
   ];

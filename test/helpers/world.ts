@@ -48,7 +48,10 @@ export async function createWorld(overrides: Record<string, unknown> = {}, fleet
   });
   const driver = createMeterDriverRouter({ byProtocol: { CALIN_V1: fleet, CALIN_V2: fleet, CALIN_LORAWAN: fleet, EMLITE: fleet }, tokenService: new SimulatedTokenService() });
   const notifier = new OrderWebhookNotifier({ url: webhook.url, retry: { maxAttempts: 5, initialBackoffMs: 10, maxBackoffMs: 50 } });
-  const node = await startNode(config, { db, bus, driver, notifier, logger: silentLogger, metrics: createMetrics(), gateway: false, autorun: false });
+  const node = await startNode(config, {
+    db, bus, driver, notifier, logger: silentLogger, metrics: createMetrics(), gateway: false, autorun: false,
+    simulatedFleet: { fleet, protocols: ['CALIN_V1', 'CALIN_V2', 'CALIN_LORAWAN', 'EMLITE'] },
+  });
   const s = makeSubjects(prefix);
   const request = <T>(subject: string, body: unknown = {}) => bus.request<Reply<T>>(subject, body, { timeoutMs: 20_000 });
   return {

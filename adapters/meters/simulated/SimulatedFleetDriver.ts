@@ -25,8 +25,23 @@ interface MeterSlot {
   maxInFlight: number;
   counts: Partial<Record<InteractionType, number>>;
   dropAcks: number;
+  /** The next n commands time out without being applied. */
+  failNext: number;
   refusing: boolean;
   unreachable: boolean;
+  /** Per-meter overrides of the fleet's latency and failure rate (null = the fleet's). */
+  latencyMs: number | null;
+  failureRate: number | null;
+}
+
+/** A simulated meter's fault switches, as the simulator controls report them. */
+export interface SimMeterFaults {
+  failNext: number;
+  dropAcks: number;
+  refusing: boolean;
+  unreachable: boolean;
+  latencyMs: number | null;
+  failureRate: number | null;
 }
 
 const timeout = (meterId: string, applied: boolean) =>
@@ -64,7 +79,7 @@ export class SimulatedFleetDriver implements MeterDriver {
     slot.inFlight++;
     if (slot.inFlight > slot.maxInFlight) slot.maxInFlight = slot.inFlight;
     try {
-      const latency = this.drawLatency();
+      const latency = slot.latencyMs ?? this.drawLatency();
       if (latency > 0) {
         const budget = cmd.deadlineAt - this.opts.now();
         await this.sleep(Math.max(0, Math.min(latency, budget)));
@@ -79,7 +94,12 @@ export class SimulatedFleetDriver implements MeterDriver {
   private answer(cmd: DriverCommand, slot: MeterSlot): DriverResponse {
     const id = cmd.meter.id;
     if (slot.unreachable) throw timeout(id, false);
-    if (this.opts.failureRate > 0 && this.random() < this.opts.failureRate) throw timeout(id, false);
+    if (slot.failNext > 0) {
+      slot.failNext--;
+      throw timeout(id, false);
+    }
+    const failureRate = slot.failureRate ?? this.opts.failureRate;
+    if (failureRate > 0 && this.random() < failureRate) throw timeout(id, false);
     if (slot.refusing) throw new GridtwinError(ErrorCode.DEVICE_REJECTED, `meter ${id} refused ${cmd.type}`);
     const result = applyCommand(slot.state, cmd, this.opts.now(), this.opts);
     slot.counts[cmd.type] = (slot.counts[cmd.type] ?? 0) + 1;
@@ -103,16 +123,37 @@ export class SimulatedFleetDriver implements MeterDriver {
   // ---- test and demo controls ----
 
   /** Next command is applied, but its answer is lost: the caller sees TIMEOUT (a "ghost success"). */
-  dropAckOnce(meterId: string): void { this.slotById(meterId).dropAcks++; }
-  /** Every command is answered DEVICE_REJECTED until clearFaults. */
-  refuse(meterId: string): void { this.slotById(meterId).refusing = true; }
-  /** Every command times out without being applied until clearFaults. */
-  unreachable(meterId: string): void { this.slotById(meterId).unreachable = true; }
+  dropAckOnce(meterId: string, times = 1): void { this.slotById(meterId).dropAcks += times; }
+  /** The next `times` commands time out without being applied. */
+  failNext(meterId: string, times = 1): void { this.slotById(meterId).failNext += times; }
+  /** Every command is answered DEVICE_REJECTED until clearFaults (or `refuse(id, false)`). */
+  refuse(meterId: string, on = true): void { this.slotById(meterId).refusing = on; }
+  /** Every command times out without being applied until clearFaults (or `unreachable(id, false)`). */
+  unreachable(meterId: string, on = true): void { this.slotById(meterId).unreachable = on; }
+  /** This meter's latency instead of the fleet's (null: the fleet's again). */
+  setLatency(meterId: string, ms: number | null): void {
+    if (ms !== null && !(ms >= 0)) throw new RangeError('latencyMs must be >= 0');
+    this.slotById(meterId).latencyMs = ms;
+  }
+  /** This meter's failure rate in [0, 1] instead of the fleet's (null: the fleet's again). */
+  setFailureRate(meterId: string, rate: number | null): void {
+    if (rate !== null && !(rate >= 0 && rate <= 1)) throw new RangeError('failureRate must be in [0, 1]');
+    this.slotById(meterId).failureRate = rate;
+  }
+  /** The meter's credit becomes `kwh` (as if topped up or drained outside gridtwin). */
+  setCredit(meterId: string, kwh: number): void { this.slotById(meterId).state.kwhCredit = kwh; }
   clearFaults(meterId: string): void {
     const s = this.slotById(meterId);
     s.refusing = false;
     s.unreachable = false;
     s.dropAcks = 0;
+    s.failNext = 0;
+    s.latencyMs = null;
+    s.failureRate = null;
+  }
+  faults(meterId: string): SimMeterFaults {
+    const { failNext, dropAcks, refusing, unreachable, latencyMs, failureRate } = this.slotById(meterId);
+    return { failNext, dropAcks, refusing, unreachable, latencyMs, failureRate };
   }
   /** The relay changes state by itself (drift between the meter and what the system believes). */
   flipRelay(meterId: string): void {
@@ -162,7 +203,7 @@ export class SimulatedFleetDriver implements MeterDriver {
     if (!s) {
       s = {
         state: createSimMeter(serial, this.opts.seed, this.opts.now()),
-        inFlight: 0, maxInFlight: 0, counts: {}, dropAcks: 0, refusing: false, unreachable: false,
+        inFlight: 0, maxInFlight: 0, counts: {}, dropAcks: 0, failNext: 0, refusing: false, unreachable: false, latencyMs: null, failureRate: null,
       };
       this.meters.set(meterId, s);
     }

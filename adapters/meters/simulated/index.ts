@@ -1,4 +1,4 @@
-export { SimulatedFleetDriver, type SimulatedFleetOptions } from './SimulatedFleetDriver';
+export { SimulatedFleetDriver, type SimulatedFleetOptions, type SimMeterFaults } from './SimulatedFleetDriver';
 export { SimulatedTokenService } from './SimulatedTokenService';
 export { applyCommand, createSimMeter, type SimMeterState, type SimMeterOptions } from './meterState';
 export { encodeSimToken, decodeSimToken, type SimTokenKind, type SimTokenContent } from './tokenCodec';

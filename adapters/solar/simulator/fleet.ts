@@ -76,6 +76,9 @@ export class SimFleet {
   }
 
   private readonly alarmEvery: number;
+  /** Controls (issue 13): plants made silent (since when), alarms raised by hand. */
+  private readonly silentSince = new Map<string, Date>();
+  private readonly raised = new Map<string, SimAlarm[]>();
 
   get(id: string): SimPlant | undefined {
     return this.byId.get(id);
@@ -99,7 +102,7 @@ export class SimFleet {
   }
 
   currentPowerW(p: SimPlant, at = this.now()): number {
-    if (p.offline) return 0;
+    if (p.offline || this.silentSince.has(p.id)) return 0;
     const { hour, minute } = zonedParts(at, p.timezone);
     const h = hour + minute / 60;
     if (h <= 6 || h >= 18) return 0;
@@ -113,11 +116,43 @@ export class SimFleet {
 
   /** Online plants report every 5 min; offline ones went silent 30 h ago. */
   lastSeenAt(p: SimPlant, at = this.now()): Date {
+    const silent = this.silentSince.get(p.id);
+    if (silent) return silent;
     const t = at.getTime();
     return new Date(p.offline ? t - 30 * HOUR : Math.floor(t / 300_000) * 300_000);
   }
 
+  /** The plant stops reporting (its last report stays where it was) until `setSilent(id, false)`. */
+  setSilent(id: string, on: boolean): void {
+    if (!on) this.silentSince.delete(id);
+    else if (!this.silentSince.has(id)) this.silentSince.set(id, this.lastSeenAt(this.byId.get(id)!));
+  }
+
+  isSilent(id: string): boolean {
+    return this.silentSince.has(id);
+  }
+
+  /** An open alarm on the plant's inverter, raised now; its id is returned. */
+  raiseAlarm(id: string, a: { code: string; severity: AlarmSeverity; message: string }): SimAlarm {
+    const p = this.byId.get(id)!;
+    const list = this.raised.get(id) ?? [];
+    const alarm: SimAlarm = { id: `${id}-r${list.length + 1}`, code: a.code, deviceSn: p.deviceSn, severity: a.severity, message: a.message, raisedAt: this.now(), clearedAt: null };
+    this.raised.set(id, [...list, alarm]);
+    return alarm;
+  }
+
+  /** Clears an alarm raised with raiseAlarm; undefined when the plant has no such alarm. */
+  clearAlarm(id: string, alarmId: string): SimAlarm | undefined {
+    const alarm = this.raised.get(id)?.find((a) => a.id === alarmId);
+    if (alarm && !alarm.clearedAt) alarm.clearedAt = this.now();
+    return alarm;
+  }
+
   alarms(p: SimPlant, at = this.now()): SimAlarm[] {
+    return [...this.seededAlarms(p, at), ...(this.raised.get(p.id) ?? [])];
+  }
+
+  private seededAlarms(p: SimPlant, at: Date): SimAlarm[] {
     if (this.alarmEvery <= 0 || p.index % this.alarmEvery !== 0) return [];
     const t = Math.floor(at.getTime() / HOUR) * HOUR;
     return [
