@@ -5,11 +5,10 @@ import type { RunningSimulator } from '../../adapters/solar/simulator/server';
 import { normalizeBrand, type SolarBrand } from '../../adapters/solar/types';
 import type { CommunicationProtocol } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import { assertSubjectSafeId } from '../../core/ids';
 import type { MeterSimAction, PlantSimAction } from '../../core/simulatorControls';
 import type { Subjects } from '../../core/subjects';
 import { plantsRepo, registryRepo, type Database } from '../../persistence';
-import { parseBody, subjectToken, validate } from './endpoint';
+import { parseBody, routedBy, validate } from './endpoint';
 
 /** What the node runs when simulators are on: the in-process meter fleet (and the protocols it serves), the solar clouds. */
 export interface SimulatorHandles {
@@ -74,8 +73,6 @@ const off = (what: string) => new GridtwinError(ErrorCode.UNAVAILABLE, `${what} 
  */
 export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; db: Database; simulators: SimulatorHandles | null }): Endpoint[] {
   const { endpoint, subjects: s, db, simulators } = o;
-  const p = s.prefix;
-  const idOf = (m: BusMsg, what: string) => assertSubjectSafeId(subjectToken(m.subject, p, 2), what);
 
   const simulatedMeter = async (meterId: string) => {
     const ctx = await registryRepo.loadMeterContext(db.sql, meterId);
@@ -96,13 +93,13 @@ export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     return { meterId, faults: fleet.faults(meterId), meter: { serial: m.serial, kwhCredit: m.kwhCredit, isOn: m.isOn, powerLimitW: m.powerLimitW } };
   };
   const meterControl = <A extends MeterSimAction>(action: A, apply: (fleet: SimulatedFleetDriver, meterId: string, body: z.infer<(typeof METER_SIM_SCHEMAS)[A]>) => unknown) =>
-    endpoint(`sim-meter-${action}`, s.simMeter('*', action), async (m) => {
-      const meterId = idOf(m, 'meterId');
+    endpoint(`sim-meter-${action}`, s.simMeters[action].pattern, async (m) => {
+      const { meterId } = s.simMeters[action].ids(m.subject);
       const body = validate(METER_SIM_SCHEMAS[action] as unknown as z.ZodType<z.infer<(typeof METER_SIM_SCHEMAS)[A]>>, parseBody(m));
       const fleet = await simulatedMeter(meterId);
       const extra = apply(fleet, meterId, body);
       return { ...meterState(fleet, meterId), ...(extra && typeof extra === 'object' ? extra : {}) };
-    }, async (m) => subjectToken(m.subject, p, 2));
+    }, async (m) => routedBy(s.simMeters[action], 'meterId')(m));
 
   const simulatedPlant = async (plantId: string) => {
     const plant = await plantsRepo.get(db.sql, plantId);
@@ -115,8 +112,8 @@ export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     return { fleet: sim.fleet, vendorPlantId: plant.vendorPlantId };
   };
   const plantControl = <A extends PlantSimAction>(action: A, apply: (sim: Awaited<ReturnType<typeof simulatedPlant>>, body: z.infer<(typeof PLANT_SIM_SCHEMAS)[A]>) => unknown) =>
-    endpoint(`sim-plant-${action}`, s.simPlant('*', action), async (m) => {
-      const plantId = idOf(m, 'plantId');
+    endpoint(`sim-plant-${action}`, s.simPlants[action].pattern, async (m) => {
+      const { plantId } = s.simPlants[action].ids(m.subject);
       const body = validate(PLANT_SIM_SCHEMAS[action] as unknown as z.ZodType<z.infer<(typeof PLANT_SIM_SCHEMAS)[A]>>, parseBody(m));
       const sim = await simulatedPlant(plantId);
       const extra = apply(sim, body);
