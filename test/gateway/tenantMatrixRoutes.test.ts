@@ -19,7 +19,8 @@ const ROLES: Role[] = ['viewer', 'operator', 'admin'];
 const INTRUDER = 'org-a';
 const OWNER = 'org-b';
 
-interface Operation { method: string; path: string; operationId: string; query: string[]; hasBody: boolean }
+type Json = Record<string, any>;
+interface Operation { method: string; path: string; operationId: string; query: string[]; hasBody: boolean; body?: Json }
 interface Attempt { path: Record<string, string>; query?: Record<string, string>; body?: unknown; why: string }
 
 /** Operations that name no organization's resource (none today), each with its reason. */
@@ -36,25 +37,47 @@ const RESOURCE_FILTERS: Record<string, string[]> = { organizationId: [OWNER], gr
 /** Query parameters that name no resource (a new parameter must be put in one of these two tables). */
 const PLAIN_FILTERS = new Set(['status', 'type', 'limit', 'cursor', 'from', 'to', 'bucket', 'health', 'protocol', 'brand', 'state', 'by']);
 
-/** A valid body per write (validation passes, so authorization is what answers), for org-b's resource `id`. */
+/**
+ * The smallest body its JSON Schema accepts (required properties only): writes without an entry in BODIES are tried
+ * with it, so a new route with a path parameter is covered as it lands. A body it gets wrong is answered 400, not
+ * 403, and the matrix names the route (give it a BODIES entry then).
+ */
+function minimalBody(schema: Json | undefined): unknown {
+  if (!schema) return {};
+  if (schema.const !== undefined) return schema.const;
+  if (schema.default !== undefined) return schema.default;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  const branches = (schema.anyOf ?? schema.oneOf) as Json[] | undefined;
+  if (branches?.length) return minimalBody(branches.find((b) => b.type !== 'null') ?? branches[0]);
+  const type = Array.isArray(schema.type) ? schema.type.find((t: string) => t !== 'null') : schema.type;
+  switch (type) {
+    case 'object': {
+      const required = new Set((schema.required ?? []) as string[]);
+      return Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, Json>).filter(([k]) => required.has(k)).map(([k, v]) => [k, minimalBody(v)]));
+    }
+    case 'array': return Array.from({ length: schema.minItems ?? 0 }, () => minimalBody(schema.items));
+    case 'string': return schema.format === 'date-time' ? new Date().toISOString() : 'x'.repeat(Math.max(1, schema.minLength ?? 1));
+    case 'number': case 'integer': return schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : 0);
+    case 'boolean': return false;
+    case 'null': return null;
+    default: return {};
+  }
+}
+
+/** Body fields that name an organization's resource: a write without a path parameter is tried with org-b's value in each. */
+const bodyRefs = (): Record<string, unknown[]> => ({
+  meterId: ['mb', 'eb', 'eb2'], meterIds: [['ma', 'mb'], ['eb2']], organizationId: [OWNER], gridId: ['gb'], dcuId: ['db'], plantId: ['pb'],
+  credentialId: ['cred-b'], esco: ['esco-b'], meterExternalReference: ['XREF-MB-0001'], alertId: ['alb'], issueId: [w.ids.issues.mb],
+});
+
+/** A body per write where the smallest one will not do: it names the caller's own grid, organization or credential (a takeover). */
 const BODIES: Record<string, (id: string) => unknown> = {
   upsertMeter: () => ({ serial: 'TAKEOVER1', protocol: 'CALIN_V2', gridId: 'ga' }),
-  createInteraction: () => ({ type: 'TURN_OFF' }),
-  setDesired: () => ({ relay: 'off' }),
-  syncMeter: () => ({}),
-  abortInteraction: () => ({ reason: 'not yours' }),
-  openIssue: () => ({ type: 'NO_CREDIT' }),
   closeIssue: () => ({ issueId: w.ids.issues.mb }),
   upsertGrid: () => ({ organizationId: INTRUDER, name: 'taken over' }),
-  setGridOnline: () => ({ online: false }),
   upsertDcu: () => ({ gridId: 'ga', externalReference: 'DCU-TAKEN' }),
-  setDcuOnline: () => ({ online: false }),
-  upsertOrganization: () => ({ name: 'taken over' }),
   upsertPlant: () => ({ organizationId: INTRUDER, credentialId: 'cred-a', vendorPlantId: 'v-taken', name: 'taken over', timezone: 'UTC' }),
-  pollPlant: () => ({}),
   upsertCredential: () => ({ organizationId: INTRUDER, brand: 'SOLIS', credentials: { keyId: 'k', keySecret: 's' } }),
-  ackAlert: () => ({}),
-  syncEsco: () => ({ async: true }),
 };
 
 /** Attempts a path parameter cannot express: org-b's resources named in a body, or the caller's own path with org-b's reference. */
@@ -99,6 +122,7 @@ async function operations(): Promise<Operation[]> {
     method: method.toUpperCase(), path, operationId: op.operationId as string,
     query: ((op.parameters ?? []) as Array<{ name: string; in: string }>).filter((p) => p.in === 'query').map((p) => p.name),
     hasBody: op.requestBody !== undefined,
+    body: op.requestBody?.content?.['application/json']?.schema as Json | undefined,
   })));
 }
 
@@ -111,9 +135,14 @@ function attemptsFor(op: Operation): Attempt[] | string {
   if (params.length === 1) {
     const ids = v[params[0]!];
     if (!ids) return `${op.operationId}: no org-b resource for path parameter ${params[0]}`;
-    const body = op.hasBody ? BODIES[op.operationId] : undefined;
-    if (op.hasBody && !body) return `${op.operationId}: no body in BODIES`;
-    for (const id of ids) out.push({ path: { [params[0]!]: id }, body: body?.(id), why: `${params[0]} ${id}` });
+    const body = BODIES[op.operationId] ?? (() => minimalBody(op.body));
+    for (const id of ids) out.push({ path: { [params[0]!]: id }, body: op.hasBody ? body(id) : undefined, why: `${params[0]} ${id}` });
+  } else if (op.hasBody && !EXTRA[op.operationId]) {
+    const base = minimalBody(op.body) as Record<string, unknown>;
+    for (const [field, values] of Object.entries(bodyRefs())) {
+      if (!(field in (op.body?.properties ?? {}))) continue;
+      for (const value of values) out.push({ path: {}, body: { ...base, [field]: value }, why: `${field} ${JSON.stringify(value)}` });
+    }
   }
   if (op.method === 'GET') {
     for (const q of op.query) {
