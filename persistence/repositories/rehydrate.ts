@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { EMPTY_LIST, sharedString, sharedValue } from '../shared';
 import { toInteractionRow, toIssueRow, toMeterRow, toOutboxRow, type InteractionRow, type IssueRow, type MeterRow, type OutboxRow } from '../rows';
 
 /** What a meter actor needs to rehydrate: the meter row and the world around it. */
@@ -45,19 +46,33 @@ select m.*, g.is_online as grid_is_online, o.settings as org_settings, c.status 
 type R = Record<string, unknown>;
 const list = (v: unknown): R[] => (typeof v === 'string' ? (JSON.parse(v) as R[]) : ((v as R[] | null) ?? []));
 
+/** Most meters have no open issue or interaction: they share one frozen empty list. */
+const orShared = <T>(xs: T[]): T[] => (xs.length ? xs : (EMPTY_LIST as unknown as T[]));
+
+/** The meter row an actor keeps, with what other meters hold alike shared (shared.ts). */
+function sharedMeterRow(r: R): MeterRow {
+  const m = toMeterRow(r);
+  return {
+    ...m,
+    protocol: sharedString(m.protocol), gridId: sharedString(m.gridId), dcuId: sharedString(m.dcuId), mode: sharedString(m.mode),
+    esco: sharedString(m.esco), mediatorAddress: sharedString(m.mediatorAddress),
+    desired: sharedValue('desired', m.desired), shadowMetadata: sharedValue('shadowMetadata', m.shadowMetadata),
+  };
+}
+
 function toRehydrate(r: R): MeterRehydrate {
-  const meter = toMeterRow(r);
+  const meter = sharedMeterRow(r);
   return {
     ctx: {
       meter,
-      organizationId: (r.organization_id as string | null) ?? null,
-      organizationSettings: (typeof r.org_settings === 'string' ? JSON.parse(r.org_settings) : r.org_settings) ?? {},
-      grid: meter.gridId ? { id: meter.gridId, isOnline: Boolean(r.grid_is_online) } : null,
-      dcus: list(r.rehydrate_dcus).map((d) => ({ id: String(d.id), externalReference: String(d.external_reference), isOnline: Boolean(d.is_online) })),
-      openIssues: list(r.rehydrate_issues).map(toIssueRow),
+      organizationId: sharedString((r.organization_id as string | null) ?? null),
+      organizationSettings: sharedValue('organizationSettings', (typeof r.org_settings === 'string' ? JSON.parse(r.org_settings) : r.org_settings) ?? {}),
+      grid: meter.gridId ? sharedValue('grid', { id: meter.gridId, isOnline: Boolean(r.grid_is_online) }) : null,
+      dcus: sharedValue('dcus', list(r.rehydrate_dcus).map((d) => ({ id: String(d.id), externalReference: String(d.external_reference), isOnline: Boolean(d.is_online) }))),
+      openIssues: orShared(list(r.rehydrate_issues).map(toIssueRow)),
       lastCommissioningStatus: (r.last_commissioning_status as string | null) ?? null,
     },
-    open: list(r.rehydrate_open).map(toInteractionRow),
+    open: orShared(list(r.rehydrate_open).map(toInteractionRow)),
     pendingOutbox: list(r.rehydrate_outbox).map(toOutboxRow),
   };
 }
@@ -67,7 +82,11 @@ export const rehydrateRepo = {
   async many(sql: Sql, meterIds: string[]): Promise<Array<MeterRehydrate | undefined>> {
     const rows = await sql.all(REHYDRATE, [JSON.stringify(meterIds)]);
     const byId = new Map(rows.map((r) => [String(r.id), toRehydrate(r)]));
-    return meterIds.map((id) => byId.get(id));
+    return meterIds.map((id) => {
+      const found = byId.get(id);
+      if (found) found.ctx.meter.id = id; // the caller's string (an actor's name): one copy of the id, not two
+      return found;
+    });
   },
   async one(sql: Sql, meterId: string): Promise<MeterRehydrate | undefined> {
     return (await rehydrateRepo.many(sql, [meterId]))[0];

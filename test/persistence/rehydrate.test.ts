@@ -66,4 +66,14 @@ describe('rehydrate of a meter in one statement', () => {
     expect(await registryRepo.loadMeterContext(db.sql, 'm1')).toEqual((await rehydrateRepo.one(db.sql, 'm1'))!.ctx);
     expect(await registryRepo.loadMeterContext(db.sql, 'nope')).toBeUndefined();
   });
+
+  it('meters of one organization and grid share one frozen copy of its settings and DCUs (heap per hot actor)', async () => {
+    await db.sql.run(`insert into meters(id, serial, communication_protocol, grid_id, organization_id) values ('m3', 'S3', 'CALIN_V2', 'g', 'o') on conflict do nothing`);
+    const [a, b] = await rehydrateRepo.many(db.sql, ['m1', 'm3']);
+    expect(a!.ctx.organizationSettings).toBe(b!.ctx.organizationSettings);
+    expect(a!.ctx.dcus).toBe(b!.ctx.dcus);
+    expect(a!.ctx.meter.protocol).toBe(b!.ctx.meter.protocol);
+    expect(Object.isFrozen(a!.ctx.organizationSettings) && Object.isFrozen(a!.ctx.organizationSettings.twin) && Object.isFrozen(a!.ctx.dcus[0])).toBe(true);
+    expect(() => { (a!.ctx.dcus as unknown[]).push({}); }).toThrow(TypeError);
+  });
 });

@@ -3,6 +3,9 @@ import type { InteractionRow, MeterContext, OutboxRow } from '../../../persisten
 import type { Decision, Effect } from '../effects';
 import type { Loaded } from '../state';
 
+/** Shared by every freshly loaded meter (state is never changed in place). */
+const NO_RECONCILE: Loaded['reconcile'] = Object.freeze({});
+
 export interface LoadFacts {
   ctx: MeterContext | undefined;
   open: InteractionRow[];
@@ -26,6 +29,6 @@ export function load(id: string, facts: LoadFacts, callPending: (interactionId: 
     if (callPending(i.id)) continue;
     effects.push({ kind: 'tellSelf', msg: { type: 'driverReplied', interactionId: i.id, outcome: { ok: false, error: new GridtwinError(ErrorCode.TIMEOUT, 'interrupted: the node stopped while the command was in flight') } } });
   }
-  const state: Loaded = { phase: 'loaded', id, ctx: facts.ctx, queue: facts.open, inFlight, reconcile: {}, sync: null };
+  const state: Loaded = { phase: 'loaded', id, ctx: facts.ctx, queue: facts.open, inFlight, reconcile: NO_RECONCILE, sync: null };
   return { state, effects };
 }

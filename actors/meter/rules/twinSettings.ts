@@ -23,13 +23,23 @@ export const OrganizationSettingsSchema = z.object({ twin: TwinSettingsSchema.op
 
 export type TwinSettings = Required<z.infer<typeof TwinSettingsSchema>>;
 
-export const TWIN_DEFAULTS: TwinSettings = {
+export const TWIN_DEFAULTS: TwinSettings = Object.freeze({
   shadow: true, coalescing: true, readAfterFail: true, reconcile: true, suspensionRecovery: false,
   readTtlMs: 0, reconcileMaxAttempts: 3, reconcileBackoffMs: 30_000,
-};
+});
+
+/** Settings objects are shared by the meters of an organization and never changed (rehydrate.ts): each is read once. */
+const read = new WeakMap<object, TwinSettings>();
 
 /** Stored settings with the defaults filled in; a stored value the schema refuses (written before it existed) falls back to its default. */
 export function twinSettings(orgSettings: Record<string, unknown> | undefined): TwinSettings {
+  if (!orgSettings) return TWIN_DEFAULTS;
+  let known = read.get(orgSettings);
+  if (!known) read.set(orgSettings, (known = Object.freeze(readTwinSettings(orgSettings))));
+  return known;
+}
+
+function readTwinSettings(orgSettings: Record<string, unknown>): TwinSettings {
   const t = (orgSettings?.twin ?? {}) as Record<string, unknown>;
   const out: TwinSettings = { ...TWIN_DEFAULTS };
   for (const [k, field] of Object.entries(TwinSettingsSchema.shape)) {
