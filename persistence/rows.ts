@@ -1,4 +1,5 @@
 import type { CommunicationProtocol, InteractionStatus, InteractionType, IssueType } from '../core/domain';
+import { isoOrNull as iso } from '../core/time';
 
 /** Plain row shapes the actors hold in memory (camelCase), mapped from SQL rows in one place. */
 export interface MeterRow {
@@ -77,7 +78,6 @@ export interface OutboxRow {
   attempts: number;
 }
 
-const iso = (v: unknown): string | null => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 const json = <T>(v: unknown, d: T): T => (v == null ? d : typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
 

@@ -1,3 +1,4 @@
+import { type Clock, systemClock } from '../../core/time';
 /** The device actors of a node, as a hand-off sees them. */
 export interface DrainTarget {
   ids(): string[];
@@ -13,7 +14,7 @@ export interface DrainTarget {
  * deadline passes (then the new owner treats what is left as interrupted: it is not lost, only finished
  * as a timeout). Intake is already stopped by the caller.
  */
-export async function drainDevices(t: DrainTarget, ids: string[], deadline: number, pendingOutbox: () => Promise<number>, now: () => number = Date.now): Promise<boolean> {
+export async function drainDevices(t: DrainTarget, ids: string[], deadline: number, pendingOutbox: () => Promise<number>, now: Clock = systemClock): Promise<boolean> {
   let left = ids;
   while (left.length && now() < deadline) {
     const busy = await Promise.all(left.map((id) => t.busy(id).catch(() => false)));

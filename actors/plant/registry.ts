@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { CredentialCipher, isValidTimeZone, normalizeBrand, SOLAR_BRANDS, type SolarBrand } from '../../adapters/solar';
+import { CredentialCipher, normalizeBrand, SOLAR_BRANDS, type SolarBrand } from '../../adapters/solar';
+import { isValidTimeZone } from '../../core/time';
 import { ErrorCode, GridtwinError, isGridtwinError } from '../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { credentialsRepo, plantsRepo, type Database, type PlantRow } from '../../persistence';

@@ -1,7 +1,7 @@
 import {
-  addDays, dateInZone, monthsBetween, startOfDayInZone,
   type AdapterCapabilities, type DailyEnergy, type DateRange, type MultiPlantReads, type PerPlant, type PlantRef, type PlantSummary, type VendorAlarm,
 } from '../../adapters/solar';
+import { addDays, type Clock, dateInZone, monthsBetween, startOfDayInZone } from '../../core/time';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 
 /**
@@ -13,7 +13,7 @@ import { ErrorCode, GridtwinError } from '../../core/errors';
  * at most one call per window: roundup(N/100) calls, the quota itself.
  */
 export interface SharedReadsOptions {
-  now: () => number;
+  now: Clock;
   /** Added to each window before an answer is refreshed (covers call time and clock skew). */
   marginMs?: number;
   /** How long a refresh waits for the rest of a sweep to join its chunk before it asks (real time). */
@@ -28,7 +28,7 @@ interface Entry<V> { at: number; values: PerPlant<V>; pending: Promise<PerPlant<
 class ChunkCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
 
-  constructor(private readonly now: () => number, private readonly gatherMs: number) {}
+  constructor(private readonly now: Clock, private readonly gatherMs: number) {}
 
   async get(key: string, plantId: string, fresh: (fetchedAt: number) => boolean, fetch: () => Promise<PerPlant<V>>): Promise<V> {
     const e = this.entries.get(key);

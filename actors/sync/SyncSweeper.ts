@@ -13,6 +13,7 @@ import type { SyncResult } from '../meter/sync/types';
 import type { MeterMsg } from '../meter/messages';
 import type { MeterState } from '../meter/state';
 import { RUN_FREQUENCIES, SWEEP_SCHEDULES, syncersFor } from './schedule';
+import type { Clock } from '../../core/time';
 
 export interface SweepStatus {
   sweepId: string;
@@ -59,7 +60,7 @@ export interface SyncSweeperDeps {
   subjects: Subjects;
   logger: Logger;
   meters: Pick<ActorHost<MeterState, MeterMsg>, 'ask'>;
-  now: () => number;
+  now: Clock;
 }
 
 const DEFAULTS = { progressEveryMs: 1_000, coalesceMs: 2_000, autorun: true };

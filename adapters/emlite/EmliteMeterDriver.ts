@@ -4,6 +4,7 @@ import type { DriverCommand, DriverResponse, MeterDriver } from '../meters/types
 import type { CallOptions, EmliteMediatorClient } from './client';
 import { isThreePhase } from './hardware';
 import type { MediatorPool } from './pool';
+import { type Clock, systemClock, utcDate } from '../../core/time';
 
 type Handler = (client: EmliteMediatorClient, cmd: DriverCommand, o: CallOptions) => Promise<InteractionResult>;
 
@@ -50,7 +51,7 @@ const HANDLERS: Partial<Record<InteractionType, Handler>> = {
   READ_CREDIT: async (c, cmd, o) => creditResult(await c.prepayBalance(cmd.meter.serial, o)),
   READ_VOLTAGE: readVoltage,
   READ_VERSION: async (c, cmd, o) => ({ version: await c.firmwareVersion(cmd.meter.serial, o) }),
-  READ_DATE: async (c, cmd, o) => ({ date: (await c.clockTime(cmd.meter.serial, o)).toISOString().slice(0, 10) }),
+  READ_DATE: async (c, cmd, o) => ({ date: utcDate(await c.clockTime(cmd.meter.serial, o)) }),
   READ_TIME: async (c, cmd, o) => ({ time: (await c.clockTime(cmd.meter.serial, o)).toISOString().slice(11, 19) }),
 };
 
@@ -62,7 +63,7 @@ export class EmliteMeterDriver implements MeterDriver {
   /** The pool would open a fresh client for a closed driver's next command; a closed driver serves none. */
   private closed = false;
 
-  constructor(private readonly pool: MediatorPool, private readonly now: () => number = Date.now) {}
+  constructor(private readonly pool: MediatorPool, private readonly now: Clock = systemClock) {}
 
   async execute(cmd: DriverCommand): Promise<DriverResponse> {
     if (this.closed) throw new GridtwinError(ErrorCode.UNAVAILABLE, 'emlite driver is closed');

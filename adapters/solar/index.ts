@@ -4,7 +4,6 @@ export { createSolarAdapter, DEFAULT_BASE_URLS } from './factory';
 export { CredentialCipher, parseCredentialKey } from './credentials';
 export { CredentialLimiter, LimiterRegistry, LIMITER_DEFAULTS, quotaMax, type LimiterOptions, type WindowLimit } from './limiter';
 export { VENDOR_CODES } from './errors';
-export { dateInZone, startOfDayInZone, zonedTimeToInstant, addDays, datesBetween, monthsBetween, isValidTimeZone } from './time';
 export { startSolarSimulator, SIMULATOR_CREDENTIALS } from './simulators';
 export { startSolisSimulator, type SolisSimulatorOptions } from './solis/simulator';
 export { startHuaweiSimulator, type HuaweiSimulatorOptions, type RunningHuaweiSimulator, type QuotaCounters } from './huawei/simulator';

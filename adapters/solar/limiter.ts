@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ErrorCode, GridtwinError, isGridtwinError } from '../../core/errors';
 import type { AdapterCapabilities, Pacer, VendorQuota } from './types';
+import { type Clock, systemClock } from '../../core/time';
 
 /**
  * One limiter per vendor credential, shared by every plant polling through that credential. It paces each
@@ -29,7 +30,7 @@ export interface LimiterOptions {
   stationCount?: () => number;
   /** Added to every window (see above). Default 1 s. */
   marginMs?: number;
-  now?: () => number;
+  now?: Clock;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -81,7 +82,7 @@ export class CredentialLimiter implements Pacer {
   private readonly limit: LimitFunction;
   private readonly all: Window;
   private readonly byOperation = new Map<string, { quota: VendorQuota; window: Window }>();
-  private readonly now: () => number;
+  private readonly now: Clock;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly marginMs: number;
   private readonly stationCount: () => number;
@@ -97,7 +98,7 @@ export class CredentialLimiter implements Pacer {
     this.rpm = opts.requestsPerMinute;
     this.all = new Window(LIMITER_DEFAULTS.windowMs);
     for (const q of opts.quotas ?? []) this.byOperation.set(q.operation, { quota: q, window: new Window(q.windowMs) });
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock;
     this.sleep = opts.sleep ?? realSleep;
     this.marginMs = opts.marginMs ?? LIMITER_DEFAULTS.marginMs;
     this.stationCount = opts.stationCount ?? (() => 1);

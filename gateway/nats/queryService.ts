@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger';
 import type { HistoryKind, Subjects } from '../../core/subjects';
 import { BUCKETS, BUCKET_SECONDS, detectBucketer, listsRepo, telemetryRepo, type Bucket, type Database, type Range } from '../../persistence';
 import { endpointFactory, parseBody, validate } from './endpoint';
+import { type Clock, systemClock, DAY_MS } from '../../core/time';
 
 /**
  * Read-only queries over NATS: lists the operator pages through, the fleet overview and telemetry history.
@@ -41,7 +42,7 @@ export const InteractionHistorySchema = z.object({ ...timeRange, meterId: id.opt
 /** Resolves defaults and refuses an empty range or one with too many buckets. */
 export function resolveRange(q: { from?: string; to?: string; bucket: Bucket }, now = Date.now()): Range {
   const to = q.to ? Date.parse(q.to) : now;
-  const from = q.from ? Date.parse(q.from) : to - 24 * 3600_000;
+  const from = q.from ? Date.parse(q.from) : to - DAY_MS;
   if (!(from < to)) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'from must be before to', { details: [{ path: 'from', message: 'must be before to' }] });
   const buckets = (to - from) / 1000 / BUCKET_SECONDS[q.bucket];
   if (buckets > MAX_BUCKETS) {
@@ -52,9 +53,9 @@ export function resolveRange(q: { from?: string; to?: string; bucket: Bucket }, 
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket: q.bucket };
 }
 
-export async function serveQueries(opts: { bus: Bus; subjects: Subjects; db: Database; logger: Logger; version: string; now?: () => number }): Promise<ServiceHandle> {
+export async function serveQueries(opts: { bus: Bus; subjects: Subjects; db: Database; logger: Logger; version: string; now?: Clock }): Promise<ServiceHandle> {
   const { bus, subjects: s, db } = opts;
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? systemClock;
   const { bucket, timescale } = await detectBucketer(db.sql);
   opts.logger.debug({ timescale }, 'telemetry history buckets with ' + (timescale ? 'time_bucket' : 'date_bin'));
   const telemetry = telemetryRepo(bucket);

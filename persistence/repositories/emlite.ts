@@ -1,5 +1,6 @@
 import type { Sql } from '../db';
 import type { MeterHealth, RunFrequency } from '../entities/emlite';
+import { isoOrNull as iso, utcDate } from '../../core/time';
 
 export type Element = 'A' | 'B';
 
@@ -77,7 +78,6 @@ export interface SyncCommit {
 export interface MeterMetricRow { name: string; enabled: boolean; runFrequency: RunFrequency }
 
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
-const iso = (v: unknown): string | null => (v == null ? null : new Date(v as string | Date).toISOString());
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v ?? null);
 
 function toShadowRow(r: Record<string, unknown>): ShadowRow {
@@ -233,7 +233,7 @@ export const emliteRepo = {
   async ensurePartitions(sql: Sql, now: Date, monthsAhead = 3): Promise<number> {
     let made = 0;
     for (const table of ['register_import', 'register_export', 'register_interval_hh']) {
-      const r = await sql.one<{ n: number }>(`select gridtwin_ensure_month_partitions(?::regclass, ?::date, ?) as n`, [table, now.toISOString().slice(0, 10), monthsAhead + 1]);
+      const r = await sql.one<{ n: number }>(`select gridtwin_ensure_month_partitions(?::regclass, ?::date, ?) as n`, [table, utcDate(now), monthsAhead + 1]);
       made += Number(r?.n ?? 0);
     }
     return made;

@@ -2,6 +2,7 @@ import type { InteractionStatus, InteractionType } from '../../core/domain';
 import { decodeCursor, page } from '../cursor';
 import type { Sql } from '../db';
 import { toInteractionRow, type InteractionRow } from '../rows';
+import { isoOrNull as iso } from '../../core/time';
 
 export interface InteractionFilter {
   meterId?: string;
@@ -20,7 +21,6 @@ export interface OrgListFilter { organizationId: string; status?: string; limit:
 /** The cursor's timestamp keeps microseconds, so paging never skips rows created within one millisecond. */
 const CURSOR_AT = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at`;
 const inList = (n: number) => Array.from({ length: n }, () => '?').join(',');
-const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
 
 /** Read-only histories for embedding services: interactions per meter or grid, batches and commissionings per organization. */
 export const historyRepo = {

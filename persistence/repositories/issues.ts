@@ -1,6 +1,7 @@
 import type { IssueType } from '../../core/domain';
 import { decodeCursor, page } from '../cursor';
 import type { Sql } from '../db';
+import { isoOrNull as iso } from '../../core/time';
 
 export interface IssueView {
   id: string;
@@ -24,7 +25,6 @@ export interface IssueFilter {
   cursor?: string;
 }
 
-const iso = (v: unknown) => (v == null ? null : new Date(v as string).toISOString());
 const toView = (r: Record<string, unknown>): IssueView => ({
   id: String(r.id), meterId: String(r.meter_id), gridId: (r.grid_id as string | null) ?? null, type: r.issue_type as IssueType,
   status: r.status as IssueView['status'], details: typeof r.details === 'string' ? JSON.parse(r.details) : (r.details ?? null),

@@ -1,5 +1,6 @@
 import type { Sql } from '../db';
 import { toMeterRow } from '../rows';
+import { isoOrNull as iso } from '../../core/time';
 
 /**
  * Lists the operator pages through: keyset paging on the id (a cursor is the last id of the previous page, so a
@@ -8,7 +9,6 @@ import { toMeterRow } from '../rows';
 export interface Page<T> { items: T[]; nextCursor: string | null }
 
 type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /**

@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { isoOrNull as iso } from '../../core/time';
 
 /**
  * Solar plant monitoring rows (seed 002): credentials, plants, daily snapshots, alerts, poll logs.
@@ -55,7 +56,6 @@ export interface PlantPollUpdate {
 }
 
 type R = Record<string, unknown>;
-const iso = (v: unknown): string | null => (v == null ? null : v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 const num = (v: unknown): number | null => (v == null ? null : Number(v));
 const str = (v: unknown): string | null => (v == null ? null : String(v));
 /** `date` columns come back as Date (pg) or string (PGlite); either way the calendar date is what was stored. */

@@ -1,4 +1,5 @@
 import type { Sql } from '../db';
+import { toIso as iso, utcDate } from '../../core/time';
 
 /** The buckets history may be grouped by, as PostgreSQL intervals (a fixed table: never user text in SQL). */
 export const BUCKETS = {
@@ -27,7 +28,6 @@ export async function detectBucketer(sql: Sql): Promise<{ timescale: boolean; bu
 }
 
 type Row = Record<string, unknown>;
-const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : new Date(String(v)).toISOString());
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 /** History queries: every series is `[{t, …}]` ordered by bucket start, within [from, to). */
@@ -69,7 +69,7 @@ export function telemetryRepo(b: Bucketer) {
       const rows = await sql.all<Row>(
         `select date, today_energy_kwh from metric_snapshots where plant_id = ? and date >= ?::date and date < ?::date order by date`,
         [plantId, from.slice(0, 10), to.slice(0, 10)]);
-      return rows.map((x) => ({ date: x.date instanceof Date ? x.date.toISOString().slice(0, 10) : String(x.date).slice(0, 10), energyKwh: Number(x.today_energy_kwh) }));
+      return rows.map((x) => ({ date: x.date instanceof Date ? utcDate(x.date) : String(x.date).slice(0, 10), energyKwh: Number(x.today_energy_kwh) }));
     },
     /** A plant's power (W): mean and peak per bucket, from the samples each poll left. */
     plantPower(sql: Sql, plantId: string, r: Range) {

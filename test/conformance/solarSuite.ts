@@ -3,7 +3,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { REDACT_PATHS } from '../../core/logger';
-import { addDays, createSolarAdapter, dateInZone, type PlantRef, type RunningSimulator, type SimPlant, type SimulatorOptions, type SolarAdapter, type SolarBrand } from '../../adapters/solar';
+import { addDays, dateInZone } from '../../core/time';
+import { createSolarAdapter, type PlantRef, type RunningSimulator, type SimPlant, type SimulatorOptions, type SolarAdapter, type SolarBrand } from '../../adapters/solar';
 
 /**
  * One conformance suite for every solar adapter, run against that vendor's simulator. A vendor passes

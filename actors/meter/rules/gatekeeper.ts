@@ -1,5 +1,6 @@
 import type { InteractionStatus, InteractionType } from '../../../core/domain';
 import type { MeterContext } from '../../../persistence';
+import { HOUR_MS } from '../../../core/time';
 
 /** Versions of Calin API v1 meters that cannot do some reads (from the origin's gatekeeper). */
 const CALIN_V1_UNSUPPORTED: Array<{ version: string; types: InteractionType[]; reason: string }> = [
@@ -56,7 +57,7 @@ export function adjudicate(input: GatekeeperInput, ctx: Pick<MeterContext, 'mete
   if ((lastSeen !== null || neverSeenCounts) && sinceSeen > limits.abortWhenNotSeenForMs) {
     return {
       status: 'ABORTED',
-      reason: lastSeen === null ? 'No communication received from this meter yet' : `Meter not seen for ${Math.round(sinceSeen / 3_600_000)} hours`,
+      reason: lastSeen === null ? 'No communication received from this meter yet' : `Meter not seen for ${Math.round(sinceSeen / HOUR_MS)} hours`,
     };
   }
   if (meter.protocol === 'CALIN_V1') {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INTERACTION_TYPES, type InteractionType } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../../core/ids';
+import { DAY_MS } from '../../../core/time';
 
 const none = z.object({}).strict();
 const phase = z.object({ phase: z.enum(['A', 'B', 'C']) }).strict();
@@ -30,7 +31,7 @@ export const CreateInteractionRequest = z.object({
   idempotencyKey: z.string().min(1).max(200).optional(),
   skipWebsocketEmission: z.boolean().optional(),
   /** Reads only: the interaction EXPIRES unsent after this long (meter twin). */
-  ttlMs: z.number().int().positive().max(7 * 24 * 3600_000).optional(),
+  ttlMs: z.number().int().positive().max(7 * DAY_MS).optional(),
   batchExecutionId: safeId.optional(),
 }).strict();
 export type CreateInteractionRequest = z.infer<typeof CreateInteractionRequest>;

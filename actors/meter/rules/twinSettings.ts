@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAY_MS } from '../../../core/time';
 
 /**
  * Meter twin settings, per organization (organizations.settings.twin), all on by default except suspension
@@ -15,7 +16,7 @@ export const TwinSettingsSchema = z.object({
   readTtlMs: z.number().int().min(0).max(2_592_000_000),
   reconcileMaxAttempts: z.number().int().min(0).max(100),
   /** At most one day. */
-  reconcileBackoffMs: z.number().int().min(0).max(86_400_000),
+  reconcileBackoffMs: z.number().int().min(0).max(DAY_MS),
 }).partial().strict();
 
 /** `organizations.settings`: only the twin is defined; anything else is refused, not stored and ignored. */

@@ -6,6 +6,7 @@ import type { Subjects } from '../../../core/subjects';
 import { alertsRepo, plantsRepo, snapshotsRepo, type AlertRow, type Database, type PlantRow } from '../../../persistence';
 import { alertEventBody } from '../views';
 import type { PollPlan } from './decide';
+import type { Clock } from '../../../core/time';
 
 export interface CommitEnv {
   db: Database;
@@ -13,7 +14,7 @@ export interface CommitEnv {
   subjects: Subjects;
   logger: Logger;
   newId: () => string;
-  now: () => number;
+  now: Clock;
 }
 
 export interface Committed {

@@ -1,4 +1,5 @@
-import { addDays, type DailyEnergy, type PlantRef, type PlantSummary, type VendorAlarm } from '../../../adapters/solar';
+import { type DailyEnergy, type PlantRef, type PlantSummary, type VendorAlarm } from '../../../adapters/solar';
+import { addDays, HOUR_MS } from '../../../core/time';
 import { toGridtwinError, type GridtwinError } from '../../../core/errors';
 import { alertsRepo, snapshotsRepo, type AlertRow, type PlantRow, type Sql, type SnapshotRow } from '../../../persistence';
 import { LOW_GENERATION, backfillRange, missingSnapshotDays, plantDay, snapshotDay, VENDOR_ALARM_TYPE } from '../rules';
@@ -28,7 +29,7 @@ export interface PollFacts {
 
 /** Alarms are asked from a little before the last check (late vendor entries), and never after the oldest open alarm. */
 export const ALARM_OVERLAP_MS = 10 * 60_000;
-export const FIRST_ALARM_WINDOW_MS = 24 * 3_600_000;
+export const FIRST_ALARM_WINDOW_MS = 24 * HOUR_MS;
 
 export function alarmsSince(plant: PlantRow, openAlerts: readonly AlertRow[], now: Date): Date {
   const checked = plant.alarmsCheckedAt ? Date.parse(plant.alarmsCheckedAt) - ALARM_OVERLAP_MS : now.getTime() - FIRST_ALARM_WINDOW_MS;

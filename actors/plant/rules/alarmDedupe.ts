@@ -1,4 +1,5 @@
 import type { AlarmSeverity, VendorAlarm } from '../../../adapters/solar/types';
+import { HOUR_MS } from '../../../core/time';
 
 /**
  * Vendor alarms → plant alerts. An alert is identified by (plant, type, vendor alarm code, device SN);
@@ -6,7 +7,7 @@ import type { AlarmSeverity, VendorAlarm } from '../../../adapters/solar/types';
  * stays open, a vendor alarm seen again updates it and is notified again only when the last notification
  * is more than 6 h old; acknowledged alerts are not re-notified (someone is on it).
  */
-export const RENOTIFY_AFTER_MS = 6 * 3_600_000;
+export const RENOTIFY_AFTER_MS = 6 * HOUR_MS;
 export const VENDOR_ALARM_TYPE = 'VENDOR_ALARM';
 
 export type AlertState = 'NEW' | 'ACKED' | 'RESOLVED';

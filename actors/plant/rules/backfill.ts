@@ -1,4 +1,4 @@
-import { addDays } from '../../../adapters/solar/time';
+import { addDays } from '../../../core/time';
 import { plantDay } from './plantDay';
 
 /** Backfill looks at D-3..D-0 in the plant's own calendar; these are the days with no snapshot, ascending. */

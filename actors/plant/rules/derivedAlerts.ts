@@ -4,6 +4,7 @@ import { shouldRenotify } from './alarmDedupe';
 import type { LowGenerationVerdict } from './lowGeneration';
 import { lowGenerationAlertSeverity } from './lowGeneration';
 import type { OfflineVerdict } from './offline';
+import { HOUR_MS } from '../../../core/time';
 
 /**
  * Alerts gridtwin raises itself (not the vendor): OFFLINE while the plant has been silent > 24 h, and
@@ -28,7 +29,7 @@ export interface DerivedPlan {
 
 export function offlineCondition(v: OfflineVerdict): DerivedCondition | null {
   if (!v.offline) return null;
-  const message = v.silentForMs === null ? 'plant has never reported' : `no data for ${Math.floor(v.silentForMs / 3_600_000)} h`;
+  const message = v.silentForMs === null ? 'plant has never reported' : `no data for ${Math.floor(v.silentForMs / HOUR_MS)} h`;
   return { type: OFFLINE_ALERT, severity: 'CRITICAL', message };
 }
 

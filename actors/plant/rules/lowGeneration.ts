@@ -1,4 +1,4 @@
-import { zonedParts } from '../../../adapters/solar/time';
+import { addDays, zonedParts } from '../../../core/time';
 import type { DailyEnergy } from '../../../adapters/solar/types';
 
 /**
@@ -41,13 +41,9 @@ export function median(values: readonly number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-const daysBefore = (date: string, days: number) => {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d - days)).toISOString().slice(0, 10);
-};
 
 export function lowGeneration(f: LowGenerationFacts): LowGenerationVerdict {
-  const earliest = daysBefore(f.todayDate, LOW_GENERATION.historyDays);
+  const earliest = addDays(f.todayDate, -LOW_GENERATION.historyDays);
   const window = f.history.filter((d) => d.date >= earliest && d.date < f.todayDate).map((d) => d.kwh);
   if (window.length < LOW_GENERATION.minHistoryDays) return { verdict: 'NO_VERDICT', reason: 'too little history' };
   if (zonedParts(f.now, f.timezone).hour < LOW_GENERATION.verdictFromLocalHour) return { verdict: 'NO_VERDICT', reason: 'before local noon' };

@@ -1,5 +1,6 @@
+import { HOUR_MS } from '../../../core/time';
 /** A plant the vendor has not heard from for more than 24 h is OFFLINE (an alert, and RED status). */
-export const OFFLINE_AFTER_MS = 24 * 3_600_000;
+export const OFFLINE_AFTER_MS = 24 * HOUR_MS;
 
 export interface OfflineVerdict {
   offline: boolean;

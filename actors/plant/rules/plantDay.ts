@@ -1,4 +1,4 @@
-import { dateInZone } from '../../../adapters/solar/time';
+import { dateInZone } from '../../../core/time';
 
 /**
  * The plant-local calendar day (YYYY-MM-DD) of an instant: the MetricSnapshot key. A plant in

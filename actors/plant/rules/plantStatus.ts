@@ -1,13 +1,14 @@
 import type { PlantStatus } from '../../../core/events';
 import type { AlarmSeverity } from '../../../adapters/solar/types';
 import { OFFLINE_AFTER_MS } from './offline';
+import { HOUR_MS } from '../../../core/time';
 
 /**
  * Plant status, the seed's table: GREY when the integration is not ACTIVE; RED when last seen > 24 h
  * (or never) or a critical alert is open; YELLOW when last seen 2–24 h or generation is low; GREEN when
  * seen ≤ 2 h ago with no red alert. Rows are tried in order; the first that holds gives the status.
  */
-export const STALE_AFTER_MS = 2 * 3_600_000;
+export const STALE_AFTER_MS = 2 * HOUR_MS;
 
 export interface PlantStatusFacts {
   integrationStatus: string;

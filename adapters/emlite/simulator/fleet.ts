@@ -1,4 +1,5 @@
 import { SimulatedMeter, type RegisterName, type SimulatedMeterSpec, REGISTERS } from './meter';
+import type { Clock } from '../../../core/time';
 
 /**
  * What goes wrong on a meter's next exchanges: a broken link, a reply cut short / corrupted, the meter
@@ -24,7 +25,7 @@ export class SimulatorFleet {
   active = 0;
   maxActive = 0;
 
-  constructor(private readonly seed: number, private readonly now: () => number) {}
+  constructor(private readonly seed: number, private readonly now: Clock) {}
 
   add(spec: SimulatedMeterSpec): SimulatedMeter {
     const m = new SimulatedMeter(spec, this.seed, this.now());

@@ -2,6 +2,7 @@ import { createPrng, fnv1a } from '../../../core/random';
 import { codecFor, type MeterEvent } from '../codecs';
 import { SINGLE_PHASE_MODELS, ThreePhaseMeterType, isBlankHardware, singlePhaseModel, threePhaseModel, threePhaseUnitsPerWh } from '../hardware';
 import { ObjectId } from '../objectIds';
+import { HOUR_MS, DAY_MS } from '../../../core/time';
 
 export const REGISTERS = ['importA', 'exportA', 'importB', 'exportB'] as const;
 export type RegisterName = (typeof REGISTERS)[number];
@@ -49,7 +50,6 @@ export class MeterExchangeError extends Error {}
 
 /** Registers are anchored here so that the same seed and clock always give the same readings. */
 const REGISTER_EPOCH_MS = Date.UTC(2024, 0, 1);
-const HOUR_MS = 3_600_000;
 /** The event type the origin observed on "credit token accepted" (type 48). */
 export const EVENT_TOKEN_ACCEPTED = 48;
 
@@ -109,7 +109,7 @@ export class SimulatedMeter {
     set(ObjectId.prepayEnabledFlag, 1);
     for (const [id, v] of Object.entries(DEFAULT_TARIFFS)) set(Number(id), v);
     for (let d = 1; d <= 25; d++) {
-      this.events.push({ timestamp: new Date(REGISTER_EPOCH_MS - d * 86_400_000), eventId: 1 + Math.floor(rnd() * 40), eventSet: Math.floor(rnd() * 3) });
+      this.events.push({ timestamp: new Date(REGISTER_EPOCH_MS - d * DAY_MS), eventId: 1 + Math.floor(rnd() * 40), eventSet: Math.floor(rnd() * 3) });
     }
   }
 

@@ -4,6 +4,7 @@ import { ObjectId, RecordFormat } from '../objectIds';
 import { infoServiceDefinition, mediatorServiceDefinition } from '../proto';
 import { SimulatorFleet } from './fleet';
 import { MeterExchangeError, type SimulatedMeter, type SimulatedMeterSpec } from './meter';
+import { type Clock, systemClock } from '../../../core/time';
 
 export interface SimulatorTls {
   ca: Buffer;
@@ -26,7 +27,7 @@ export interface MediatorSimulatorOptions {
   concurrencyLimit?: number;
   tls?: SimulatorTls;
   /** The simulator's clock (epoch ms); registers advance with it. */
-  now?: () => number;
+  now?: Clock;
   /** Credit a token adds to the balance. Default 10. */
   tokenCreditGbp?: number | ((token: string) => number);
 }
@@ -53,7 +54,7 @@ class StatusError extends Error {
 /** A gRPC mediator over simulated meters, with the deployed mediator's service, statuses and messages. */
 export async function startMediatorSimulator(options: MediatorSimulatorOptions): Promise<MediatorSimulator> {
   const opts = { ...DEFAULTS, ...options };
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? systemClock;
   const credit = typeof opts.tokenCreditGbp === 'function' ? opts.tokenCreditGbp : () => opts.tokenCreditGbp as number;
   const fleet = new SimulatorFleet(opts.seed, now);
   const specs = typeof opts.meters === 'number' ? Array.from({ length: opts.meters }, (_, i) => ({ serial: simulatedSerial(i) })) : opts.meters;

@@ -3,6 +3,7 @@ import type { InteractionResult } from '../../../core/domain';
 import { GridtwinError } from '../../../core/errors';
 import { applyCommand, createSimMeter, type SimMeterState } from '../simulated/meterState';
 import { decodeSimToken, encodeSimToken, type SimTokenKind } from '../simulated/tokenCodec';
+import type { Clock } from '../../../core/time';
 
 /**
  * The meters behind the simulated Calin API and the remote tasks queued for them. A task is carried out
@@ -35,7 +36,7 @@ export class CalinSimMeters {
   private nextTask = 1000;
   private seq = 0;
 
-  constructor(private readonly o: { seed: number; knownMeters?: readonly string[]; taskDelayMs: () => number; now: () => number }) {}
+  constructor(private readonly o: { seed: number; knownMeters?: readonly string[]; taskDelayMs: () => number; now: Clock }) {}
 
   /** The meter with this number, created on first use unless the simulator serves a fixed list. */
   meter(meterNo: string): SimMeterState | undefined {

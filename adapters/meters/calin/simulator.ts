@@ -6,6 +6,7 @@ import type { SimMeterState } from '../simulated/meterState';
 import { CalinSimMeters, type SimMeterFaults } from './simMeters';
 import { handleV1, isV1Path, isV1TokenPath, type V1Accounts, type V1Counters } from './simV1';
 import { CalinV2Sim, isV2Path, type V2Counters } from './simV2';
+import { HOUR_MS, systemClock } from '../../../core/time';
 
 /**
  * A Calin HTTP API stand-in on node:http serving both the v1 API (remote tasks, POS and maintenance tokens)
@@ -65,10 +66,10 @@ export class CalinApiSimulator {
       admin: { user: opts.adminUser ?? opts.user, password: opts.adminPassword ?? opts.password },
       maintenance: { user: opts.maintenanceUser ?? opts.user, password: opts.maintenancePassword ?? opts.password },
     };
-    this.meters = new CalinSimMeters({ seed: opts.seed ?? 1, knownMeters: opts.knownMeters, taskDelayMs: () => this.opts.taskDelayMs ?? 0, now: Date.now });
+    this.meters = new CalinSimMeters({ seed: opts.seed ?? 1, knownMeters: opts.knownMeters, taskDelayMs: () => this.opts.taskDelayMs ?? 0, now: systemClock });
     this.v2 = new CalinV2Sim({
       company: opts.company, user: opts.v2User ?? opts.user, password: opts.v2Password ?? opts.password,
-      posPassword: opts.v2PosPassword ?? opts.password, customerId: opts.v2CustomerId ?? 'sim-customer', jwtTtlMs: opts.jwtTtlMs ?? 3_600_000,
+      posPassword: opts.v2PosPassword ?? opts.password, customerId: opts.v2CustomerId ?? 'sim-customer', jwtTtlMs: opts.jwtTtlMs ?? HOUR_MS,
     }, this.meters, this.v2Counters);
   }
 

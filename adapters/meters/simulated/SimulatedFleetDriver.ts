@@ -3,6 +3,7 @@ import { isUnsolicitedType, type InteractionType } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { applyCommand, createSimMeter, type SimMeterState } from './meterState';
 import { createPrng } from '../../../core/random';
+import { type Clock, systemClock } from '../../../core/time';
 
 export interface SimulatedFleetOptions {
   /** PRNG seed: same seed, same starting readings, latencies and random failures. */
@@ -14,10 +15,10 @@ export interface SimulatedFleetOptions {
   /** Credit drained per hour while a meter is on (evaluated lazily). */
   drainKwhPerHour?: number;
   /** Clock for meter time and drain; injectable for tests. */
-  now?: () => number;
+  now?: Clock;
 }
 
-const DEFAULTS = { seed: 1, latencyMs: 0 as SimulatedFleetOptions['latencyMs'], failureRate: 0, drainKwhPerHour: 0, now: Date.now };
+const DEFAULTS = { seed: 1, latencyMs: 0 as SimulatedFleetOptions['latencyMs'], failureRate: 0, drainKwhPerHour: 0, now: systemClock };
 
 interface MeterSlot {
   state: SimMeterState;

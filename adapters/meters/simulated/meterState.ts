@@ -3,6 +3,7 @@ import type { InteractionResult, InteractionType, Phase } from '../../../core/do
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { createPrng, fnv1a } from '../../../core/random';
 import { decodeSimToken, type SimTokenKind } from './tokenCodec';
+import { HOUR_MS } from '../../../core/time';
 
 /**
  * One simulated prepaid meter and the rules it follows when given a command. Shared by the simulated
@@ -60,7 +61,7 @@ export function createSimMeter(serial: string, seed: number, now: number): SimMe
 export function drainCredit(m: SimMeterState, now: number, opts: SimMeterOptions): void {
   const rate = opts.drainKwhPerHour ?? 0;
   if (rate > 0 && m.isOn && now > m.drainedAt) {
-    m.kwhCredit = Math.max(0, round3(m.kwhCredit - (rate * (now - m.drainedAt)) / 3_600_000));
+    m.kwhCredit = Math.max(0, round3(m.kwhCredit - (rate * (now - m.drainedAt)) / HOUR_MS));
   }
   m.drainedAt = now;
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { VendorAdapter, changedSince } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
 import { num } from '../http';
-import { addDays, dateInZone } from '../time';
+import { addDays, dateInZone } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,

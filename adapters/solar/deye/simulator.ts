@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { VENDOR_CODES } from '../errors';
 import type { SimFleet } from '../simulator/fleet';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
-import { DATE_RE, addDays, datesBetween } from '../time';
+import { DATE_RE, addDays, datesBetween } from '../../../core/time';
 import { DEYE_PATHS } from './client';
 import { DEYE_MAX_HISTORY_DAYS, deyePasswordHash } from './codec';
 

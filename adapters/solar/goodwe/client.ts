@@ -3,7 +3,7 @@ import { ErrorCode, isGridtwinError } from '../../../core/errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
 import { num } from '../http';
-import { monthsBetween } from '../time';
+import { monthsBetween } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type GoodweCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,

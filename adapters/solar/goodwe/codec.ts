@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { zonedTimeToInstant } from '../time';
+import { zonedTimeToInstant } from '../../../core/time';
 
 /** SEMS shapes: `{hasError, code, msg, data}`; times are plant-local "MM/DD/YYYY HH:mm:ss" strings. */
 const numeric = z.union([z.number(), z.string()]).nullable().optional();

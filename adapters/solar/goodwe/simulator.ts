@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { VENDOR_CODES } from '../errors';
 import type { SimFleet } from '../simulator/fleet';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
-import { zonedParts } from '../time';
+import { lastDateOfMonth, zonedParts } from '../../../core/time';
 import { SEMS_PATHS } from './client';
 import { formatSemsTime, semsPlusPassword } from './codec';
 
@@ -96,7 +96,7 @@ function sems(fleet: SimFleet, o: Required<Pick<GoodweSimulatorOptions, 'account
         if (!p) return fail(-1, 'Power station does not exist');
         if (Number(b.range) !== 2) return fail(-1, 'only the month range is simulated');
         const month = String(b.date ?? '').slice(0, 7);
-        const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+        const last = lastDateOfMonth(month);
         const xy = fleet.series(p, `${month}-01`, last, now).map((d) => ({ x: d.date, y: d.kwh, z: null }));
         return ok({ lines: [
           { key: 'PCurve_Power_Buy', label: 'Buy(kWh)', unit: 'kWh', xy: xy.map((d) => ({ ...d, y: 0 })) },

@@ -4,7 +4,7 @@ import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { createBatcher } from '../batcher';
 import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
 import { num } from '../http';
-import { dateInZone, monthsBetween, startOfDayInZone } from '../time';
+import { dateInZone, DAY_MS, MINUTE_MS, monthsBetween, startOfDayInZone } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type HuaweiCredentials, type MultiPlantReads,
   type PerPlant, type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm, type VendorQuota,
@@ -32,18 +32,16 @@ export const HUAWEI_PATHS = {
 
 export const HUAWEI_MAX_STATIONS_PER_CALL = 100;
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
 
 /** Reference V6 "Access Restrictions" of each interface (per northbound user, i.e. per credential). */
 export const HUAWEI_QUOTAS: VendorQuota[] = [
-  { operation: 'login', calls: 5, windowMs: 10 * MINUTE },
-  { operation: 'station list', calls: 24, windowMs: DAY },
+  { operation: 'login', calls: 5, windowMs: 10 * MINUTE_MS },
+  { operation: 'station list', calls: 24, windowMs: DAY_MS },
   // assumed: the paged `stations` interface (not in V6) limited like getStationList
-  { operation: 'stations', calls: 24, windowMs: DAY },
-  { operation: 'station real KPI', calls: 0, perStations: 100, windowMs: 5 * MINUTE },
-  { operation: 'station day KPI', calls: 24, perStations: 100, windowMs: DAY },
-  { operation: 'alarm list', calls: 0, perStations: 100, windowMs: 30 * MINUTE },
+  { operation: 'stations', calls: 24, windowMs: DAY_MS },
+  { operation: 'station real KPI', calls: 0, perStations: 100, windowMs: 5 * MINUTE_MS },
+  { operation: 'station day KPI', calls: 24, perStations: 100, windowMs: DAY_MS },
+  { operation: 'alarm list', calls: 0, perStations: 100, windowMs: 30 * MINUTE_MS },
 ];
 
 const CAPABILITIES: AdapterCapabilities = {
@@ -57,10 +55,10 @@ const CAPABILITIES: AdapterCapabilities = {
 };
 
 /** The XSRF-TOKEN is valid 30 minutes (reference V6 §6.1.1): renewed after 25. */
-const XSRF_RENEW_AFTER_MS = 25 * MINUTE;
+const XSRF_RENEW_AFTER_MS = 25 * MINUTE_MS;
 
 /** Assumed: how far back open alarms are asked for (the reference gives no span limit for getAlarmList). */
-export const HUAWEI_ALARM_LOOKBACK_MS = 30 * DAY;
+export const HUAWEI_ALARM_LOOKBACK_MS = 30 * DAY_MS;
 
 type RealKpiRow = z.infer<typeof HuaweiRealKpi>[number];
 type Answer<T> = { relogin: true } | { relogin: false; data: T; serverTime: number | null };
@@ -264,7 +262,7 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
   /** 407: back off the interface for its documented window (its quota refills within one window). */
   private refuseRateLimit(operation: string, env: { failCode: number; message?: string | null }): void {
     if (env.failCode !== VENDOR_CODES.HUAWEI.rateLimited) return;
-    const windowMs = HUAWEI_QUOTAS.find((q) => q.operation === operation)?.windowMs ?? MINUTE;
+    const windowMs = HUAWEI_QUOTAS.find((q) => q.operation === operation)?.windowMs ?? MINUTE_MS;
     throw rateLimited(this.failure(operation, env), windowMs);
   }
 

@@ -3,7 +3,7 @@ import { VENDOR_CODES } from '../errors';
 import { quotaMax } from '../limiter';
 import type { SimFleet } from '../simulator/fleet';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
-import { dateInZone, startOfDayInZone } from '../time';
+import { type Clock, dateInZone, lastDateOfMonth, startOfDayInZone, systemClock } from '../../../core/time';
 import { HUAWEI_MAX_STATIONS_PER_CALL, HUAWEI_PATHS, HUAWEI_QUOTAS } from './client';
 
 /**
@@ -39,7 +39,7 @@ export interface QuotaCounters {
   refused: Record<string, number>;
 }
 
-function huawei(fleet: SimFleet, o: Required<Pick<HuaweiSimulatorOptions, 'userName' | 'systemCode' | 'stationsForbidden' | 'enforceQuotas'>>, clock: () => number, quota: QuotaCounters): VendorSimulation {
+function huawei(fleet: SimFleet, o: Required<Pick<HuaweiSimulatorOptions, 'userName' | 'systemCode' | 'stationsForbidden' | 'enforceQuotas'>>, clock: Clock, quota: QuotaCounters): VendorSimulation {
   const sessions = new Map<string, number>();
   const arrivals = new Map<string, number[]>();
   const now = () => fleet.now().getTime();
@@ -123,7 +123,7 @@ function huawei(fleet: SimFleet, o: Required<Pick<HuaweiSimulatorOptions, 'userN
           const p = fleet.get(code);
           if (!p) return [];
           const month = dateInZone(new Date(collectTime), p.timezone).slice(0, 7);
-          const last = new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0)).toISOString().slice(0, 10);
+          const last = lastDateOfMonth(month);
           return fleet.series(p, `${month}-01`, last, at).map((d) => ({
             stationCode: code, collectTime: startOfDayInZone(d.date, p.timezone).getTime(),
             dataItemMap: { inverter_power: d.kwh, PVYield: d.kwh, installed_capacity: p.capacityKwp },
@@ -154,6 +154,6 @@ export async function startHuaweiSimulator(opts: HuaweiSimulatorOptions = {}): P
     stationsForbidden: opts.stationsForbidden ?? false, enforceQuotas: opts.enforceQuotas ?? false,
   };
   const quota: QuotaCounters = { calls: {}, maxInWindow: {}, refused: {} };
-  const sim = await startSimulatorServer(opts, (fleet) => huawei(fleet, o, opts.rateClock ?? Date.now, quota), (i) => `NE=${33_000_000 + i}`);
+  const sim = await startSimulatorServer(opts, (fleet) => huawei(fleet, o, opts.rateClock ?? systemClock, quota), (i) => `NE=${33_000_000 + i}`);
   return Object.assign(sim, { quota });
 }

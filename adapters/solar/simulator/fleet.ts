@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { addDays, dateInZone, zonedParts, zonedTimeToInstant } from '../time';
+import { addDays, dateInZone, HOUR_MS, zonedParts, zonedTimeToInstant } from '../../../core/time';
 import type { AlarmSeverity } from '../types';
 
 /**
@@ -46,7 +46,6 @@ export const FLEET_DEFAULTS = {
   alarmEvery: 3,
 } as const;
 
-const HOUR = 3_600_000;
 
 export class SimFleet {
   readonly plants: SimPlant[];
@@ -119,7 +118,7 @@ export class SimFleet {
     const silent = this.silentSince.get(p.id);
     if (silent) return silent;
     const t = at.getTime();
-    return new Date(p.offline ? t - 30 * HOUR : Math.floor(t / 300_000) * 300_000);
+    return new Date(p.offline ? t - 30 * HOUR_MS : Math.floor(t / 300_000) * 300_000);
   }
 
   /** The plant stops reporting (its last report stays where it was) until `setSilent(id, false)`. */
@@ -154,10 +153,10 @@ export class SimFleet {
 
   private seededAlarms(p: SimPlant, at: Date): SimAlarm[] {
     if (this.alarmEvery <= 0 || p.index % this.alarmEvery !== 0) return [];
-    const t = Math.floor(at.getTime() / HOUR) * HOUR;
+    const t = Math.floor(at.getTime() / HOUR_MS) * HOUR_MS;
     return [
-      { id: `${p.id}-a1`, code: '1001', deviceSn: p.deviceSn, severity: 'CRITICAL', message: 'Grid overvoltage', raisedAt: new Date(t - 3 * HOUR), clearedAt: null },
-      { id: `${p.id}-a2`, code: '2002', deviceSn: p.deviceSn, severity: 'MINOR', message: 'String 2 low insulation', raisedAt: new Date(t - 48 * HOUR), clearedAt: new Date(t - 24 * HOUR) },
+      { id: `${p.id}-a1`, code: '1001', deviceSn: p.deviceSn, severity: 'CRITICAL', message: 'Grid overvoltage', raisedAt: new Date(t - 3 * HOUR_MS), clearedAt: null },
+      { id: `${p.id}-a2`, code: '2002', deviceSn: p.deviceSn, severity: 'MINOR', message: 'String 2 low insulation', raisedAt: new Date(t - 48 * HOUR_MS), clearedAt: new Date(t - 24 * HOUR_MS) },
     ];
   }
 
@@ -174,7 +173,7 @@ export class SimFleet {
 
 function dayFraction(at: Date, timeZone: string): number {
   const date = dateInZone(at, timeZone);
-  const h = (at.getTime() - zonedTimeToInstant(date, timeZone).getTime()) / HOUR;
+  const h = (at.getTime() - zonedTimeToInstant(date, timeZone).getTime()) / HOUR_MS;
   if (h <= 6) return 0;
   if (h >= 18) return 1;
   return (1 - Math.cos(((h - 6) / 12) * Math.PI)) / 2;

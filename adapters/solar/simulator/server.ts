@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SimFleet, type FleetOptions } from './fleet';
+import { type Clock, systemClock } from '../../../core/time';
 
 /**
  * The HTTP shell shared by the vendor simulators: routing to a vendor's handler, latency, a real
@@ -16,8 +17,8 @@ export interface SimulatorOptions extends FleetOptions {
   latencyMs?: number;
   /** Data requests per rolling minute before the vendor's rate-limit answer; 0 = unlimited. */
   rateLimitPerMinute?: number;
-  /** The clock of the vendor's rate windows (a test may run it faster than real time). Default Date.now. */
-  rateClock?: () => number;
+  /** The clock of the vendor's rate windows (a test may run it faster than real time). Default the system clock. */
+  rateClock?: Clock;
 }
 
 export interface SimRequest {
@@ -91,7 +92,7 @@ export async function startSimulatorServer(
     return f.fault;
   };
 
-  const rateClock = opts.rateClock ?? Date.now;
+  const rateClock = opts.rateClock ?? systemClock;
   // the vendor counts a request when it arrives, on its own clock
   const overRateLimit = (): number => {
     if (rpm <= 0) return 0;

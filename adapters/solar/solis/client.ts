@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { num } from '../http';
-import { dateInZone, monthsBetween, startOfDayInZone, zoneOffsetMs } from '../time';
+import { dateInZone, HOUR_MS, monthsBetween, startOfDayInZone, zoneOffsetMs } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
   type PlantRef, type PlantSummary, type SolarAdapter, type SolisCredentials, type VendorAlarm,
@@ -114,7 +114,7 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     const tz = ref.timezone ?? 'UTC';
     for (const month of monthsBetween(range.from, range.to)) {
       // timeZone is required by the doc (§4.8): the plant's UTC offset in hours at the start of the month
-      const timeZone = zoneOffsetMs(startOfDayInZone(`${month}-01`, tz), tz) / 3_600_000;
+      const timeZone = zoneOffsetMs(startOfDayInZone(`${month}-01`, tz), tz) / HOUR_MS;
       const rows = await this.call(SOLIS_PATHS.stationMonth, { id: ref.vendorPlantId, month, money: 'EUR', timeZone }, SolisMonth, 'station month');
       for (const r of rows) {
         const kwh = num(r.energy);

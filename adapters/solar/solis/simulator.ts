@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
 import type { SimAlarm, SimFleet } from '../simulator/fleet';
-import { dateInZone, startOfDayInZone, addDays } from '../time';
+import { dateInZone, startOfDayInZone, addDays } from '../../../core/time';
 import { SOLIS_PATHS } from './client';
 import { contentMd5, solisSignature } from './signature';
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIMULATOR_CREDENTIALS, SOLAR_BRANDS, dateInZone, type SolarBrand } from '../../../adapters/solar';
+import { SIMULATOR_CREDENTIALS, SOLAR_BRANDS, type SolarBrand } from '../../../adapters/solar';
+import { dateInZone } from '../../../core/time';
 import type { PlantView, PollReply } from '../../../actors/plant';
 import type { AlertRow } from '../../../persistence';
 import { eventually } from '../../helpers/world';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CredentialCipher, HUAWEI_QUOTAS, LimiterRegistry, SIMULATOR_CREDENTIALS, addDays, dateInZone, quotaMax, startHuaweiSimulator,
-  type PlantRef, type RunningHuaweiSimulator, type SimPlant,
+  CredentialCipher, HUAWEI_QUOTAS, LimiterRegistry, SIMULATOR_CREDENTIALS, quotaMax, startHuaweiSimulator, type PlantRef, type RunningHuaweiSimulator, type SimPlant,
 } from '../../../adapters/solar';
+import { addDays, dateInZone } from '../../../core/time';
 import { VendorGates } from '../../../actors/plant';
 import type { CredentialRow } from '../../../persistence';
 

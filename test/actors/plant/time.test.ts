@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, type RunningSimulator, type SimPlant } from '../../../adapters/solar';
+import { type RunningSimulator, type SimPlant } from '../../../adapters/solar';
+import { addDays } from '../../../core/time';
 import type { PlantView, PollReply } from '../../../actors/plant';
 import type { SnapshotRow } from '../../../persistence';
 import { snapshotsRepo } from '../../../persistence';

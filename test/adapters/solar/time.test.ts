@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, dateInZone, datesBetween, monthsBetween, startOfDayInZone, zonedTimeToInstant } from '../../../adapters/solar/time';
+import { addDays, dateInZone, datesBetween, monthsBetween, startOfDayInZone, zonedTimeToInstant } from '../../../core/time';
 import { parseSemsTime } from '../../../adapters/solar/goodwe/codec';
 import { parseRetryAfter } from '../../../adapters/solar/errors';
 

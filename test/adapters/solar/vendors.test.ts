@@ -5,9 +5,9 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import {
-  CredentialLimiter, HUAWEI_QUOTAS, SIMULATOR_CREDENTIALS, createSolarAdapter, datesBetween, normalizeBrand, startDeyeSimulator, startGoodweSimulator, startHuaweiSimulator,
-  startSolisSimulator, type RunningSimulator, type SolarAdapter,
+  CredentialLimiter, HUAWEI_QUOTAS, SIMULATOR_CREDENTIALS, createSolarAdapter, normalizeBrand, startDeyeSimulator, startGoodweSimulator, startHuaweiSimulator, startSolisSimulator, type RunningSimulator, type SolarAdapter,
 } from '../../../adapters/solar';
+import { datesBetween } from '../../../core/time';
 import { solisHeaders } from '../../../adapters/solar/solis/signature';
 import { SEMS_PATHS } from '../../../adapters/solar/goodwe/client';
 import { SemsLoginData, generationLine, semsPlusPassword } from '../../../adapters/solar/goodwe/codec';

@@ -1,7 +1,25 @@
 /**
- * Plant-local calendar arithmetic with Intl only. Dates are `YYYY-MM-DD` strings in the plant's IANA zone;
- * instants are Date. Formatters are cached per zone because a sweep formats thousands of dates.
+ * The one home of clock and time helpers: the clock type, millisecond units, ISO conversions and calendar
+ * arithmetic. Calendar dates are `YYYY-MM-DD` strings (in a plant's IANA zone where one is named); instants
+ * are Date or epoch ms. Intl only; formatters are cached per zone because a sweep formats thousands of dates.
  */
+
+/** Epoch milliseconds now. Injected wherever time matters so a test can move it. */
+export type Clock = () => number;
+export const systemClock: Clock = () => Date.now();
+
+export const SECOND_MS = 1_000;
+export const MINUTE_MS = 60 * SECOND_MS;
+export const HOUR_MS = 60 * MINUTE_MS;
+export const DAY_MS = 24 * HOUR_MS;
+
+/** A database or wire timestamp (Date, ISO text, epoch ms) as ISO 8601 UTC. */
+export const toIso = (v: unknown): string => (v instanceof Date ? v : new Date(typeof v === 'number' ? v : String(v))).toISOString();
+/** `toIso`, keeping SQL NULL (and undefined) as null. */
+export const isoOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : toIso(v));
+/** The UTC calendar date of an instant (`YYYY-MM-DD`). */
+export const utcDate = (instant: Date | number): string => new Date(instant).toISOString().slice(0, 10);
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function formatter(timeZone: string): Intl.DateTimeFormat {
@@ -54,7 +72,12 @@ export const startOfDayInZone = (date: string, timeZone: string): Date => zonedT
 
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  return utcDate(Date.UTC(y, m - 1, d + days));
+}
+
+/** The last date of a `YYYY-MM` month. */
+export function lastDateOfMonth(month: string): string {
+  return utcDate(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 0));
 }
 
 /** Inclusive list of dates from..to (empty when from > to). */
