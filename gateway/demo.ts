@@ -5,7 +5,7 @@ import type { MeterInteractionEvent } from '../core/events';
 import { newId } from '../core/ids';
 import type { Logger } from '../core/logger';
 import type { Subjects } from '../core/subjects';
-import { registryRepo, type Database } from '../persistence';
+import { demoRepo, registryRepo, type Database } from '../persistence';
 import { seedDemoEmliteHistory } from './seed';
 
 const DEMO_GRIDS = ['grid-north', 'grid-lake'];
@@ -58,9 +58,8 @@ export async function startDemoStory(o: {
     logger.info({ sweepId, healthy: s.healthy, unhealthy: s.unhealthy }, 'demo: Emlite sweep finished');
     await seedDemoEmliteHistory(db, logger);
   }).catch((e: unknown) => logger.warn({ sweepId, err: (e as Error).message }, 'demo: Emlite sweep or its history failed'));
-  const count = async (table: string) => Number((await db.sql.one<{ n: string }>(`select count(*) as n from ${table}`))?.n ?? 0);
   let timer: NodeJS.Timeout | undefined;
-  if ((await count('issues')) === 0) {
+  if (!(await demoRepo.hasAny(db.sql, 'issues'))) {
     await registryRepo.openIssue(db.sql, { id: newId(), meterId: 'mtr-n6', gridId: 'grid-north', type: 'NO_CREDIT', details: { demo: 'ran out of credit' } });
     runtime.notifyWorldChanged(['mtr-n6']);
     timer = setTimeout(() => {
@@ -70,11 +69,11 @@ export async function startDemoStory(o: {
     }, o.issueClosesAfterMs ?? 90_000);
     timer.unref?.();
   }
-  if ((await count('meter_commissionings')) === 0) {
+  if (!(await demoRepo.hasAny(db.sql, 'meter_commissionings'))) {
     const c = await runtime.createCommissioning('mtr-l6', [{ type: 'READ_VERSION', params: {} }, { type: 'TURN_ON', params: {} }, { type: 'READ_CREDIT', params: {} }]);
     logger.info({ commissioningId: c.id }, 'demo: commissioning mtr-l6');
   }
-  if ((await count('batch_executions')) === 0) {
+  if (!(await demoRepo.hasAny(db.sql, 'batch_executions'))) {
     const b = await runtime.createBatch({ type: 'READ_CREDIT', params: {}, meterIds: DEMO_METERS.filter((m) => m.startsWith('mtr-l')), organizationId: 'demo-esco' });
     logger.info({ batchId: b.id, meters: b.totalCount }, 'demo: batch READ_CREDIT over the Lake grid');
   }

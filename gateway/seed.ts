@@ -2,15 +2,14 @@ import type { Logger } from '../core/logger';
 import type { PlantRuntime } from '../actors/plant';
 import { ThreePhaseMeterType, type SimulatedMeterSpec } from '../adapters/emlite';
 import { SIMULATOR_CREDENTIALS, SOLAR_BRANDS, startSolarSimulator, type RunningSimulator, type SolarBrand } from '../adapters/solar';
-import { plantsRepo, registryRepo, type Database } from '../persistence';
+import { demoRepo, plantsRepo, registryRepo, type Database } from '../persistence';
 
 /**
  * The standalone node's first-run fleet: one organization, two grids (a Calin API grid with a DCU and a
  * LoRaWAN grid with two gateways), twelve simulated meters. Runs only when the database has no meters.
  */
 export async function seedDemoFleet(db: Database, logger: Logger): Promise<boolean> {
-  const existing = await db.sql.one<{ n: string }>(`select count(*) as n from meters`);
-  if (Number(existing?.n ?? 0) > 0) return false;
+  if ((await demoRepo.meterCount(db.sql)) > 0) return false;
   const now = new Date().toISOString();
   await db.tx(async (sql) => {
     await registryRepo.upsertOrganization(sql, { id: 'demo-esco', name: 'Demo ESCO' });
@@ -41,8 +40,7 @@ export const DEMO_EMLITE_METERS: SimulatedMeterSpec[] = Array.from({ length: 4 }
  * them with the demo fleet, or refreshes their address when they exist; leaves any other fleet alone.
  */
 export async function seedDemoEmliteMeters(db: Database, logger: Logger, mediatorAddress: string): Promise<void> {
-  const demo = await db.sql.one<{ n: string }>(`select count(*) as n from meters where id like 'mtr-e%' or id = 'mtr-n1'`);
-  if (Number(demo?.n ?? 0) === 0) return;
+  if (!(await demoRepo.demoFleetExists(db.sql))) return;
   await db.tx(async (sql) => {
     for (const [i, m] of DEMO_EMLITE_METERS.entries()) {
       await registryRepo.upsertMeter(sql, { id: `mtr-e${i + 1}`, serial: m.serial, protocol: 'EMLITE', esco: m.esco, mediatorAddress, mode: 'active' });
@@ -107,32 +105,8 @@ export async function seedDemoPlants(db: Database, logger: Logger, plants: Plant
  * topped up), and a day of plant polls. Everything after this comes from the running node itself.
  */
 export async function seedDemoHistory(db: Database, logger: Logger): Promise<boolean> {
-  const any = await db.sql.one<{ n: string }>(`select count(*) as n from plant_samples`);
-  if (Number(any?.n ?? 0) > 0) return false;
-  await db.tx(async (sql) => {
-    // Deterministic variety from the plant id and the day: a cloudy day now and then, never random between runs.
-    await sql.run(`
-      insert into metric_snapshots(plant_id, date, today_energy_kwh, current_power_w, source)
-      select p.id, d::date, round((coalesce(p.capacity_kwp, 10) * (2.8 + 2.2 * abs(sin(hashtext(p.id || d::text)))))::numeric, 3), null, 'BACKFILL'
-        from plants p, generate_series(current_date - 7, current_date - 1, interval '1 day') d
-      on conflict (plant_id, date) do nothing`);
-    await sql.run(`
-      insert into plant_samples(plant_id, at, power_w, today_energy_kwh)
-      select p.id, t, round((greatest(0, sin(pi() * (extract(hour from t) + extract(minute from t) / 60 - 6) / 12))
-                             * coalesce(p.capacity_kwp, 10) * 800 * (0.7 + 0.3 * abs(sin(hashtext(p.id || t::date::text)))))::numeric, 1), null
-        from plants p, generate_series(date_trunc('hour', now()) - interval '7 days', now() - interval '30 minutes', interval '30 minutes') t`);
-    await sql.run(`
-      insert into meter_samples(meter_id, at, kwh_credit, is_on, power_limit)
-      select m.id, t, round((40 - mod(extract(epoch from t - (now() - interval '7 days'))::numeric / 3600 * (0.2 + mod(abs(hashtext(m.id)), 5) * 0.05), 35))::numeric, 3), true, m.power_limit
-        from meters m, generate_series(date_trunc('hour', now()) - interval '7 days', now() - interval '1 hour', interval '1 hour') t
-       where m.communication_protocol <> 'EMLITE'`);
-    await sql.run(`
-      insert into poll_logs(id, plant_id, trigger, started_at, finished_at, duration_ms, status, vendor_calls)
-      select 'demo-' || p.id || '-' || extract(epoch from t)::bigint, p.id, 'SCHEDULE', t, t + (d || ' milliseconds')::interval, d,
-             case when mod(abs(hashtext(p.id || t::text)), 40) = 0 then 'FAILED' else 'SUCCESS' end, 2
-        from plants p, generate_series(date_trunc('hour', now()) - interval '24 hours', now() - interval '10 minutes', interval '10 minutes') t,
-             lateral (select 150 + mod(abs(hashtext(p.id || t::text)), 900) as d) x`);
-  });
+  if (await demoRepo.hasAny(db.sql, 'plant_samples')) return false;
+  await db.tx((sql) => demoRepo.writeHistory(sql));
   logger.info('seeded a week of demo history (plant energy and power, meter credit, plant polls)');
   return true;
 }
@@ -142,23 +116,8 @@ export async function seedDemoHistory(db: Database, logger: Logger): Promise<boo
  * intervals and hourly cumulative reads leading up to them, so the Emlite charts have history at once. Once only.
  */
 export async function seedDemoEmliteHistory(db: Database, logger: Logger): Promise<boolean> {
-  const any = await db.sql.one<{ n: string }>(`select count(*) as n from register_interval_hh`);
-  if (Number(any?.n ?? 0) > 0) return false;
-  await db.tx(async (sql) => {
-    // Household-like load: 150–450 Wh per half hour, more in the evening, from each register's current read backwards.
-    await sql.run(`
-      insert into register_interval_hh(register_id, timestamp, import_interval, export_interval, flags)
-      select r.register_id, t, (150 + 300 * greatest(0, sin(pi() * (extract(hour from t) - 12) / 12)) + mod(abs(hashtext(r.register_id::text || t::text)), 60))::bigint, 0, '{}'
-        from meter_registers r, generate_series(date_trunc('hour', now()) - interval '7 days', date_trunc('hour', now()) - interval '30 minutes', interval '30 minutes') t
-       where r.element = 'A'
-      on conflict do nothing`);
-    await sql.run(`
-      insert into register_import(register_id, read, timestamp)
-      select h.register_id, s.import_a - sum(h.import_interval) over (partition by h.register_id order by h.timestamp desc), h.timestamp
-        from register_interval_hh h join meter_registers r on r.register_id = h.register_id join meter_shadows s on s.meter_id = r.meter_id
-       where s.import_a is not null and extract(minute from h.timestamp) = 0
-      on conflict do nothing`);
-  });
+  if (await demoRepo.hasAny(db.sql, 'register_interval_hh')) return false;
+  await db.tx((sql) => demoRepo.writeEmliteHistory(sql));
   logger.info('seeded a week of demo Emlite reads and half-hourly intervals');
   return true;
 }

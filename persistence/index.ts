@@ -12,4 +12,5 @@ export { StatementBatcher, DEFAULT_GROUP_COMMIT, type GroupCommitOptions, proces
 export { issuesRepo, type IssueView, type IssueFilter } from './repositories/issues';
 export { historyRepo, type InteractionFilter, type OrgListFilter } from './repositories/history';
 export { listsRepo, METER_HEALTH_SQL, type Page, type MeterListFilter, type PlantListFilter } from './repositories/lists';
+export { demoRepo } from './repositories/demo';
 export { telemetryRepo, detectBucketer, BUCKETS, BUCKET_SECONDS, type Bucket, type Bucketer, type Range, type TelemetryRepo } from './repositories/telemetry';

@@ -3,8 +3,7 @@ import type { InteractionStatus } from '../../core/domain';
 import type { InteractionView, MeterStateEvent } from '../../core/events';
 import type { GridtwinError } from '../../core/errors';
 import type { IssueRow, NewInteraction, OutboxRow, OutcomeCommit, SyncCommit } from '../../persistence';
-import type { IssueOp } from './decide/Issues';
-import type { MeterMsg } from './messages';
+import type { IssueOp, MeterMsg } from './messages';
 import type { Loaded, SyncRequest } from './state';
 
 /**

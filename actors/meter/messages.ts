@@ -1,15 +1,22 @@
 import type { UnsolicitedReport, DriverResponse } from '../../adapters/meters/types';
 import type { InteractionView } from '../../core/events';
 import type { GridtwinError } from '../../core/errors';
+import type { IssueType } from '../../core/domain';
 import type { IssueView } from '../../persistence';
 import type { ReplyFn } from '../host';
 import type { CreateInteractionRequest } from './rules/params';
 import type { MeterView } from './views';
 import type { SyncResult, SyncRun } from './sync/types';
 import type { SyncRequest } from './state';
-import type { IssueOp, IssueResult } from './decide/Issues';
 
 /** Internal options for interactions the runtime creates itself (commissioning steps, follow-ups). */
+/** Another service opens or closes a meter's issue through its actor (decide/Issues.ts). */
+export type IssueOp =
+  | { action: 'open'; issueType: IssueType; details?: unknown }
+  | { action: 'close'; issueId: string };
+
+export type IssueResult = IssueView & { changed: boolean };
+
 export interface CreateOptions {
   deferred?: boolean;
   commissioningId?: string;

@@ -5,5 +5,6 @@ export type { PlantView, PollReply, AlertView } from './views';
 export type { AdapterFactory } from './vendorGate';
 export { RETRY_DEFAULTS, type RetryPolicy } from './poll/retry';
 /** The poll itself and the vendor gates, for the bench's BullMQ baseline (same calls, same writes, another scheduler). */
-export { runPoll, type PollEnv, type PollOutcome } from './poll/runPoll';
+export { runPoll, type PollEnv } from './poll/runPoll';
+export type { PollOutcome } from './messages';
 export { VendorGates } from './vendorGate';

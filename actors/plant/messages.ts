@@ -1,8 +1,15 @@
 import type { ReplyFn } from '../host';
-import type { PollOutcome } from './poll/runPoll';
+import type { PlantStatus } from '../../core/events';
+import type { PollLogRow } from '../../persistence';
 import type { PlantView, PollReply } from './views';
 
 export type PollTrigger = 'SCHEDULE' | 'MANUAL';
+
+/** What a detached poll (poll/runPoll.ts) hands back to its actor. */
+export interface PollOutcome {
+  log: PollLogRow;
+  plantStatus: PlantStatus | null;
+}
 
 /** The PlantActor protocol: one union, one switch. */
 export type PlantMsg =

@@ -1,15 +1,11 @@
-import type { IssueType } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import type { IssueView } from '../../../persistence';
 import { decided, type AnyReply, type DecideEnv, type Decision } from '../effects';
 import { meterStateEvent } from '../events';
+import type { IssueOp } from '../messages';
 import type { Loaded } from '../state';
 
-export type IssueOp =
-  | { action: 'open'; issueType: IssueType; details?: unknown }
-  | { action: 'close'; issueId: string };
-
-export type IssueResult = IssueView & { changed: boolean };
+export type { IssueOp, IssueResult } from '../messages';
 
 /**
  * Another service opens or closes a meter's issue through its actor, so the cascade's auto-close (step 3)

@@ -1,4 +1,4 @@
-import type { PollOutcome } from '../poll/runPoll';
+import type { PollOutcome } from '../messages';
 import type { PlantState, PollWaiter } from '../state';
 import type { PollReply } from '../views';
 

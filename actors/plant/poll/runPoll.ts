@@ -3,7 +3,7 @@ import { ErrorCode, GridtwinError, toGridtwinError } from '../../../core/errors'
 import type { PlantStatus } from '../../../core/events';
 import type { Metrics } from '../../../core/metrics';
 import { alertsRepo, credentialsRepo, plantsRepo, pollLogsRepo, type PlantRow, type PollLogRow, type PollLogStatus } from '../../../persistence';
-import type { PollTrigger } from '../messages';
+import type { PollOutcome, PollTrigger } from '../messages';
 import type { VendorGates } from '../vendorGate';
 import { commitPoll, publishStatus, type CommitEnv } from './commit';
 import { decidePoll, statusWithoutVendor } from './decide';
@@ -15,11 +15,6 @@ export interface PollEnv extends CommitEnv {
   gates: VendorGates;
   retry: RetryPolicy;
   deadlineMs: number;
-}
-
-export interface PollOutcome {
-  log: PollLogRow;
-  plantStatus: PlantStatus | null;
 }
 
 const MAX_ERROR_MESSAGE = 500;
