@@ -65,15 +65,10 @@ export async function startDemoSolarSimulators(): Promise<Record<SolarBrand, Run
  */
 export async function repointDemoPlants(db: Database, logger: Logger, sims: Record<SolarBrand, RunningSimulator>): Promise<boolean> {
   const ids = SOLAR_BRANDS.map((b) => `cred-demo-${b.toLowerCase()}`);
-  const list = ids.map(() => '?').join(',');
-  const counts = await db.sql.one<{ credentials: string; plants: string }>(
-    `select (select count(*) from integration_credentials where id in (${list})) as credentials,
-            (select count(*) from plants where credential_id in (${list})) as plants`, [...ids, ...ids]);
-  if (Number(counts?.credentials) !== ids.length || Number(counts?.plants) !== ids.length * DEMO_PLANTS_PER_BRAND) return false;
+  const counts = await demoRepo.credentialsAndPlants(db.sql, ids);
+  if (counts.credentials !== ids.length || counts.plants !== ids.length * DEMO_PLANTS_PER_BRAND) return false;
   await db.tx(async (sql) => {
-    for (const brand of SOLAR_BRANDS) {
-      await sql.run(`update integration_credentials set base_url = ?, updated_at = now() where id = ?`, [sims[brand].baseUrl, `cred-demo-${brand.toLowerCase()}`]);
-    }
+    for (const brand of SOLAR_BRANDS) await demoRepo.setCredentialBaseUrl(sql, `cred-demo-${brand.toLowerCase()}`, sims[brand].baseUrl);
   });
   logger.info({ brands: SOLAR_BRANDS.length, plantsPerBrand: DEMO_PLANTS_PER_BRAND }, 'demo solar plants re-pointed at this run\'s simulated vendor clouds');
   return true;

@@ -20,6 +20,20 @@ export const demoRepo = {
     return (await sql.one(`select 1 from ${table} limit 1`)) !== undefined;
   },
 
+  /** How many of these credentials exist, and how many plants use them. */
+  async credentialsAndPlants(sql: Sql, credentialIds: string[]): Promise<{ credentials: number; plants: number }> {
+    const list = credentialIds.map(() => '?').join(',');
+    const r = await sql.one<{ credentials: string; plants: string }>(
+      `select (select count(*) from integration_credentials where id in (${list})) as credentials,
+              (select count(*) from plants where credential_id in (${list})) as plants`, [...credentialIds, ...credentialIds]);
+    return { credentials: Number(r?.credentials ?? 0), plants: Number(r?.plants ?? 0) };
+  },
+
+  /** Points a credential at another vendor base URL (a simulator's port changes every start). */
+  async setCredentialBaseUrl(sql: Sql, credentialId: string, baseUrl: string): Promise<void> {
+    await sql.run(`update integration_credentials set base_url = ?, updated_at = now() where id = ?`, [baseUrl, credentialId]);
+  },
+
   /** A week of daily energy and half-hourly power of every plant, hourly credit of the non-EMLITE meters, a day of polls. */
   async writeHistory(sql: Sql): Promise<void> {
     // Deterministic variety from the plant id and the day: a cloudy day now and then, never random between runs.
