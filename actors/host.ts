@@ -79,7 +79,7 @@ export class ActorHost<State, Msg> {
       try {
         return await this.behaviour(ctx.name).handle(state, env.msg, (msg: Msg) => this.tell(ctx.name, msg));
       } finally {
-        this.depth--;
+        this.setDepth(-1);
         if (a) a.queued--;
       }
     };
@@ -106,7 +106,7 @@ export class ActorHost<State, Msg> {
         if (env && !(outage && env.background)) {
           if (b.retryable?.(env.msg) && env.attempt < (outage ? OUTAGE_ATTEMPTS : 3)) {
             const wait = outage ? backoffMs(env.attempt + 1, OUTAGE_BACKOFF) : 10 * 2 ** env.attempt;
-            this.depth++;
+            this.setDepth(+1);
             setTimeout(() => this.deliver(id, { ...env, attempt: env.attempt + 1 }), wait);
           } else {
             b.replyOf?.(env.msg)?.({ error: error.toJSON() });
@@ -120,6 +120,12 @@ export class ActorHost<State, Msg> {
       this.idleTimer = setInterval(() => this.passivateIdle(), every);
       this.idleTimer.unref?.();
     }
+  }
+
+  /** Every change of the queued count updates the gauge, so an idle kind reads 0 (it was only set on arrival). */
+  private setDepth(delta: number): void {
+    this.depth += delta;
+    this.opts.metrics.mailboxDepth.set({ kind: this.opts.kind }, this.depth);
   }
 
   private spawnFor(id: string): Live<Msg> {
@@ -152,8 +158,7 @@ export class ActorHost<State, Msg> {
   }
 
   private send(id: string, env: Envelope<Msg>): void {
-    this.depth++;
-    this.opts.metrics.mailboxDepth.set({ kind: this.opts.kind }, this.depth);
+    this.setDepth(+1);
     if (this.live.has(id) || !this.opts.exists) return this.deliver(id, env);
     const waiting = this.checking.get(id);
     if (waiting) {
@@ -175,7 +180,7 @@ export class ActorHost<State, Msg> {
         this.deliver(id, env);
         continue;
       }
-      this.depth--;
+      this.setDepth(-1);
       const reply = this.behaviour(id).replyOf?.(env.msg);
       if (reply) reply({ error: error.toJSON() });
       else if (error.code !== ErrorCode.NOT_FOUND) this.opts.logger.warn({ kind: this.opts.kind, id, err: error.message }, 'message dropped: cannot tell whether the actor exists');

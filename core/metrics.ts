@@ -8,6 +8,8 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry });
   const r = [registry];
+  let outboxSampler: (() => Promise<number>) | null = null;
+  let lastOutboxBacklog = 0;
   return {
     registry,
     actorsAlive: new Gauge({ name: 'gridtwin_actors_alive', help: 'Live actors by kind', labelNames: ['kind'], registers: r }),
@@ -39,7 +41,17 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}) {
       name: 'gridtwin_driver_command_seconds', help: 'Meter driver command latency by protocol and outcome', labelNames: ['protocol', 'outcome'], registers: r,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 30, 75],
     }),
-    outboxBacklog: new Gauge({ name: 'gridtwin_outbox_backlog', help: 'Cascade outbox steps still pending (sampled at each scrape)', registers: r }),
+    outboxBacklog: new Gauge({
+      name: 'gridtwin_outbox_backlog', help: 'Cascade outbox steps still pending (sampled at each scrape)', registers: r,
+      async collect() {
+        // A failed sample (database away) keeps the last value: the scrape itself must not fail.
+        if (outboxSampler) this.set((lastOutboxBacklog = await outboxSampler().catch(() => lastOutboxBacklog)));
+      },
+    }),
+    /** What the outbox backlog gauge reads at each scrape (the node sets it once its database is open). */
+    sampleOutboxBacklog(sampler: () => Promise<number>): void {
+      outboxSampler = sampler;
+    },
     buildInfo: new Gauge({ name: 'gridtwin_build_info', help: 'Always 1; labels carry the version and the runtime', labelNames: ['version', 'node', 'uws'], registers: r }),
     forwarded: new Counter({ name: 'gridtwin_cluster_forwarded_total', help: 'Requests forwarded to the owning node', registers: r }),
   };

@@ -22,7 +22,7 @@ import { createMetrics, type Metrics } from '../core/metrics';
 import { guardUnhandledRejections } from '../core/process';
 import { subjects as makeSubjects } from '../core/subjects';
 import { VERSION } from '../core/version';
-import { emliteRepo, openDatabase, type Database } from '../persistence';
+import { emliteRepo, interactionsRepo, openDatabase, type Database } from '../persistence';
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
 import type { SimulatorHandles } from './nats/simulators';
@@ -133,6 +133,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const sinks: Notifiers = o.sinks ?? { ...configured, order: o.notifier ?? configured.order };
   phase('drivers');
   const subjects = makeSubjects(config.prefix);
+  metrics.sampleOutboxBacklog(() => interactionsRepo.pendingOutboxCount(db.sql));
   const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, {
     sinks,
     autorun: clustered ? false : o.autorun,

@@ -72,6 +72,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const g = config.gateway;
   const { uws: uWS, build, skipped } = loadUws();
   logger.info({ build, skipped }, 'gateway: uWebSockets.js build loaded');
+  metrics.buildInfo.set({ version: VERSION, node: process.version, uws: build }, 1);
   if (!g.jwtSecret && !g.jwksUrl && !g.allowAnonymous) {
     logger.warn('gateway: no jwtSecret, jwksUrl or allowAnonymous: every client will be refused');
   }

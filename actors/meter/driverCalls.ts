@@ -24,25 +24,22 @@ export class DriverCalls {
   send(cmd: DriverCommand, back: (interactionId: string, outcome: DriverOutcome) => void): void {
     const { interactionId } = cmd;
     let settled = false;
+    const startedAt = performance.now();
     this.pending.add(interactionId);
     const once = (outcome: DriverOutcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(guard);
+      const label = outcome.ok ? 'ok' : outcome.error.code;
+      this.metrics.driverCommands.inc({ protocol: cmd.meter.protocol, type: cmd.type, outcome: label });
+      this.metrics.driverSeconds.observe({ protocol: cmd.meter.protocol, outcome: label }, (performance.now() - startedAt) / 1000);
       back(interactionId, outcome);
     };
     const guard = setTimeout(() => once({ ok: false, error: new GridtwinError(ErrorCode.TIMEOUT, 'no answer from the meter before the deadline') }),
       Math.max(0, cmd.deadlineAt - this.now()) + 50);
     this.driver.execute(cmd).then(
-      (response) => {
-        if (!settled) this.metrics.driverCommands.inc({ protocol: cmd.meter.protocol, type: cmd.type, outcome: 'ok' });
-        once({ ok: true, response });
-      },
-      (e) => {
-        const error = toGridtwinError(e);
-        if (!settled) this.metrics.driverCommands.inc({ protocol: cmd.meter.protocol, type: cmd.type, outcome: error.code });
-        once({ ok: false, error });
-      },
+      (response) => once({ ok: true, response }),
+      (e) => once({ ok: false, error: toGridtwinError(e) }),
     );
   }
 }

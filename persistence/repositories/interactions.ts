@@ -341,6 +341,10 @@ export const interactionsRepo = {
       [error.slice(0, 500), String(delayMs), id],
     );
   },
+  /** Cascade steps still to run, across the fleet (the outbox backlog gauge). */
+  async pendingOutboxCount(sql: Sql): Promise<number> {
+    return Number((await sql.one<{ n: string }>(`select count(*) as n from cascade_outbox where status = 'PENDING'`))?.n ?? 0);
+  },
   async outboxOfInteraction(sql: Sql, interactionId: string) {
     return sql.all<{ step: string; status: string; attempts: number }>(`select step, status, attempts from cascade_outbox where interaction_id = ? order by id`, [interactionId]);
   },

@@ -37,6 +37,7 @@ export async function runPoll(env: PollEnv, plantId: string, pollId: string, tri
     };
     await pollLogsRepo.insert(env.db.sql, log).catch((e: unknown) => env.logger.error({ plantId, err: (e as Error).message }, 'poll log not written'));
     env.metrics.polls.inc({ brand, outcome: status });
+    env.metrics.pollSeconds.observe({ brand, outcome: status }, durationMs / 1000);
     if (error && status === 'FAILED') env.logger.warn({ plantId, code: error.code, err: error.message }, 'plant poll failed');
     return { log, plantStatus };
   };
