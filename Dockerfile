@@ -6,14 +6,20 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci
 COPY . .
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+# Production dependencies only (tsx, typescript, vitest… are devDependencies and never reach the image).
+FROM node:24-trixie-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev
 
 FROM node:24-trixie-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     GATEWAY_HOST=0.0.0.0 \
     GATEWAY_PORT=8080
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/package.json ./package.json
 EXPOSE 8080
