@@ -56,6 +56,18 @@ export interface PlantStatusEvent {
   snapshot?: { date: string; todayEnergyKwh: number; lastSeenAt: string | null; currentPowerW?: number | null };
 }
 
+/** Today's energy and the current power of a plant, after every poll that read them (live telemetry). */
+export interface PlantTelemetryEvent {
+  id: string;
+  at: string;
+  plantId: string;
+  organizationId: string;
+  date: string;
+  todayEnergyKwh: number;
+  currentPowerW: number | null;
+  lastSeenAt: string | null;
+}
+
 export interface PlantAlertEvent {
   id: string;
   at: string;

@@ -161,6 +161,8 @@ export function subjects(prefix: string = DEFAULT_PREFIX) {
     evtMeterState: f('evt.meter.{meterId}.state'),
     evtPlantStatus: f('evt.plant.{plantId}.status'),
     evtPlantAlert: f('evt.plant.{plantId}.alert'),
+    /** Today's energy and current power after each poll that read them. */
+    evtPlantTelemetry: f('evt.plant.{plantId}.telemetry'),
     evtEscoSync: f('evt.esco.{esco}.sync'),
     evtOrgAlert: f('evt.org.{organizationId}.alert'),
     /** The cluster's status, published by the elected node on its schedule. */
@@ -200,4 +202,6 @@ export const topics = {
   plant: family(null, 'plant/{id}', '/'),
   alerts: family(null, 'alerts/{id}', '/'),
   esco: family(null, 'esco/{id}/sync', '/'),
+  /** Live values of one meter (`telemetry/meter/<id>`: credit, relay, Emlite reads) or plant (`telemetry/plant/<id>`: power, energy). */
+  telemetry: family(null, 'telemetry/{of}/{id}', '/'),
 };

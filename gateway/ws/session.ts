@@ -116,7 +116,7 @@ export class Sessions {
           this.drop(conn, topic);
           return this.error(conn, reply.error.code, reply.error.message, { id, topic });
         }
-        conn.send({ type: 'snapshot', topic, seq, data: reply.data });
+        conn.send({ type: 'snapshot', topic, seq, data: spec.snapshot.shape ? spec.snapshot.shape(reply.data) : reply.data });
         conn.goLive(current);
       });
     }), 'gateway: WS subscribe');

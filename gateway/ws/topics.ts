@@ -2,6 +2,8 @@ import { topics, type Subjects } from '../../core/subjects';
 import type { OwnerKind } from '../../persistence';
 import { authorize } from '../auth';
 import { authorizeIds, type AuthzContext } from '../authz';
+import type { PlantTelemetryEvent } from '../../core/events';
+import { meterTelemetry, plantTelemetryOfEvent, plantTelemetryOfView } from './telemetry';
 
 /**
  * The WS topic catalogue: for each kind, the bus subjects that feed it, the command that gives its
@@ -22,7 +24,8 @@ export interface TopicSpec {
   id: string;
   topic: string;
   feeds: TopicFeed[];
-  snapshot: { subject: string; payload: unknown };
+  /** The request whose answer is the snapshot, and how its data is shaped for the socket (as is by default). */
+  snapshot: { subject: string; payload: unknown; shape?: (data: unknown) => unknown };
   /** Checked (role viewer) before the snapshot is fetched; throws FORBIDDEN / NOT_FOUND. */
   authorize(ctx: AuthzContext): Promise<void>;
 }
@@ -80,6 +83,26 @@ export function resolveTopic(topic: string, s: Subjects): TopicSpec | undefined 
           snapshot: { subject: s.escoSyncStatus(id), payload: {} },
           authorize: owned('esco', id),
         };
+      case 'telemetry': {
+        const { of } = r.ids as unknown as { of: string };
+        if (of === 'meter') {
+          return {
+            kind, id, topic: topics.telemetry('meter', id),
+            feeds: [{ subject: s.evtMeterState(id), state: true, shape: (p) => meterTelemetry(p) }],
+            snapshot: { subject: s.meterGet(id), payload: {}, shape: (d) => meterTelemetry(d, new Date().toISOString()) },
+            authorize: owned('meter', id),
+          };
+        }
+        if (of === 'plant') {
+          return {
+            kind, id, topic: topics.telemetry('plant', id),
+            feeds: [{ subject: s.evtPlantTelemetry(id), state: true, shape: (p) => plantTelemetryOfEvent(p as PlantTelemetryEvent) }],
+            snapshot: { subject: s.plantGet(id), payload: {}, shape: plantTelemetryOfView },
+            authorize: owned('plant', id),
+          };
+        }
+        return undefined;
+      }
     }
   }
   return undefined;

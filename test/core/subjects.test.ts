@@ -36,9 +36,12 @@ describe('core/subjects: build → parse', () => {
     }));
   });
 
-  it('every WS topic parses back its id', () => {
+  it('every WS topic parses back its ids', () => {
     fc.assert(fc.property(safeId, (id) => {
-      for (const f of Object.values(topics)) expect(f.parse(f(id))).toEqual({ ok: true, ids: { id } });
+      for (const f of Object.values(topics as Record<string, Family>)) {
+        const args = Array.from({ length: slotCount(f) }, () => id);
+        expect(f.parse(f(...args))).toEqual({ ok: true, ids: Object.fromEntries(slotNames(f).map((n) => [n, id])) });
+      }
     }));
   });
 
@@ -78,7 +81,7 @@ describe('core/subjects: parse refuses', () => {
 
   it.each(['*', '>', 'a b', ' ', '', 'ü', 'a$b', 'x'.repeat(129)])('the id %j is INVALID_ID in every family', (id) => {
     for (const f of idFamilies(s)) bad(f, f.build(...Array.from({ length: slotCount(f) }, () => id)), ErrorCode.INVALID_ID, id.slice(0, 140));
-    for (const f of Object.values(topics)) expect(f.parse(f(id)).ok).toBe(false);
+    for (const f of Object.values(topics as Record<string, Family>)) expect(f.parse(f(...Array.from({ length: slotCount(f) }, () => id))).ok).toBe(false);
   });
 
   it('another family, another prefix or a truncated subject is UNKNOWN_SUBJECT', () => {
@@ -105,8 +108,8 @@ describe('core/subjects: the wire', () => {
       s.alertAck('a1'), s.alertsList(), s.ownersGet(), s.metersList(), s.plantsList(), s.fleetOverview(),
       s.history('meter.credit', 'm1'), s.history('plant.power', 'p1'), s.history('polls'), s.clusterStatus(), s.clusterNodeStatus('n1'),
       s.clusterForward('n1', 'meter.m1.get'), s.clusterWorldChanged(), s.clusterBucket(), s.evtGridMeterInteraction('g1'), s.evtMeterState('m1'),
-      s.evtPlantStatus('p1'), s.evtPlantAlert('p1'), s.evtEscoSync('e1'), s.evtOrgAlert('o1'), s.evtClusterStatus(),
-      topics.grid('g1'), topics.meter('m1'), topics.plant('p1'), topics.alerts('o1'), topics.esco('e1'),
+      s.evtPlantStatus('p1'), s.evtPlantAlert('p1'), s.evtEscoSync('e1'), s.evtOrgAlert('o1'), s.evtClusterStatus(), s.evtPlantTelemetry('p1'),
+      topics.grid('g1'), topics.meter('m1'), topics.plant('p1'), topics.alerts('o1'), topics.esco('e1'), topics.telemetry('meter', 'm1'), topics.telemetry('plant', 'p1'),
     ]).toEqual([
       'gridtwin.meter.m1.interactions.create', 'gridtwin.meter.m1.get', 'gridtwin.meter.m1.desired.set', 'gridtwin.meter.m1.sync', 'gridtwin.meter.m1.report', 'gridtwin.uplinks.ingest',
       'gridtwin.meter.m1.issues.open', 'gridtwin.meter.m1.issues.close', 'gridtwin.meter.m1.issues.list', 'gridtwin.issues.list', 'gridtwin.meter.m1.interactions.list',
@@ -116,8 +119,8 @@ describe('core/subjects: the wire', () => {
       'gridtwin.alert.a1.ack', 'gridtwin.alerts.list', 'gridtwin.owners.get', 'gridtwin.meters.list', 'gridtwin.plants.list', 'gridtwin.fleet.overview',
       'gridtwin.history.meter.m1.credit', 'gridtwin.history.plant.p1.power', 'gridtwin.history.polls', 'gridtwin.cluster.status', 'gridtwin.cluster.node.n1.status',
       'gridtwin.cluster.node.n1.fwd.meter.m1.get', 'gridtwin.cluster.world-changed', 'gridtwin_cluster', 'gridtwin.evt.grid.g1.meter-interaction', 'gridtwin.evt.meter.m1.state',
-      'gridtwin.evt.plant.p1.status', 'gridtwin.evt.plant.p1.alert', 'gridtwin.evt.esco.e1.sync', 'gridtwin.evt.org.o1.alert', 'gridtwin.evt.cluster.status',
-      'grid/g1', 'meter/m1', 'plant/p1', 'alerts/o1', 'esco/e1/sync',
+      'gridtwin.evt.plant.p1.status', 'gridtwin.evt.plant.p1.alert', 'gridtwin.evt.esco.e1.sync', 'gridtwin.evt.org.o1.alert', 'gridtwin.evt.cluster.status', 'gridtwin.evt.plant.p1.telemetry',
+      'grid/g1', 'meter/m1', 'plant/p1', 'alerts/o1', 'esco/e1/sync', 'telemetry/meter/m1', 'telemetry/plant/p1',
     ]);
   });
 

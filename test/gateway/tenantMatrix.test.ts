@@ -68,7 +68,7 @@ const FOREIGN: Record<string, string[]> = {
   'GET /api/alerts': ['org-b'],
   'POST /api/alerts/:id/ack': ['alb'],
 };
-const FOREIGN_TOPICS = ['meter/mb', 'meter/eb', 'meter/eb2', 'grid/gb', 'plant/pb', 'alerts/org-b', 'esco/org-b/sync', 'esco/esco-b/sync'];
+const FOREIGN_TOPICS = ['meter/mb', 'meter/eb', 'meter/eb2', 'grid/gb', 'plant/pb', 'alerts/org-b', 'esco/org-b/sync', 'esco/esco-b/sync', 'telemetry/meter/mb', 'telemetry/meter/eb', 'telemetry/plant/pb'];
 
 const refusedHttp = (r: { status: number; body: any }) => r.status === 403 && r.body?.error?.code === 'FORBIDDEN' && typeof r.body.error.message === 'string';
 

@@ -300,6 +300,7 @@ const WS_ATTEMPTS: Record<string, () => Array<Record<string, unknown>>> = {
 /** org-b's topics, per topic kind. */
 const WS_TOPICS: Record<string, string[]> = {
   meter: ['meter/mb', 'meter/eb', 'meter/eb2'], grid: ['grid/gb'], plant: ['plant/pb'], alerts: [`alerts/${OWNER}`], esco: [`esco/${OWNER}/sync`, 'esco/esco-b/sync'],
+  telemetry: ['telemetry/meter/mb', 'telemetry/meter/eb', 'telemetry/plant/pb'],
 };
 
 describe('tenant matrix over every WS command and topic (issue 11)', () => {

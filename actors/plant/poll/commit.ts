@@ -1,6 +1,6 @@
 import type { Bus } from '../../../adapters/bus';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
-import type { PlantAlertEvent, PlantStatus, PlantStatusEvent } from '../../../core/events';
+import type { PlantAlertEvent, PlantStatus, PlantStatusEvent, PlantTelemetryEvent } from '../../../core/events';
 import type { Logger } from '../../../core/logger';
 import type { Subjects } from '../../../core/subjects';
 import { alertsRepo, plantsRepo, snapshotsRepo, type AlertRow, type Database, type PlantRow } from '../../../persistence';
@@ -52,7 +52,16 @@ export async function commitPoll(env: CommitEnv, plant: PlantRow, plan: PollPlan
   });
   if (out.status !== out.previousStatus) publishStatus(env, plant, out.status, out.previousStatus, plan.plant.statusReason, plan.snapshotOfToday ?? undefined);
   for (const a of out.alertEvents) publishAlert(env, a);
+  if (plan.snapshotOfToday) publishTelemetry(env, plant, plan.snapshotOfToday);
   return out;
+}
+
+export function publishTelemetry(env: CommitEnv, plant: Pick<PlantRow, 'id' | 'organizationId'>, today: NonNullable<PollPlan['snapshotOfToday']>): void {
+  const ev: PlantTelemetryEvent = {
+    id: env.newId(), at: new Date(env.now()).toISOString(), plantId: plant.id, organizationId: plant.organizationId,
+    date: today.date, todayEnergyKwh: today.todayEnergyKwh, currentPowerW: today.currentPowerW, lastSeenAt: today.lastSeenAt,
+  };
+  publish(env, env.subjects.evtPlantTelemetry(plant.id), ev);
 }
 
 export function publishStatus(env: CommitEnv, plant: Pick<PlantRow, 'id' | 'organizationId'>, status: PlantStatus, previousStatus: PlantStatus | null, reason: string, snapshot?: PlantStatusEvent['snapshot']): void {
