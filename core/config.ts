@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { ErrorCode, GridtwinError } from './errors';
 import { DEFAULT_PREFIX } from './subjects';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from './time';
 
 /**
  * All configuration, parsed and validated once at start. Nothing else reads process.env.
- * Every option has its default here; `loadConfig` maps GRIDTWIN_* / well-known env vars onto it.
+ * Every option has its default here, once: a section left out is parsed from `{}` (`prefault`), so its
+ * fields' own defaults apply. `loadConfig` maps GRIDTWIN_* / well-known env vars onto it.
  */
 const ms = z.coerce.number().int().nonnegative();
 /** "true"/"1"/"yes"/"on" and "false"/"0"/"no"/"off" (any case); anything else is refused, never guessed. */
@@ -32,29 +34,29 @@ export const ConfigSchema = z.object({
     groupCommitWindowMs: z.coerce.number().nonnegative().max(1_000).default(2),
     /** …and a group of this many rows goes at once. */
     groupCommitMaxRows: z.coerce.number().int().positive().max(10_000).default(500),
-  }).default({ pgliteDir: '.data/pglite', poolMax: 10, groupCommitWindowMs: 2, groupCommitMaxRows: 500 }),
-  nats: z.object({ url: z.string().optional(), name: z.string().default('gridtwin') }).default({ name: 'gridtwin' }),
+  }).prefault({}),
+  nats: z.object({ url: z.string().optional(), name: z.string().default('gridtwin') }).prefault({}),
   actors: z.object({
     /** A device actor with no message for this long is passivated (stopped, state dropped). */
-    passivateAfterMs: ms.default(10 * 60_000),
+    passivateAfterMs: ms.default(10 * MINUTE_MS),
     /** How long a request waits for an actor's reply. */
     askTimeoutMs: ms.default(15_000),
     /** Live actors per kind at most; past it the least recently used idle one is passivated. */
     maxLive: z.coerce.number().int().positive().default(250_000),
-  }).default({ passivateAfterMs: 600_000, askTimeoutMs: 15_000, maxLive: 250_000 }),
+  }).prefault({}),
   interactions: z.object({
     /** A PROCESSING interaction with no outcome after this long is FAILED by reconciliation. */
     processingDeadlineMs: ms.default(120_000),
     /** Meter not seen for this long → new interactions are ABORTED by the gatekeeper. */
-    abortWhenNotSeenForMs: ms.default(30 * 24 * 3600_000),
+    abortWhenNotSeenForMs: ms.default(30 * DAY_MS),
     /** Commissioning steps for a meter not seen for this long are DEFERRED. */
-    deferWhenNotSeenForMs: ms.default(3600_000),
+    deferWhenNotSeenForMs: ms.default(HOUR_MS),
     /** Batch progress is recomputed at most once per this period (final counts always written). */
     batchRecountThrottleMs: ms.default(5_000),
     reconcileEveryMs: ms.default(15_000),
     /** An outbox row claimed by a runner is not taken by another sweep for this long (longer than a step with its retries). */
     outboxLeaseMs: ms.default(120_000),
-  }).default({ processingDeadlineMs: 120_000, abortWhenNotSeenForMs: 2_592_000_000, deferWhenNotSeenForMs: 3_600_000, batchRecountThrottleMs: 5_000, reconcileEveryMs: 15_000, outboxLeaseMs: 120_000 }),
+  }).prefault({}),
   notify: z.object({
     orderWebhookUrl: z.string().url().optional(),
     telegramBaseUrl: z.string().url().default('https://api.telegram.org'),
@@ -62,8 +64,8 @@ export const ConfigSchema = z.object({
     telegramChatId: z.string().optional(),
     maxAttempts: z.coerce.number().int().positive().default(5),
     initialBackoffMs: ms.default(500),
-  }).default({ telegramBaseUrl: 'https://api.telegram.org', maxAttempts: 5, initialBackoffMs: 500 }),
-  analytics: z.object({ readReportUrl: z.string().url().optional() }).default({}),
+  }).prefault({}),
+  analytics: z.object({ readReportUrl: z.string().url().optional() }).prefault({}),
   drivers: z.object({
     /** Simulated meters (when simulators are on): answer latency and the share of commands that time out, fleet-wide. */
     simulatedLatencyMs: ms.max(120_000).default(0),
@@ -92,20 +94,20 @@ export const ConfigSchema = z.object({
     chirpstackApplicationId: z.string().optional(),
     /** LoRaWAN payload format (adapters/meters/chirpstack/codec.ts LORAWAN_CODEC_NAMES). */
     chirpstackCodec: z.enum(['calin-dlt645', 'gridtwin-demo']).default('calin-dlt645'),
-  }).default({ simulatedLatencyMs: 0, simulatedFailureRate: 0, calinSimulator: false, chirpstackCodec: 'calin-dlt645' }),
+  }).prefault({}),
   emlite: z.object({
     deadlineMs: ms.default(75_000),
     perMediatorConcurrency: z.coerce.number().int().positive().default(32),
     tlsCaFile: z.string().optional(),
     tlsCertFile: z.string().optional(),
     tlsKeyFile: z.string().optional(),
-  }).default({ deadlineMs: 75_000, perMediatorConcurrency: 32 }),
+  }).prefault({}),
   solar: z.object({
     /** 32-byte key (hex or base64) encrypting vendor credentials at rest. */
     credentialKey: z.string().optional(),
     pollCron: z.string().default('*/10 * * * *'),
     pollDeadlineMs: ms.default(1_200_000),
-  }).default({ pollCron: '*/10 * * * *', pollDeadlineMs: 1_200_000 }),
+  }).prefault({}),
   gateway: z.object({
     enabled: bool.default(true),
     host: z.string().default('127.0.0.1'),
@@ -118,20 +120,22 @@ export const ConfigSchema = z.object({
     maxPayloadBytes: z.coerce.number().int().positive().default(64 * 1024),
     maxTopicsPerSocket: z.coerce.number().int().positive().default(256),
     idleTimeoutSec: z.coerce.number().int().positive().default(60),
-  }).default({ enabled: true, host: '127.0.0.1', port: 8080, allowAnonymous: false, maxBackpressureBytes: 1 << 20, maxPayloadBytes: 65536, maxTopicsPerSocket: 256, idleTimeoutSec: 60 }),
+  }).prefault({}),
   cluster: z.object({
     partitions: z.coerce.number().int().positive().max(4096).default(256),
     leaseTtlMs: ms.default(3_000),
     enabled: bool.default(false),
-  }).default({ partitions: 256, leaseTtlMs: 3_000, enabled: false }),
+  }).prefault({}),
   simulators: z.object({
     /** Start the bundled simulators (meters, mediator, vendor clouds). Default: on in standalone. */
     enabled: bool.optional(),
     seedFleet: bool.default(true),
-  }).default({ seedFleet: true }),
+  }).prefault({}),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+/** Every default, for an adapter whose own options fall back to the node's (one source: the schema above). */
+export const CONFIG_DEFAULTS: Config = ConfigSchema.parse({});
 export type ConfigInput = z.input<typeof ConfigSchema>;
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };

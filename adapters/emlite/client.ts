@@ -8,6 +8,7 @@ import { mapGrpcError } from './errors';
 import { isBlankHardware, singlePhaseModel, threePhaseModel } from './hardware';
 import { ObjectId, isObjectId } from './objectIds';
 import { InfoServiceClient, MediatorServiceClient } from './proto';
+import { CONFIG_DEFAULTS } from '../../core/config';
 
 export interface MediatorTls {
   /** CA that signed the mediator's certificate. */
@@ -31,7 +32,7 @@ export interface CallOptions {
   deadlineMs?: number;
 }
 
-export const DEFAULT_DEADLINE_MS = 75_000;
+export const DEFAULT_DEADLINE_MS = CONFIG_DEFAULTS.emlite.deadlineMs;
 
 export interface TariffsActive {
   standingCharge: number;

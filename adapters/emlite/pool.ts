@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import { ErrorCode, GridtwinError } from '../../core/errors';
-import type { Config } from '../../core/config';
+import { CONFIG_DEFAULTS, type Config } from '../../core/config';
 import { DEFAULT_DEADLINE_MS, EmliteMediatorClient, type MediatorTls } from './client';
 
 export interface MediatorPoolOptions {
@@ -11,7 +11,7 @@ export interface MediatorPoolOptions {
   tls?: MediatorTls;
 }
 
-const DEFAULTS = { deadlineMs: DEFAULT_DEADLINE_MS, perMediatorConcurrency: 32 };
+const DEFAULTS = { deadlineMs: DEFAULT_DEADLINE_MS, perMediatorConcurrency: CONFIG_DEFAULTS.emlite.perMediatorConcurrency };
 
 /**
  * One client (one channel) per mediator address, each with its own concurrency limiter: a sweep is
