@@ -1,26 +1,20 @@
-import type { ChatNotifier, OrderNotifier, ReadReportSink } from '../../adapters/notify/types';
-import type { InteractionType } from '../../core/domain';
 import type { InteractionView } from '../../core/events';
-import { publishInteraction } from '../meter/events';
 import { interactionsRepo, type OutboxClaim, type OutboxRow } from '../../persistence';
 import { backoffMs, sleep, type Backoff } from '../../core/backoff';
 import { isTransient } from '../../core/errors';
 import { randomBytes } from 'node:crypto';
 import type { RuntimeDeps } from '../deps';
 import { interactionView } from '../meter/views';
-import type { CascadeStep } from '../meter/cascade/PlanEffects';
+import { runOutboxStep, type EffectTargets, type OutboxSinks, type OutboxStepEnv } from '../meter/cascade/outbox';
 
-export interface EffectTargets {
-  recountBatch(batchId: string, outboxId: number): void;
-  commissioning(payload: { mode: 'advance' | 'resume'; commissioningId: string }, interaction: InteractionView, outboxId: number): void;
-  createFollowUp(meterId: string, type: InteractionType, originId: string): Promise<void>;
-}
+export type { EffectTargets } from '../meter/cascade/outbox';
 
 /** Completions lost to a database outage are retried in memory: the step already ran and must not run again. */
 const COMPLETE_RETRY: Backoff = { initialMs: 100, maxMs: 5_000 };
 
 /**
- * Runs the cascade's durable steps 5–8 from outbox rows, without blocking the meter actor. Each step
+ * Runs the cascade's durable steps 5–8 from outbox rows (what each step does: actors/meter/cascade/outbox.ts),
+ * without blocking the meter actor. Each step
  * completes its own row (exactly once: `completeOutbox` is fenced on PENDING); a failed step stays
  * PENDING with a backoff and is picked up again by the sweep; rows are never run twice at once here.
  * Rows found by a sweep or a rehydrating actor are claimed first (one UPDATE … RETURNING), so a row that
@@ -30,6 +24,7 @@ export class EffectsRunner {
   private running = new Set<number>();
   private stopped = false;
   private readonly claim: OutboxClaim;
+  private readonly stepEnv: OutboxStepEnv;
   /** Rows written for this runner are claimed by it at once (see OutcomeCommit.claim). */
   get outboxClaim(): OutboxClaim {
     return this.claim;
@@ -37,9 +32,10 @@ export class EffectsRunner {
 
   constructor(
     private readonly deps: RuntimeDeps,
-    private readonly targets: EffectTargets,
-    private readonly sinks: { order?: OrderNotifier; chat?: ChatNotifier; readReports?: ReadReportSink },
+    targets: EffectTargets,
+    private readonly sinks: OutboxSinks,
   ) {
+    this.stepEnv = { publisher: deps, sinks, targets };
     this.claim = { claimer: `${deps.config.nodeId}:${randomBytes(4).toString('hex')}`, leaseMs: deps.config.interactions.outboxLeaseMs };
   }
 
@@ -76,10 +72,9 @@ export class EffectsRunner {
     let view = known;
     try {
       if (!view) {
-        const i = await interactionsRepo.get(this.deps.db.sql, rows[0]!.interactionId);
-        if (!i) return;
-        const g = await this.deps.db.sql.one<{ grid_id: string | null }>(`select grid_id from meters where id = ?`, [i.meterId]);
-        view = interactionView(i, g?.grid_id ?? null);
+        const found = await interactionsRepo.getWithGridId(this.deps.db.sql, rows[0]!.interactionId);
+        if (!found) return;
+        view = interactionView(found.interaction, found.gridId);
       }
     } catch (e) {
       for (const r of rows) this.running.delete(r.id);
@@ -92,53 +87,12 @@ export class EffectsRunner {
 
   private async runOne(row: OutboxRow, view: InteractionView) {
     const started = performance.now();
-    const step = row.step as CascadeStep;
     try {
-      switch (step) {
-        case 'notifyOrder':
-          if (this.sinks.order && view.orderId && (view.status === 'SUCCESSFUL' || view.status === 'FAILED')) {
-            await this.sinks.order.notify({
-              orderId: view.orderId, interactionId: view.id, meterId: view.meterId, type: view.type, status: view.status,
-              resultValue: view.resultValue, failureReason: view.failureReason, occurredAt: view.updatedAt,
-              idempotencyKey: `order:${view.id}:${view.status}`,
-            });
-          }
-          await this.complete(row);
-          break;
-        case 'notifyChat':
-          if (this.sinks.chat && view.orderId) {
-            const why = view.failureReason ? ` — ${view.failureReason}` : '';
-            await this.sinks.chat.send({ text: `Order ${view.orderId}: ${view.type} on meter ${view.meterId} ${view.status}${why}`, idempotencyKey: `chat:${view.id}:${view.status}` });
-          }
-          await this.complete(row);
-          break;
-        case 'analytics':
-          if (this.sinks.readReports) {
-            await this.sinks.readReports.post({ meterId: view.meterId, interactionId: view.id, result: view.resultValue, receivedAt: view.updatedAt, idempotencyKey: `report:${view.id}` });
-          }
-          await this.complete(row);
-          break;
-        case 'batchProgress':
-          for (const b of (row.payload.batchIds as string[]) ?? []) this.targets.recountBatch(b, row.id);
-          break;
-        case 'commissioning':
-          this.targets.commissioning(row.payload as { mode: 'advance' | 'resume'; commissioningId: string }, view, row.id);
-          break;
-        case 'followUps':
-          for (const t of (row.payload.types as InteractionType[]) ?? []) await this.targets.createFollowUp(view.meterId, t, view.id);
-          await this.complete(row);
-          break;
-        case 'emitEvent':
-          publishInteraction(this.deps, view);
-          await this.complete(row);
-          break;
-        default:
-          await this.complete(row);
-      }
-      this.deps.metrics.cascadeStepSeconds.observe({ step }, (performance.now() - started) / 1000);
+      if ((await runOutboxStep(row, view, this.stepEnv)) === 'done') await this.complete(row);
+      this.deps.metrics.cascadeStepSeconds.observe({ step: row.step }, (performance.now() - started) / 1000);
     } catch (e) {
       const delay = backoffMs(row.attempts + 1, { initialMs: 1_000, maxMs: 60_000 });
-      this.deps.logger.warn({ step, interactionId: row.interactionId, err: (e as Error).message, attempt: row.attempts + 1 }, 'cascade step failed; will retry');
+      this.deps.logger.warn({ step: row.step, interactionId: row.interactionId, err: (e as Error).message, attempt: row.attempts + 1 }, 'cascade step failed; will retry');
       // If this write fails too (database down), the row keeps its claim and the sweep takes it when the claim expires.
       await interactionsRepo.retryOutboxLater(this.deps.db.sql, row.id, (e as Error).message, delay).catch(() => undefined);
       this.running.delete(row.id);

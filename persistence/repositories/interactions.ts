@@ -156,6 +156,12 @@ export const interactionsRepo = {
     const r = await sql.one(`${SELECT} where i.id = ?`, [id]);
     return r ? toInteractionRow(r) : undefined;
   },
+  /** An interaction with its meter's grid (the grid its events are published on). */
+  async getWithGridId(sql: Sql, id: string): Promise<{ interaction: InteractionRow; gridId: string | null } | undefined> {
+    const r = await sql.one<Record<string, unknown>>(
+      `${SELECT} left join meters gm on gm.id = i.meter_id where i.id = ?`.replace('select i.*,', 'select i.*, gm.grid_id as meter_grid_id,'), [id]);
+    return r ? { interaction: toInteractionRow(r), gridId: (r.meter_grid_id as string | null) ?? null } : undefined;
+  },
   /** The interaction a key names: its own key, or the key of a caller coalesced into it (with that caller's hash). */
   async byIdempotencyKey(sql: Sql, key: string): Promise<InteractionRow | undefined> {
     const r = await sql.one(`${SELECT} where i.idempotency_key = ?`, [key]);
