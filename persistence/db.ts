@@ -6,7 +6,6 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { detach } from '../core/detached';
 import { ErrorCode, GridtwinError } from '../core/errors';
-import { allEntities } from './entities';
 import { migrationsList } from './migrations';
 import { mapped } from './errors';
 
@@ -152,7 +151,8 @@ async function appliedAll(sql: Sql): Promise<boolean> {
 
 export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   const common = {
-    entities: allEntities,
+    // No entities: every query is SQL in repositories/; MikroORM runs the migrations and drives PGlite.
+    entities: [],
     discovery: { warnWhenNoEntities: false },
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
     extensions: [Migrator],

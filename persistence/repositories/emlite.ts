@@ -1,6 +1,10 @@
 import type { Sql } from '../db';
-import type { MeterHealth, RunFrequency } from '../entities/emlite';
 import { isoOrNull as iso, utcDate } from '../../core/time';
+
+/** How often an Emlite syncer runs (meter_metrics.run_frequency). */
+export type RunFrequency = 'hourly' | '12hourly' | 'daily';
+/** A meter's health after its last sync (meter_shadows.health). */
+export type MeterHealth = 'healthy' | 'unhealthy' | 'unknown';
 
 export type Element = 'A' | 'B';
 
