@@ -208,6 +208,7 @@ committed (interaction + meter + outbox in one transaction) → \`meter-interact
 load generator. Real PostgreSQL 15 and NATS 2.9 on this machine; the runtime and the load generator share one
 Node process. Saturation: closed loop, ${CONCURRENCY} requests in flight, ${DURATION_S} s. Half load: open loop at half
 the saturation rate. Interaction types rotate over READ_CREDIT, TURN_ON, READ_VERSION, TURN_OFF, READ_POWER.
+Group commit window ${WINDOW_MS} ms, at most 500 rows per statement.
 
 \`pgbench -N -c 8 -j 2 -T 10\` on a fresh database of the same server, in the same run: **${tps.toFixed(0)} tps** (the ratio base).
 Node CPU counts the gridtwin process, which also runs the load generator; database CPU counts only the PostgreSQL
