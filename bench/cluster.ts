@@ -104,7 +104,7 @@ async function forwarding(c: ClusterClient, owner: string, other: string, meter:
     const xs: number[] = [];
     for (let i = 0; i < 600; i++) {
       const t = performance.now();
-      const r = await c.request(c.s.clusterForward(node, `meter.${meter}.get`), {});
+      const r = await c.request(c.s.clusterForward(node, c.s.all.ids(c.s.meterGet(meter)).rest), {});
       if (!('data' in r)) throw new Error(JSON.stringify(r.error));
       if (i >= 100) xs.push(performance.now() - t);
     }

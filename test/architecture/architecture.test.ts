@@ -29,6 +29,9 @@ const SQLSTATE = /^(0[1-9A-Z]|2[0-9A-Z]|3[89BDF]|4[02Z]|5[3-57-8]|F0|HV|P0|XX|GT
  */
 const SQL_PENDING = new Set(['actors/system.ts']);
 
+/** A subject put together from a prefix by hand (`${p}.meter.…`), not by a family of core/subjects.ts. */
+const HAND_BUILT_SUBJECT = /^\$\{\}\.(meter|grid|plant|batch|interaction|commissioning|esco|alerts?|evt|cluster|registry|history|sim|uplinks|issues|owners|meters|plants|fleet)\b/;
+
 const offenders = (pick: (f: SourceFile) => string[]) => files.flatMap(pick);
 
 describe('architecture', () => {
@@ -53,6 +56,11 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
+  it('subjects are built by core/subjects.ts only (one family gives pattern, builder and parser)', () => {
+    const bad = offenders((f) => literals(f).filter((l) => HAND_BUILT_SUBJECT.test(l.text)).map((l) => `${rel(f.path)}:${l.line} ${l.text}`));
+    expect(bad).toEqual([]);
+  });
+
   it('PostgreSQL error codes (SQLSTATE) appear only in persistence/', () => {
     const bad = offenders((f) => (top(f.path) === 'persistence' ? [] : literals(f).filter((l) => SQLSTATE.test(l.text)).map((l) => `${rel(f.path)}:${l.line} ${l.text}`)));
     expect(bad).toEqual([]);
@@ -66,6 +74,8 @@ describe('architecture', () => {
     expect(SQL.test('Update the meter')).toBe(false);
     expect(['23505', '40P01', '57P01', 'GT409'].every((c) => SQLSTATE.test(c))).toBe(true);
     expect(['12345', 'UTF-8', 'READY'].some((c) => SQLSTATE.test(c))).toBe(false);
+    expect(HAND_BUILT_SUBJECT.test('${}.meter.${}.get')).toBe(true);
+    expect(HAND_BUILT_SUBJECT.test('${}.${}')).toBe(false);
     // SQL in a template with substitutions is found too.
     const planted = ts.createSourceFile('x.ts', 'const q = `select id from ${t} where id = ?`;', ts.ScriptTarget.Latest, true);
     expect(literals({ path: 'x.ts', source: planted, imports: [] }).some((l) => SQL.test(l.text))).toBe(true);

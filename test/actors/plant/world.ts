@@ -81,8 +81,8 @@ export async function createPlantWorld(runtime: PlantRuntimeOptions = {}, config
   const statusEvents: PlantStatusEvent[] = [];
   const alertEvents: PlantAlertEvent[] = [];
   const orgAlertEvents: PlantAlertEvent[] = [];
-  bus.subscribe(`${prefix}.evt.plant.*.status`, (m) => statusEvents.push(m.json<PlantStatusEvent>()));
-  bus.subscribe(`${prefix}.evt.plant.*.alert`, (m) => alertEvents.push(m.json<PlantAlertEvent>()));
+  bus.subscribe(s.evtPlantStatus.pattern, (m) => statusEvents.push(m.json<PlantStatusEvent>()));
+  bus.subscribe(s.evtPlantAlert.pattern, (m) => alertEvents.push(m.json<PlantAlertEvent>()));
   bus.subscribe(s.evtOrgAlert(ORG), (m) => orgAlertEvents.push(m.json<PlantAlertEvent>()));
   const sims = new Map<SolarBrand, RunningSimulator>();
   const request = <T>(subject: string, body: unknown = {}) => bus.request<Reply<T>>(subject, body, { timeoutMs: 60_000 });
