@@ -35,7 +35,16 @@ export const ConfigSchema = z.object({
     /** …and a group of this many rows goes at once. */
     groupCommitMaxRows: z.coerce.number().int().positive().max(10_000).default(500),
   }).prefault({}),
-  nats: z.object({ url: z.string().optional(), name: z.string().default('gridtwin') }).prefault({}),
+  nats: z.object({
+    url: z.string().optional(),
+    name: z.string().default('gridtwin'),
+    /**
+     * Who may use the NATS request/reply API: `trusted` = every NATS client that can publish under the prefix
+     * (gridtwin embedded in one operator's NATS account); `token` = only requests carrying `Authorization: Bearer
+     * <jwt>` as a NATS header, authorized per endpoint like HTTP and WS (several organizations on one account).
+     */
+    auth: z.enum(['trusted', 'token']).default('trusted'),
+  }).prefault({}),
   actors: z.object({
     /** A device actor with no message for this long is passivated (stopped, state dropped). */
     passivateAfterMs: ms.default(10 * MINUTE_MS),
@@ -131,6 +140,14 @@ export const ConfigSchema = z.object({
     enabled: bool.optional(),
     seedFleet: bool.default(true),
   }).prefault({}),
+}).superRefine((c, ctx) => {
+  if (c.nats.auth !== 'token') return;
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (!c.gateway.jwtSecret && !c.gateway.jwksUrl) issue(['nats', 'auth'], 'token needs a way to verify tokens: set JWT_SECRET or JWKS_URL');
+  // The anonymous demo operator has no token the gateway could forward: every request would be refused.
+  if (c.gateway.allowAnonymous) issue(['nats', 'auth'], 'token cannot serve anonymous gateway clients: set GATEWAY_ALLOW_ANONYMOUS=false');
+  // A cluster node's own requests (uplink delivery, sweeps over the bus) carry no caller token yet.
+  if (c.cluster.enabled) issue(['nats', 'auth'], 'token is not supported with GRIDTWIN_CLUSTER=true yet');
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -175,6 +192,7 @@ const ENV_OF: Record<string, string[]> = {
   nodeId: ['GRIDTWIN_NODE_ID'], prefix: ['GRIDTWIN_PREFIX'], logLevel: ['LOG_LEVEL'], environment: ['GRIDTWIN_ENV'],
   'database.url': ['DATABASE_URL'], 'database.pgliteDir': ['GRIDTWIN_PGLITE_DIR'], 'database.poolMax': ['DATABASE_POOL_MAX'],
   'database.groupCommitWindowMs': ['GRIDTWIN_GROUP_COMMIT_WINDOW_MS'], 'database.groupCommitMaxRows': ['GRIDTWIN_GROUP_COMMIT_MAX_ROWS'], 'nats.url': ['NATS_URL'],
+  'nats.auth': ['GRIDTWIN_NATS_AUTH'],
   'notify.orderWebhookUrl': ['ORDER_WEBHOOK_URL'], 'notify.telegramBaseUrl': ['TELEGRAM_BASE_URL'], 'notify.telegramBotToken': ['TELEGRAM_BOT_TOKEN'],
   'notify.telegramChatId': ['TELEGRAM_CHAT_ID'], 'analytics.readReportUrl': ['ANALYTICS_READ_REPORT_URL'],
   'drivers.calinBaseUrl': ['CALIN_BASE_URL'], 'drivers.calinCompany': ['CALIN_COMPANY'], 'drivers.calinUser': ['CALIN_USER'], 'drivers.calinPassword': ['CALIN_PASSWORD'],
@@ -210,7 +228,7 @@ function fromEnv(env: NodeJS.ProcessEnv, pick: Pick, production: boolean): unkno
       url: env.DATABASE_URL, pgliteDir: env.GRIDTWIN_PGLITE_DIR, poolMax: env.DATABASE_POOL_MAX,
       groupCommitWindowMs: env.GRIDTWIN_GROUP_COMMIT_WINDOW_MS, groupCommitMaxRows: env.GRIDTWIN_GROUP_COMMIT_MAX_ROWS,
     }),
-    nats: pick({ url: env.NATS_URL }),
+    nats: pick({ url: env.NATS_URL, auth: env.GRIDTWIN_NATS_AUTH }),
     notify: pick({
       orderWebhookUrl: env.ORDER_WEBHOOK_URL,
       telegramBaseUrl: env.TELEGRAM_BASE_URL,

@@ -29,7 +29,21 @@ export interface Principal {
   /** Token expiry, epoch seconds (sockets are closed then). */
   exp?: number;
   anonymous: boolean;
+  /** The token itself, forwarded to the NATS API as a header (non-enumerable: never logged or serialized). */
+  readonly credential?: string;
 }
+
+/** The NATS header that carries a token to the NATS API (NATS auth mode `token`). */
+export const NATS_AUTH_HEADER = 'Authorization';
+
+/**
+ * The headers of a request the gateway makes for `p`: its own token, so the NATS API authorizes the caller again
+ * (in mode `token`; mode `trusted` ignores it). Nothing else: there is no header that would skip the check.
+ */
+export const natsHeadersOf = (p: Principal): Record<string, string> | undefined =>
+  p.credential ? { [NATS_AUTH_HEADER]: `Bearer ${p.credential}` } : undefined;
+
+const withCredential = (p: Principal, token: string): Principal => Object.defineProperty(p, 'credential', { value: token, enumerable: false });
 
 const ClaimsSchema = z.object({
   sub: z.string().optional(),
@@ -137,8 +151,8 @@ export function createAuthenticator(gateway: Config['gateway']): Authenticator {
         if (gateway.allowAnonymous) return ANONYMOUS_OPERATOR;
         throw unauthorized('missing token');
       }
-      if (secret) return principalOf(verifyHs256(token, secret));
-      if (jwks) return viaJwks(token, jwks);
+      if (secret) return withCredential(principalOf(verifyHs256(token, secret)), token);
+      if (jwks) return viaJwks(token, jwks).then((p) => withCredential(p, token));
       throw unauthorized('no token verification configured (jwtSecret or jwksUrl)');
     },
   };

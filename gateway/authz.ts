@@ -3,7 +3,7 @@ import { ErrorCode, GridtwinError } from '../core/errors';
 import type { Reply } from '../core/reply';
 import type { Subjects } from '../core/subjects';
 import type { Owner, OwnerKind } from '../persistence';
-import { authorize, type Principal, type Role } from './auth';
+import { authorize, natsHeadersOf, type Principal, type Role } from './auth';
 
 /** What the gateway needs to ask the runtime who owns a resource. */
 export interface AuthzContext {
@@ -38,8 +38,10 @@ async function authorizeOwners(ctx: AuthzContext, need: Role, kind: OwnerKind, i
   const p = ctx.principal;
   // The anonymous demo operator owns everything; only its role is checked.
   if (p.org === null) return authorize(p, need, { organizationId: null }, kind);
-  const owners = await ownersOf(ctx, kind, ids);
+  const { owners, refused } = await ownersOf(ctx, kind, ids);
   for (const id of ids) {
+    // NATS auth mode `token`: the runtime names, but does not describe, what the forwarded token may not reach.
+    if (refused?.includes(id)) throw new GridtwinError(ErrorCode.FORBIDDEN, `not allowed: ${kind} ${id} (another organization, or outside the token's grids, plants or ESCOs)`, { details: { role: p.role, need } });
     const o = owners[id];
     if (!o) {
       if (unknown === 'allowed') {
@@ -52,9 +54,11 @@ async function authorizeOwners(ctx: AuthzContext, need: Role, kind: OwnerKind, i
   }
 }
 
-async function ownersOf(ctx: AuthzContext, kind: OwnerKind, ids: readonly string[]): Promise<Record<string, Owner | undefined>> {
+type OwnersReply = { owners: Record<string, Owner | undefined>; refused?: string[] };
+
+async function ownersOf(ctx: AuthzContext, kind: OwnerKind, ids: readonly string[]): Promise<OwnersReply> {
   if (ctx.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
-  const r = await ctx.bus.request<Reply<{ owners: Record<string, Owner> }>>(ctx.subjects.ownersGet(), { kind, ids }, { timeoutMs: ctx.timeoutMs });
+  const r = await ctx.bus.request<Reply<OwnersReply>>(ctx.subjects.ownersGet(), { kind, ids }, { timeoutMs: ctx.timeoutMs, headers: natsHeadersOf(ctx.principal) });
   if ('error' in r) throw new GridtwinError(r.error.code, r.error.message, { details: r.error.details });
-  return r.data.owners;
+  return r.data;
 }

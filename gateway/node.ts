@@ -26,6 +26,7 @@ import { emliteRepo, interactionsRepo, openDatabase, type Database } from '../pe
 import { startCluster, fenceSettings, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
 import type { SimulatorHandles } from './nats/simulators';
+import { createNatsGuard } from './nats/access';
 import { serveCatchAll } from './nats/catchAll';
 import { serveQueries } from './nats/queryService';
 import { startDemoActivity, startDemoStory } from './demo';
@@ -144,7 +145,9 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
   // The solar clouds start further down; their controls see them once they run.
   const simulatorHandles: SimulatorHandles | null = simulators ? { fleet: simulatedFleet, fleetProtocols: simulatedProtocols, solar: null } : null;
-  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, cluster: cluster?.routing, nodeId: config.nodeId, simulators: simulatorHandles });
+  // NATS auth mode `token`: every request under the prefix carries the caller's JWT and is authorized per endpoint.
+  const guard = createNatsGuard(config, db);
+  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, guard, cluster: cluster?.routing, nodeId: config.nodeId, simulators: simulatorHandles });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
   // In a cluster a sweep reaches each meter through its routed subject, so the sync runs on the meter's owner.
   const sweepMeters: Pick<Runtime['meters'], 'ask'> = cluster
@@ -157,8 +160,8 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     : runtime.meters;
   const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: sweepMeters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
   sweeper.start();
-  const queryService = await serveQueries({ bus, subjects, db, logger, version: VERSION, now: o.now });
-  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, cluster: cluster?.routing });
+  const queryService = await serveQueries({ bus, subjects, db, logger, version: VERSION, guard, now: o.now });
+  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, guard, cluster: cluster?.routing });
   phase('services');
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
@@ -172,7 +175,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),
   });
   phase('plants');
-  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, cluster: cluster?.routing });
+  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, guard, cluster: cluster?.routing });
   // Every other request under the prefix gets INVALID_ID / UNKNOWN_SUBJECT; cluster subjects are the cluster's own.
   const catchAll = await serveCatchAll({
     bus, subjects, version: VERSION,

@@ -25,7 +25,7 @@ export class LocalBus implements Bus {
   private listeners = new Set<(s: BusStatus) => void>();
   status: BusStatus = 'connected';
 
-  publish(subject: string, payload: unknown, reply?: string): void {
+  publish(subject: string, payload: unknown, reply?: string, headers?: Record<string, string>): void {
     if (this.status === 'closed') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'bus closed');
     const data = payload instanceof Uint8Array ? payload : encodeJson(payload);
     const plain: LocalSub[] = [];
@@ -40,7 +40,7 @@ export class LocalBus implements Bus {
     }
     for (const g of groups.values()) plain.push(g[this.rr++ % g.length]!);
     for (const s of plain) {
-      const msg = this.makeMsg(subject, data, reply);
+      const msg = this.makeMsg(subject, data, reply, headers);
       queueMicrotask(() => {
         if (!s.closed) s.handler(msg);
       });
@@ -52,12 +52,14 @@ export class LocalBus implements Bus {
     return false;
   }
 
-  private makeMsg(subject: string, data: Uint8Array, reply?: string): BusMsg {
+  private makeMsg(subject: string, data: Uint8Array, reply?: string, headers?: Record<string, string>): BusMsg {
     return {
       subject,
       reply,
       data,
       json: <T>() => decodeJson<T>(data),
+      // NATS header names are case-sensitive on the wire; nats.js matches them case-insensitively on read, as here.
+      header: (name: string) => Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1],
       respond: (payload: unknown) => {
         if (!reply) return false;
         this.publish(reply, payload);
@@ -98,7 +100,7 @@ export class LocalBus implements Bus {
         sub.unsubscribe();
         resolve(m.json<T>());
       });
-      this.publish(subject, payload, inbox);
+      this.publish(subject, payload, inbox, opts.headers);
     });
   }
 

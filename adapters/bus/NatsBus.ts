@@ -1,4 +1,4 @@
-import { connect, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { detach } from '../../core/detached';
 import { Svcm, type ServiceMsg } from '@nats-io/services';
 import { ErrorCode, GridtwinError, statusForCode } from '../../core/errors';
@@ -25,6 +25,9 @@ class NatsBusMsg implements BusMsg {
   }
   json<T>(): T {
     return decodeJson<T>(this.m.data);
+  }
+  header(name: string): string | undefined {
+    return this.m.headers?.get(name, 'insensitive') || undefined;
   }
   respond(payload: unknown): boolean {
     return this.m.respond(payload instanceof Uint8Array ? payload : encodeJson(payload));
@@ -106,7 +109,9 @@ export class NatsBus implements Bus {
 
   async request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
     try {
-      const m = await this.nc.request(subject, payload instanceof Uint8Array ? payload : encodeJson(payload), { timeout: opts.timeoutMs ?? 10_000 });
+      const h = opts.headers ? natsHeaders() : undefined;
+      for (const [k, v] of Object.entries(opts.headers ?? {})) h!.set(k, v);
+      const m = await this.nc.request(subject, payload instanceof Uint8Array ? payload : encodeJson(payload), { timeout: opts.timeoutMs ?? 10_000, ...(h ? { headers: h } : {}) });
       return decodeJson<T>(m.data);
     } catch (e) {
       const code = (e as { code?: string; name?: string }).name === 'TimeoutError' || /timeout/i.test(String((e as Error).message))
@@ -131,6 +136,7 @@ export class NatsBus implements Bus {
       svc.addEndpoint(e.name, {
         subject: e.subject,
         ...(e.queue ? { queue: e.queue } : {}),
+        ...(e.metadata ? { metadata: e.metadata } : {}),
         handler: (err, m) => {
           if (err) return;
           const msg = new ServiceBusMsg(m, countError);

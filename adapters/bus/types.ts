@@ -7,6 +7,8 @@ export interface BusMsg {
   reply?: string;
   data: Uint8Array;
   json<T = unknown>(): T;
+  /** A NATS header of the request (`Authorization` carries the caller's token in NATS auth mode `token`). */
+  header?(name: string): string | undefined;
   /** Reply to a request; returns false when the message had no reply subject. */
   respond(payload: unknown): boolean;
 }
@@ -23,6 +25,8 @@ export interface SubscribeOptions {
 
 export interface RequestOptions {
   timeoutMs?: number;
+  /** NATS headers sent with the request (e.g. `Authorization: Bearer <jwt>`). */
+  headers?: Record<string, string>;
 }
 
 export interface Endpoint {
@@ -32,6 +36,8 @@ export interface Endpoint {
   handler: (msg: BusMsg) => void | Promise<void>;
   /** Queue group of this endpoint when it must not share the service's (a catch-all overlapping every endpoint). */
   queue?: string;
+  /** Shown in $SRV.INFO (e.g. the endpoint's declared authorization). */
+  metadata?: Record<string, string>;
 }
 
 export interface ServiceSpec {

@@ -9,6 +9,7 @@ import type { Metrics } from '../../core/metrics';
 import { fail } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
 import type { ClusterMember } from './member';
+import { NATS_AUTH_HEADER } from '../auth';
 
 const HOPS = 'Gridtwin-Hops';
 const MAX_HOPS = 3;
@@ -93,6 +94,9 @@ export class PartitionRouter implements ClusterRouting {
     const { subjects, nc } = this.o;
     const h = headers();
     h.set(HOPS, String((m.hops ?? 0) + 1));
+    // The caller's token goes along: the owner authorizes the request again (NATS auth mode `token`).
+    const authorization = m.header?.(NATS_AUTH_HEADER);
+    if (authorization) h.set(NATS_AUTH_HEADER, authorization);
     try {
       const r = await nc.request(subjects.clusterForward(owner, subjects.all.ids(m.subject).rest), m.data, { timeout: this.o.forwardTimeoutMs, headers: h });
       this.o.metrics.forwarded.inc();
@@ -121,6 +125,7 @@ export class PartitionRouter implements ClusterRouting {
         const msg: Forwarded = {
           subject, reply: raw.reply, data: raw.data, hops: Number(raw.headers?.get(HOPS) ?? '1'),
           json: <T>() => decodeJson<T>(raw.data),
+          header: (name: string) => raw.headers?.get(name, 'insensitive') || undefined,
           respond: (payload: unknown) => raw.respond(payload instanceof Uint8Array ? payload : encodeJson(payload)),
         };
         if (!e) {

@@ -8,7 +8,7 @@ import type { Metrics } from '../../core/metrics';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { extractToken, type Authenticator, type Principal } from '../auth';
+import { extractToken, natsHeadersOf, type Authenticator, type Principal } from '../auth';
 import { validate } from '../nats/endpoint';
 import { authorizeRole, authorizeRoute } from './access';
 import { API_ROUTES, pathParams, type ApiRoute } from './api';
@@ -140,7 +140,7 @@ async function handleApi(deps: HttpDeps, ex: Exchange, head: RequestHead, bodyP:
     const allowed = await authorizeRoute(ctx, route.role, route.access, params, input);
     const payload = route.payload ? route.payload(params, allowed, principal) : allowed;
     if (deps.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
-    const reply = await deps.bus.request<Reply<unknown>>(route.subject(deps.subjects, params), payload, { timeoutMs: timeoutOf(deps, route) });
+    const reply = await deps.bus.request<Reply<unknown>>(route.subject(deps.subjects, params), payload, { timeoutMs: timeoutOf(deps, route), headers: natsHeadersOf(principal) });
     status = 'error' in reply ? httpStatusFor(reply.error.code) : route.okStatus ?? 200;
     sendReply(ex, reply, route.okStatus);
   } catch (e) {

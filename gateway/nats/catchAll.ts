@@ -2,6 +2,7 @@ import type { Bus, ServiceHandle } from '../../adapters/bus';
 import { subjectMatches } from '../../adapters/bus';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { fail } from '../../core/reply';
+import { ACCESS_METADATA_KEY, describeAccess } from './access';
 import type { Family, Subjects } from '../../core/subjects';
 
 /**
@@ -35,6 +36,8 @@ export async function serveCatchAll(opts: { bus: Bus; subjects: Subjects; versio
       name: 'catch-all',
       subject: opts.subjects.all.pattern,
       queue: 'gridtwin-catchall',
+      // Answers only requests no endpoint serves, with the subject's shape; mode `token` does not change that.
+      metadata: { [ACCESS_METADATA_KEY]: describeAccess({ notPerOrganization: 'structured errors for subjects no endpoint serves' }) },
       handler: (m) => {
         if (!m.reply || opts.ignore?.(m.subject)) return;
         const err = classifyUnserved(m.subject, opts.served(), opts.subjects.families);

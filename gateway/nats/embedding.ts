@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BusMsg, Endpoint } from '../../adapters/bus';
+import type { BusMsg } from '../../adapters/bus';
 import type { UnsolicitedReport } from '../../adapters/meters/types';
 import type { Runtime } from '../../actors/system';
 import { INTERACTION_STATUSES, INTERACTION_TYPES, ISSUE_TYPES } from '../../core/domain';
@@ -9,6 +9,7 @@ import type { Family, Subjects } from '../../core/subjects';
 import { historyRepo, issuesRepo, registryRepo, type Database } from '../../persistence';
 import { interactionView } from '../../actors/meter/views';
 import { ID_MESSAGE, parseBody, routedBy, validate } from './endpoint';
+import { inSubject, organizationList, type Access, type DeclaredEndpoint } from './access';
 
 const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
 // Coerced: the HTTP API passes query strings through the same schemas.
@@ -31,13 +32,13 @@ export const ReportSchema = z.object({
   skipWebsocketEmission: z.boolean().optional(),
 }).strict() as unknown as z.ZodType<UnsolicitedReport>;
 
-type EndpointOf = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>) => Endpoint;
+type EndpointOf = (name: string, subject: string, access: Access, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>) => DeclaredEndpoint;
 
 /**
  * The embedding API (issue 13): issues through the meter actor, uplink ingestion, and the histories
  * another service builds on (interactions per meter and grid, batches and commissionings per organization).
  */
-export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; runtime: Runtime; db: Database }): Endpoint[] {
+export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; runtime: Runtime; db: Database }): DeclaredEndpoint[] {
   const { endpoint, subjects: s, runtime, db } = o;
   const routed = (f: Family<['meterId']>) => async (m: BusMsg) => routedBy(f, 'meterId')(m);
   const knownMeter = async (meterId: string) => {
@@ -54,38 +55,38 @@ export function embeddingEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     };
   };
   return [
-    endpoint('meter-issues-open', s.meterIssuesOpen.pattern, async (m) => {
+    endpoint('meter-issues-open', s.meterIssuesOpen.pattern, { role: 'operator', touches: [inSubject('meter', s.meterIssuesOpen, 'meterId')] }, async (m) => {
       const { meterId } = s.meterIssuesOpen.ids(m.subject);
       const b = validate(IssueOpenSchema, parseBody(m));
       return runtime.changeIssue(meterId, { action: 'open', issueType: b.type, details: b.details });
     }, routed(s.meterIssuesOpen)),
-    endpoint('meter-issues-close', s.meterIssuesClose.pattern, async (m) => {
+    endpoint('meter-issues-close', s.meterIssuesClose.pattern, { role: 'operator', touches: [inSubject('meter', s.meterIssuesClose, 'meterId')] }, async (m) => {
       const { meterId } = s.meterIssuesClose.ids(m.subject);
       const b = validate(IssueCloseSchema, parseBody(m));
       return runtime.changeIssue(meterId, { action: 'close', issueId: b.issueId });
     }, routed(s.meterIssuesClose)),
-    endpoint('meter-issues-list', s.meterIssuesList.pattern, async (m) => {
+    endpoint('meter-issues-list', s.meterIssuesList.pattern, { role: 'viewer', touches: [inSubject('meter', s.meterIssuesList, 'meterId')] }, async (m) => {
       const { meterId } = s.meterIssuesList.ids(m.subject);
       const b = validate(MeterIssuesSchema, parseBody(m));
       await knownMeter(meterId);
       return issuesRepo.list(db.sql, { ...b, meterId });
     }),
-    endpoint('issues-list', s.issuesList(), async (m) => issuesRepo.list(db.sql, validate(OrgIssuesSchema, parseBody(m)))),
-    endpoint('meter-interactions-list', s.meterInteractionsList.pattern, async (m) => {
+    endpoint('issues-list', s.issuesList(), organizationList(['grid', 'gridId'], ['meter', 'meterId']), async (m) => issuesRepo.list(db.sql, validate(OrgIssuesSchema, parseBody(m)))),
+    endpoint('meter-interactions-list', s.meterInteractionsList.pattern, { role: 'viewer', touches: [inSubject('meter', s.meterInteractionsList, 'meterId')] }, async (m) => {
       const { meterId } = s.meterInteractionsList.ids(m.subject);
       const body = parseBody(m);
       await knownMeter(meterId);
       return interactions({ meterId }, body);
     }),
-    endpoint('grid-interactions-list', s.gridInteractionsList.pattern, async (m) => {
+    endpoint('grid-interactions-list', s.gridInteractionsList.pattern, { role: 'viewer', touches: [inSubject('grid', s.gridInteractionsList, 'gridId')] }, async (m) => {
       const { gridId } = s.gridInteractionsList.ids(m.subject);
       const body = parseBody(m);
       if (!(await registryRepo.gridExists(db.sql, gridId))) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
       return interactions({ gridId }, body);
     }),
-    endpoint('batches-list', s.batchesList(), async (m) => historyRepo.batches(db.sql, validate(OrgListSchema, parseBody(m)))),
-    endpoint('commissionings-list', s.commissioningsList(), async (m) => historyRepo.commissionings(db.sql, validate(OrgListSchema, parseBody(m)))),
-    endpoint('uplinks-ingest', s.uplinksIngest(), async (m) => {
+    endpoint('batches-list', s.batchesList(), organizationList(), async (m) => historyRepo.batches(db.sql, validate(OrgListSchema, parseBody(m)))),
+    endpoint('commissionings-list', s.commissioningsList(), organizationList(), async (m) => historyRepo.commissionings(db.sql, validate(OrgListSchema, parseBody(m)))),
+    endpoint('uplinks-ingest', s.uplinksIngest(), { role: 'operator', touches: [{ kind: 'meter', from: { meterByExternalReference: 'meterExternalReference' } }] }, async (m) => {
       const report = validate(ReportSchema, parseBody(m));
       const meterId = await runtime.meterIdOfReport(report);
       return { ...(await runtime.report(meterId, report)), meterId };

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { BusMsg, Endpoint } from '../../adapters/bus';
+import type { Access, DeclaredEndpoint } from './access';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Family } from '../../core/subjects';
@@ -72,11 +73,15 @@ export async function routeOrRefuse(cluster: ClusterRouting, deviceId: string | 
   return cluster.route(deviceId, m, async () => void (await e.handler(m)));
 }
 
-/** An endpoint whose handler's result becomes `{data}` and whose errors become `{error}` (internal ones logged, not leaked). */
+/**
+ * An endpoint whose handler's result becomes `{data}` and whose errors become `{error}` (internal ones logged, not
+ * leaked), with its access declaration (gateway/nats/access.ts): there is no endpoint without one.
+ */
 export function endpointFactory(logger: Logger, what: string) {
-  return (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>): Endpoint => ({
+  return (name: string, subject: string, access: Access, f: (m: BusMsg) => Promise<unknown>): DeclaredEndpoint => ({
     name,
     subject,
+    access,
     handler: async (m) => {
       try {
         m.respond(ok(await f(m)));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Bus, BusMsg, Endpoint, ServiceHandle } from '../../adapters/bus';
+import type { Bus, BusMsg, ServiceHandle } from '../../adapters/bus';
 import { COMMUNICATION_PROTOCOLS } from '../../core/domain';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
@@ -8,6 +8,7 @@ import type { HistoryKind, Subjects } from '../../core/subjects';
 import { BUCKETS, BUCKET_SECONDS, detectBucketer, listsRepo, telemetryRepo, type Bucket, type Database, type Range } from '../../persistence';
 import { endpointFactory, parseBody, validate } from './endpoint';
 import { type Clock, systemClock, DAY_MS } from '../../core/time';
+import { guardEndpoints, inSubject, organizationList, type Access, type DeclaredEndpoint, type NatsGuard } from './access';
 
 /**
  * Read-only queries over NATS: lists the operator pages through, the fleet overview and telemetry history.
@@ -53,7 +54,7 @@ export function resolveRange(q: { from?: string; to?: string; bucket: Bucket }, 
   return { from: new Date(from).toISOString(), to: new Date(to).toISOString(), bucket: q.bucket };
 }
 
-export async function serveQueries(opts: { bus: Bus; subjects: Subjects; db: Database; logger: Logger; version: string; now?: Clock }): Promise<ServiceHandle> {
+export async function serveQueries(opts: { bus: Bus; subjects: Subjects; db: Database; logger: Logger; version: string; guard: NatsGuard; now?: Clock }): Promise<ServiceHandle> {
   const { bus, subjects: s, db } = opts;
   const now = opts.now ?? systemClock;
   const { bucket, timescale } = await detectBucketer(db.sql);
@@ -62,27 +63,28 @@ export async function serveQueries(opts: { bus: Bus; subjects: Subjects; db: Dat
   const endpoint = endpointFactory(opts.logger, 'query');
   const body = <T>(schema: z.ZodType<T>, m: BusMsg): T => validate(schema, parseBody(m));
   const h = s.histories;
-  const history = (kind: HistoryKind, f: (m: BusMsg) => Promise<unknown>): Endpoint => endpoint(`history-${kind.replace('.', '-')}`, h[kind].pattern, f);
-  const endpoints: Endpoint[] = [
-    endpoint('meters-list', s.metersList(), async (m) => listsRepo.meters(db.sql, body(MeterListSchema, m))),
-    endpoint('plants-list', s.plantsList(), async (m) => listsRepo.plants(db.sql, body(PlantListSchema, m))),
-    endpoint('fleet-overview', s.fleetOverview(), async (m) => listsRepo.overview(db.sql, body(OverviewSchema, m).organizationId)),
-    history('meter.credit', async (m) => ({ series: await telemetry.meterCredit(db.sql, h['meter.credit'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
-    history('meter.reads', async (m) => ({ series: await telemetry.emliteReads(db.sql, h['meter.reads'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
-    history('meter.intervals', async (m) => ({ series: await telemetry.emliteIntervals(db.sql, h['meter.intervals'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
-    history('plant.energy', async (m) => {
+  const history = (kind: HistoryKind, access: Access, f: (m: BusMsg) => Promise<unknown>): DeclaredEndpoint => endpoint(`history-${kind.replace('.', '-')}`, h[kind].pattern, access, f);
+  const declared: DeclaredEndpoint[] = [
+    endpoint('meters-list', s.metersList(), organizationList(['grid', 'gridId'], ['esco', 'esco']), async (m) => listsRepo.meters(db.sql, body(MeterListSchema, m))),
+    endpoint('plants-list', s.plantsList(), organizationList(), async (m) => listsRepo.plants(db.sql, body(PlantListSchema, m))),
+    endpoint('fleet-overview', s.fleetOverview(), organizationList(), async (m) => listsRepo.overview(db.sql, body(OverviewSchema, m).organizationId)),
+    history('meter.credit', { role: 'viewer', touches: [inSubject('meter', h['meter.credit'], 'meterId')] }, async (m) => ({ series: await telemetry.meterCredit(db.sql, h['meter.credit'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
+    history('meter.reads', { role: 'viewer', touches: [inSubject('meter', h['meter.reads'], 'meterId')] }, async (m) => ({ series: await telemetry.emliteReads(db.sql, h['meter.reads'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
+    history('meter.intervals', { role: 'viewer', touches: [inSubject('meter', h['meter.intervals'], 'meterId')] }, async (m) => ({ series: await telemetry.emliteIntervals(db.sql, h['meter.intervals'].ids(m.subject).meterId, resolveRange(body(HistorySchema, m), now())) })),
+    history('plant.energy', { role: 'viewer', touches: [inSubject('plant', h['plant.energy'], 'plantId')] }, async (m) => {
       const r = resolveRange(body(HistorySchema, m), now());
       return { series: await telemetry.plantEnergy(db.sql, h['plant.energy'].ids(m.subject).plantId, r.from, r.to) };
     }),
-    history('plant.power', async (m) => ({ series: await telemetry.plantPower(db.sql, h['plant.power'].ids(m.subject).plantId, resolveRange(body(HistorySchema, m), now())) })),
-    history('polls', async (m) => {
+    history('plant.power', { role: 'viewer', touches: [inSubject('plant', h['plant.power'], 'plantId')] }, async (m) => ({ series: await telemetry.plantPower(db.sql, h['plant.power'].ids(m.subject).plantId, resolveRange(body(HistorySchema, m), now())) })),
+    history('polls', organizationList(['plant', 'plantId']), async (m) => {
       const { plantId, organizationId, ...q } = body(PollHistorySchema, m);
       return { series: await telemetry.pollLatency(db.sql, resolveRange(q, now()), { plantId, organizationId }) };
     }),
-    history('interactions', async (m) => {
+    history('interactions', organizationList(['meter', 'meterId'], ['grid', 'gridId']), async (m) => {
       const { meterId, gridId, organizationId, ...q } = body(InteractionHistorySchema, m);
       return { series: await telemetry.interactionOutcomes(db.sql, resolveRange(q, now()), { meterId, gridId, organizationId }) };
     }),
   ];
+  const endpoints = guardEndpoints(opts.guard, s.prefix, declared);
   return bus.serve({ name: 'gridtwin-queries', version: opts.version, description: 'gridtwin lists, overview and telemetry history', queue: 'gridtwin', endpoints });
 }

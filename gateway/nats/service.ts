@@ -14,6 +14,8 @@ import { simulatorEndpoints, type SimulatorHandles } from './simulators';
 import { OrganizationSettingsSchema } from '../../actors/meter/rules/twinSettings';
 import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
+import { guardEndpoints, inBody, inSubject, principalOf, type Access, type DeclaredEndpoint, type NatsGuard } from './access';
+import { allows } from '../auth';
 
 const id = z.string().regex(SUBJECT_SAFE_ID, ID_MESSAGE);
 export const OrgSchema = z.object({ id, name: z.string().min(1).max(200), settings: OrganizationSettingsSchema.optional() }).strict();
@@ -57,14 +59,15 @@ export const DesiredSchema = z.object({ relay: z.enum(['on', 'off']).optional(),
  * about one device (`deviceOf`) run on the node owning its partition (`cluster.route`).
  */
 export async function serveNats(opts: {
-  bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; cluster?: ClusterRouting; nodeId?: string;
+  bus: Bus; subjects: Subjects; runtime: Runtime; db: Database; logger: Logger; version: string; guard: NatsGuard; cluster?: ClusterRouting; nodeId?: string;
   /** Null when simulators are off: their controls then answer UNAVAILABLE. */
   simulators?: SimulatorHandles | null;
 }): Promise<ServiceHandle> {
   const { bus, subjects: s, runtime, db, logger, cluster } = opts;
-  const endpoint = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>): Endpoint => ({
+  const endpoint = (name: string, subject: string, access: Access, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>): DeclaredEndpoint => ({
     name,
     subject,
+    access,
     handler: async (m) => {
       const run = async () => {
         try {
@@ -99,50 +102,56 @@ export async function serveNats(opts: {
       }
     }
   };
-  const endpoints: Endpoint[] = [
-    endpoint('meter-interactions-create', s.meterCreateInteraction.pattern, async (m) => runtime.createInteraction(s.meterCreateInteraction.ids(m.subject).meterId, parseBody(m)), meterOf(s.meterCreateInteraction)),
-    endpoint('meter-get', s.meterGet.pattern, async (m) => runtime.getMeter(s.meterGet.ids(m.subject).meterId), meterOf(s.meterGet)),
-    endpoint('meter-report', s.meterReport.pattern, async (m) => runtime.report(s.meterReport.ids(m.subject).meterId, validate(ReportSchema, parseBody(m))), meterOf(s.meterReport)),
-    endpoint('meter-desired-set', s.meterDesiredSet.pattern, async (m) => runtime.setDesired(s.meterDesiredSet.ids(m.subject).meterId, validate(DesiredSchema, parseBody(m))), meterOf(s.meterDesiredSet)),
-    endpoint('interaction-get', s.interactionGet.pattern, async (m) => runtime.getInteraction(s.interactionGet.ids(m.subject).interactionId)),
-    endpoint('interaction-abort', s.interactionAbort.pattern, async (m) => runtime.abortInteraction(s.interactionAbort.ids(m.subject).interactionId, validate(AbortSchema, parseBody(m)).reason),
+  const declared: DeclaredEndpoint[] = [
+    endpoint('meter-interactions-create', s.meterCreateInteraction.pattern, { role: 'operator', touches: [inSubject('meter', s.meterCreateInteraction, 'meterId')] }, async (m) => runtime.createInteraction(s.meterCreateInteraction.ids(m.subject).meterId, parseBody(m)), meterOf(s.meterCreateInteraction)),
+    endpoint('meter-get', s.meterGet.pattern, { role: 'viewer', touches: [inSubject('meter', s.meterGet, 'meterId')] }, async (m) => runtime.getMeter(s.meterGet.ids(m.subject).meterId), meterOf(s.meterGet)),
+    endpoint('meter-report', s.meterReport.pattern, { role: 'operator', touches: [inSubject('meter', s.meterReport, 'meterId')] }, async (m) => runtime.report(s.meterReport.ids(m.subject).meterId, validate(ReportSchema, parseBody(m))), meterOf(s.meterReport)),
+    endpoint('meter-desired-set', s.meterDesiredSet.pattern, { role: 'operator', touches: [inSubject('meter', s.meterDesiredSet, 'meterId')] }, async (m) => runtime.setDesired(s.meterDesiredSet.ids(m.subject).meterId, validate(DesiredSchema, parseBody(m))), meterOf(s.meterDesiredSet)),
+    endpoint('interaction-get', s.interactionGet.pattern, { role: 'viewer', touches: [inSubject('interaction', s.interactionGet, 'interactionId')] }, async (m) => runtime.getInteraction(s.interactionGet.ids(m.subject).interactionId)),
+    endpoint('interaction-abort', s.interactionAbort.pattern, { role: 'operator', touches: [inSubject('interaction', s.interactionAbort, 'interactionId')] }, async (m) => runtime.abortInteraction(s.interactionAbort.ids(m.subject).interactionId, validate(AbortSchema, parseBody(m)).reason),
       async (m) => {
         const id = routedBy(s.interactionAbort, 'interactionId')(m);
         return id === null ? null : ((await interactionsRepo.get(db.sql, id))?.meterId ?? null);
       }),
-    endpoint('commissioning-create', s.commissioningCreate(), async (m) => {
+    endpoint('commissioning-create', s.commissioningCreate(), { role: 'operator', touches: [inBody('meter', 'meterId')] }, async (m) => {
       const b = validate(CommissioningSchema, parseBody(m));
       return runtime.createCommissioning(b.meterId, b.steps);
     }, bodyField('meterId')),
-    endpoint('commissioning-get', s.commissioningGet.pattern, async (m) => runtime.getCommissioning(s.commissioningGet.ids(m.subject).commissioningId)),
-    endpoint('batch-create', s.batchCreate(), async (m) => {
+    endpoint('commissioning-get', s.commissioningGet.pattern, { role: 'viewer', touches: [inSubject('commissioning', s.commissioningGet, 'commissioningId')] }, async (m) => runtime.getCommissioning(s.commissioningGet.ids(m.subject).commissioningId)),
+    endpoint('batch-create', s.batchCreate(), { role: 'operator', touches: [{ kind: 'meter', from: { bodyList: 'meterIds' } }], organization: 'organizationId' }, async (m) => {
       const b = validate(BatchSchema, parseBody(m));
       return cluster ? createBatchOverBus({ bus, subjects: s, runtime, db }, b) : runtime.createBatch(b);
     }),
-    endpoint('batch-get', s.batchGet.pattern, async (m) => runtime.getBatch(s.batchGet.ids(m.subject).batchId)),
-    endpoint('grid-get', s.gridGet.pattern, async (m) => {
+    endpoint('batch-get', s.batchGet.pattern, { role: 'viewer', touches: [inSubject('batch', s.batchGet, 'batchId')] }, async (m) => runtime.getBatch(s.batchGet.ids(m.subject).batchId)),
+    endpoint('grid-get', s.gridGet.pattern, { role: 'viewer', touches: [inSubject('grid', s.gridGet, 'gridId')] }, async (m) => {
       const { gridId } = s.gridGet.ids(m.subject);
       const v = await registryRepo.gridView(db.sql, gridId);
       if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
       const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);
       return { ...v, recentInteractions: recent.map((i) => ({ ...i, gridId })) };
     }),
-    endpoint('owners-get', s.ownersGet(), async (m) => {
+    endpoint('owners-get', s.ownersGet(), { role: 'viewer', replyLimitedToToken: 'owners the token may not reach are only listed in `refused`' }, async (m) => {
       const b = validate(OwnersSchema, parseBody(m));
-      return { owners: Object.fromEntries(await ownersRepo.lookup(db.sql, b.kind, b.ids)) };
+      const owners = await ownersRepo.lookup(db.sql, b.kind, b.ids);
+      const caller = principalOf(m);
+      if (!caller) return { owners: Object.fromEntries(owners) };
+      const refused = [...owners].filter(([, o]) => !allows(caller, 'viewer', o)).map(([ownedId]) => ownedId);
+      return { owners: Object.fromEntries([...owners].filter(([ownedId]) => !refused.includes(ownedId))), refused };
     }),
-    endpoint('registry-organization', s.registryUpsert('organization'), async (m) => registry('organization', parseBody(m))),
-    endpoint('registry-grid', s.registryUpsert('grid'), async (m) => registry('grid', parseBody(m))),
-    endpoint('registry-dcu', s.registryUpsert('dcu'), async (m) => registry('dcu', parseBody(m))),
-    endpoint('registry-meter', s.registryUpsert('meter'), async (m) => registry('meter', parseBody(m)), bodyField('id')),
-    endpoint('grid-online', s.gridOnlineSet(), async (m) => {
+    endpoint('registry-organization', s.registryUpsert('organization'), { role: 'admin', touches: [], organization: 'id' }, async (m) => registry('organization', parseBody(m))),
+    endpoint('registry-grid', s.registryUpsert('grid'), { role: 'admin', touches: [inBody('grid', 'id', { mayBeNew: true })], organization: 'organizationId' }, async (m) => registry('grid', parseBody(m))),
+    endpoint('registry-dcu', s.registryUpsert('dcu'), { role: 'admin', touches: [inBody('dcu', 'id', { mayBeNew: true }), inBody('grid', 'gridId')] }, async (m) => registry('dcu', parseBody(m))),
+    endpoint('registry-meter', s.registryUpsert('meter'), {
+      role: 'admin', touches: [inBody('meter', 'id', { mayBeNew: true }), inBody('grid', 'gridId', { optional: true }), inBody('dcu', 'dcuId', { optional: true })], organization: 'organizationId',
+    }, async (m) => registry('meter', parseBody(m)), bodyField('id')),
+    endpoint('grid-online', s.gridOnlineSet(), { role: 'admin', touches: [inBody('grid', 'id')] }, async (m) => {
       const b = validate(OnlineSchema, parseBody(m));
       const r = await db.tx((sql) => registryRepo.setGridOnline(sql, b.id, b.online));
       if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${b.id} not found`);
       notifyWorldChanged(r.meterIds);
       return { id: b.id, online: b.online, changed: r.changed, meters: r.meterIds.length };
     }),
-    endpoint('dcu-online', s.dcuOnlineSet(), async (m) => {
+    endpoint('dcu-online', s.dcuOnlineSet(), { role: 'admin', touches: [inBody('dcu', 'id')] }, async (m) => {
       const b = validate(OnlineSchema, parseBody(m));
       const r = await db.tx((sql) => registryRepo.setDcuOnline(sql, b.id, b.online));
       if (!r.found) throw new GridtwinError(ErrorCode.NOT_FOUND, `dcu ${b.id} not found`);
@@ -152,8 +161,9 @@ export async function serveNats(opts: {
     ...embeddingEndpoints({ endpoint, subjects: s, runtime, db }),
     ...simulatorEndpoints({ endpoint, subjects: s, db, simulators: opts.simulators ?? null }),
     // A single node answers for the cluster too, so a client can tell "not clustered" from "no node".
-    ...(cluster ? [] : [endpoint('cluster-status', s.clusterStatus(), async () => ({ clustered: false, nodeId: opts.nodeId ?? null }))]),
+    ...(cluster ? [] : [endpoint('cluster-status', s.clusterStatus(), { notPerOrganization: 'whether this node is clustered and its id' }, async () => ({ clustered: false, nodeId: opts.nodeId ?? null }))]),
   ];
+  const endpoints = guardEndpoints(opts.guard, s.prefix, declared);
   cluster?.serveForwarded(endpoints);
   return bus.serve({ name: 'gridtwin', version: opts.version, description: 'gridtwin device runtime', queue: 'gridtwin', endpoints });
 }

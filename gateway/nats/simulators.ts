@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BusMsg, Endpoint } from '../../adapters/bus';
+import type { BusMsg } from '../../adapters/bus';
 import type { SimulatedFleetDriver } from '../../adapters/meters/simulated';
 import type { RunningSimulator } from '../../adapters/solar/simulator/server';
 import { normalizeBrand, type SolarBrand } from '../../adapters/solar/types';
@@ -9,6 +9,7 @@ import type { MeterSimAction, PlantSimAction } from '../../core/simulatorControl
 import type { Subjects } from '../../core/subjects';
 import { plantsRepo, registryRepo, type Database } from '../../persistence';
 import { parseBody, routedBy, validate } from './endpoint';
+import { inSubject, type Access, type DeclaredEndpoint } from './access';
 
 /** What the node runs when simulators are on: the in-process meter fleet (and the protocols it serves), the solar clouds. */
 export interface SimulatorHandles {
@@ -63,7 +64,7 @@ export const PLANT_SIM_SUMMARIES: Record<PlantSimAction, string> = {
   'alarm-clear': 'Clears an alarm raised with alarm-raise',
 };
 
-type EndpointOf = (name: string, subject: string, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>) => Endpoint;
+type EndpointOf = (name: string, subject: string, access: Access, f: (m: BusMsg) => Promise<unknown>, deviceOf?: (m: BusMsg) => Promise<string | null>) => DeclaredEndpoint;
 
 const off = (what: string) => new GridtwinError(ErrorCode.UNAVAILABLE, `${what} are off (standalone, or GRIDTWIN_SIMULATORS=true, turns them on)`);
 
@@ -71,7 +72,7 @@ const off = (what: string) => new GridtwinError(ErrorCode.UNAVAILABLE, `${what} 
  * The simulator controls as NATS endpoints. Always served, so a node with simulators off answers UNAVAILABLE
  * rather than "no responders"; an unknown meter or plant is NOT_FOUND; one not on a bundled simulator UNAVAILABLE.
  */
-export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; db: Database; simulators: SimulatorHandles | null }): Endpoint[] {
+export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects; db: Database; simulators: SimulatorHandles | null }): DeclaredEndpoint[] {
   const { endpoint, subjects: s, db, simulators } = o;
 
   const simulatedMeter = async (meterId: string) => {
@@ -93,7 +94,8 @@ export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     return { meterId, faults: fleet.faults(meterId), meter: { serial: m.serial, kwhCredit: m.kwhCredit, isOn: m.isOn, powerLimitW: m.powerLimitW } };
   };
   const meterControl = <A extends MeterSimAction>(action: A, apply: (fleet: SimulatedFleetDriver, meterId: string, body: z.infer<(typeof METER_SIM_SCHEMAS)[A]>) => unknown) =>
-    endpoint(`sim-meter-${action}`, s.simMeters[action].pattern, async (m) => {
+    // A control changes the simulated meter as a command would change a real one: an operator of its organization.
+    endpoint(`sim-meter-${action}`, s.simMeters[action].pattern, { role: 'operator', touches: [inSubject('meter', s.simMeters[action], 'meterId')] }, async (m) => {
       const { meterId } = s.simMeters[action].ids(m.subject);
       const body = validate(METER_SIM_SCHEMAS[action] as unknown as z.ZodType<z.infer<(typeof METER_SIM_SCHEMAS)[A]>>, parseBody(m));
       const fleet = await simulatedMeter(meterId);
@@ -112,7 +114,7 @@ export function simulatorEndpoints(o: { endpoint: EndpointOf; subjects: Subjects
     return { fleet: sim.fleet, vendorPlantId: plant.vendorPlantId };
   };
   const plantControl = <A extends PlantSimAction>(action: A, apply: (sim: Awaited<ReturnType<typeof simulatedPlant>>, body: z.infer<(typeof PLANT_SIM_SCHEMAS)[A]>) => unknown) =>
-    endpoint(`sim-plant-${action}`, s.simPlants[action].pattern, async (m) => {
+    endpoint(`sim-plant-${action}`, s.simPlants[action].pattern, { role: 'operator', touches: [inSubject('plant', s.simPlants[action], 'plantId')] }, async (m) => {
       const { plantId } = s.simPlants[action].ids(m.subject);
       const body = validate(PLANT_SIM_SCHEMAS[action] as unknown as z.ZodType<z.infer<(typeof PLANT_SIM_SCHEMAS)[A]>>, parseBody(m));
       const sim = await simulatedPlant(plantId);

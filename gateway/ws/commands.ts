@@ -5,7 +5,7 @@ import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import { SUBJECT_SAFE_ID } from '../../core/ids';
 import { fail, type Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
-import { authorize, type Principal, type Role } from '../auth';
+import { authorize, natsHeadersOf, type Principal, type Role } from '../auth';
 import { authorizeIds } from '../authz';
 
 /**
@@ -34,7 +34,7 @@ export interface CommandContext {
 /** Asks the runtime; transport failures (TIMEOUT / UNAVAILABLE) become error replies. */
 async function ask(ctx: CommandContext, subject: string, payload: unknown, timeoutMs = ctx.timeoutMs): Promise<Reply<unknown>> {
   if (ctx.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
-  return ctx.bus.request<Reply<unknown>>(subject, payload, { timeoutMs });
+  return ctx.bus.request<Reply<unknown>>(subject, payload, { timeoutMs, headers: natsHeadersOf(ctx.principal) });
 }
 
 interface Command<A> {

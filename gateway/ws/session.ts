@@ -4,6 +4,7 @@ import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
+import { natsHeadersOf } from '../auth';
 import { isCommandName, runCommand } from './commands';
 import type { Conn } from './connection';
 import type { TopicHub } from './hub';
@@ -127,7 +128,7 @@ export class Sessions {
     try {
       if (this.bus.status !== 'connected') throw new GridtwinError(ErrorCode.UNAVAILABLE, 'the message bus is disconnected');
       await spec.authorize({ bus: this.bus, subjects: this.subjects, principal: conn.principal, timeoutMs: this.limits.requestTimeoutMs });
-      return await this.bus.request<Reply<unknown>>(spec.snapshot.subject, spec.snapshot.payload, { timeoutMs: this.limits.requestTimeoutMs });
+      return await this.bus.request<Reply<unknown>>(spec.snapshot.subject, spec.snapshot.payload, { timeoutMs: this.limits.requestTimeoutMs, headers: natsHeadersOf(conn.principal) });
     } catch (e) {
       return { error: toGridtwinError(e).toJSON() };
     }

@@ -12,6 +12,7 @@ import { createMetrics } from '../../../core/metrics';
 import { unwrap, type Reply } from '../../../core/reply';
 import { subjects as makeSubjects, type Subjects } from '../../../core/subjects';
 import { servePlants } from '../../../gateway/nats/plantService';
+import { createNatsGuard } from '../../../gateway/nats/access';
 import { openDatabase, pollLogsRepo, registryRepo, type Database, type PollLogRow } from '../../../persistence';
 import { createTestDatabase } from '../../helpers/db';
 import { NATS_URL, testPrefix } from '../../helpers/nats';
@@ -75,7 +76,7 @@ export async function createPlantWorld(runtime: PlantRuntimeOptions = {}, config
     { db, bus, subjects: s, config: cfg, logger: silentLogger, metrics: createMetrics(), now: clock.now },
     { cipher: new CredentialCipher(randomBytes(32)), autorun: false, retry: { attempts: 2, baseMs: 20 }, adapterTimeoutMs: 1_000, createAdapter: withoutQuotas, ...runtime },
   );
-  const service: ServiceHandle = await servePlants({ bus, subjects: s, plants, logger: silentLogger, version: '0.0.1' });
+  const service: ServiceHandle = await servePlants({ bus, subjects: s, plants, logger: silentLogger, version: '0.0.1', guard: createNatsGuard(cfg, db) });
   await registryRepo.upsertOrganization(db.sql, { id: ORG, name: 'Solar org' });
   await registryRepo.upsertOrganization(db.sql, { id: 'org-other', name: 'Other org' });
   const statusEvents: PlantStatusEvent[] = [];
