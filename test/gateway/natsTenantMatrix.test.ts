@@ -358,7 +358,7 @@ describe('NATS tenant matrix (issue 11): auth mode token, plain nats.js client',
     }
     // Headers a client might hope the gateway trusts change nothing: only the token decides.
     const h = natsHeaders();
-    for (const [k, v] of [['Gridtwin-Hops', '1'], ['X-Gridtwin-Internal', 'true'], ['Authorization', 'Bearer']]) h.set(k, v);
+    for (const [k, v] of [['Gridtwin-Hops', '1'], ['X-Gridtwin-Internal', 'true'], ['Authorization', 'Bearer']] as const) h.set(k, v);
     const m = await nc.request(s.meterGet('ma'), '{}', { timeout: 10_000, headers: h });
     expect(m.json<{ error?: { code: string } }>().error?.code).toBe('UNAUTHORIZED');
   });
