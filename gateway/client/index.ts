@@ -49,6 +49,8 @@ export interface ClientOptions {
   /** Subject prefix of the gridtwin deployment (default `gridtwin`). */
   prefix?: string;
   timeoutMs?: number;
+  /** A JWT sent as `Authorization: Bearer` with every request (a node with `GRIDTWIN_NATS_AUTH=token` requires one). */
+  token?: string;
 }
 
 type CreateInteraction = Omit<CreateInteractionRequest, 'params' | 'batchExecutionId'> & { params?: Record<string, unknown> };
@@ -61,10 +63,12 @@ type CreateInteraction = Omit<CreateInteractionRequest, 'params' | 'batchExecuti
 export class GridtwinClient {
   readonly s: Subjects;
   private readonly timeoutMs: number;
+  private readonly headers?: Record<string, string>;
 
   constructor(private readonly bus: Bus, opts: ClientOptions = {}) {
     this.s = subjects(opts.prefix ?? DEFAULT_PREFIX);
     this.timeoutMs = opts.timeoutMs ?? 20_000;
+    this.headers = opts.token ? { Authorization: `Bearer ${opts.token}` } : undefined;
   }
 
   /** Connects to NATS and returns a client (close it with `close()`). */
@@ -73,7 +77,7 @@ export class GridtwinClient {
   }
 
   private async call<T>(subject: string, body: unknown = {}, timeoutMs = this.timeoutMs): Promise<T> {
-    return unwrap(await this.bus.request<Reply<T>>(subject, body, { timeoutMs }));
+    return unwrap(await this.bus.request<Reply<T>>(subject, body, { timeoutMs, headers: this.headers }));
   }
 
   private on<T>(subject: string, cb: (e: T) => void): BusSubscription {

@@ -7,6 +7,7 @@ import { parseConfig } from '../../core/config';
 import { silentLogger } from '../../core/logger';
 import { createMetrics } from '../../core/metrics';
 import { subjects as makeSubjects, type Subjects } from '../../core/subjects';
+import { GridtwinClient } from '../../gateway/client';
 import { startNode, type GridtwinNode } from '../../gateway/node';
 import { alertsRepo, batchesRepo, commissioningsRepo, credentialsRepo, openDatabase, plantsRepo, type Database } from '../../persistence';
 import { createTestDatabase } from '../helpers/db';
@@ -361,5 +362,17 @@ describe('NATS tenant matrix (issue 11): auth mode token, plain nats.js client',
     for (const [k, v] of [['Gridtwin-Hops', '1'], ['X-Gridtwin-Internal', 'true'], ['Authorization', 'Bearer']] as const) h.set(k, v);
     const m = await nc.request(s.meterGet('ma'), '{}', { timeout: 10_000, headers: h });
     expect(m.json<{ error?: { code: string } }>().error?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('gridtwin/client sends its token option as the header', async () => {
+    const bus = await NatsBus.connect({ servers: NATS_URL });
+    try {
+      const viewerA = await tokenOf('org-a', 'viewer');
+      expect(await new GridtwinClient(bus, { prefix: s.prefix, token: viewerA }).getMeter('ma')).toMatchObject({ meter: { id: 'ma' } });
+      await expect(new GridtwinClient(bus, { prefix: s.prefix }).getMeter('ma')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      await expect(new GridtwinClient(bus, { prefix: s.prefix, token: viewerA }).createInteraction('ma', { type: 'TURN_OFF' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    } finally {
+      await bus.close();
+    }
   });
 });
