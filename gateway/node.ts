@@ -146,7 +146,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   // The solar clouds start further down; their controls see them once they run.
   const simulatorHandles: SimulatorHandles | null = simulators ? { fleet: simulatedFleet, fleetProtocols: simulatedProtocols, solar: null } : null;
   // NATS auth mode `token`: every request under the prefix carries the caller's JWT and is authorized per endpoint.
-  const guard = createNatsGuard(config, db);
+  const guard = createNatsGuard(config, db, logger);
   const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, guard, cluster: cluster?.routing, nodeId: config.nodeId, simulators: simulatorHandles });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
   // In a cluster a sweep reaches each meter through its routed subject, so the sync runs on the meter's owner.

@@ -1,7 +1,8 @@
 import type { BusMsg, Endpoint } from '../../adapters/bus';
 import { encodeJson } from '../../adapters/bus/types';
 import type { Config } from '../../core/config';
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
+import type { Logger } from '../../core/logger';
 import { fail } from '../../core/reply';
 import type { Family } from '../../core/subjects';
 import { ownersRepo, registryRepo, type Database, type OwnerKind } from '../../persistence';
@@ -69,12 +70,13 @@ export interface NatsGuard {
   mode: Config['nats']['auth'];
   authenticator?: Authenticator;
   db: Database;
+  logger?: Logger;
 }
 
-export function createNatsGuard(config: Config, db: Database): NatsGuard {
+export function createNatsGuard(config: Config, db: Database, logger?: Logger): NatsGuard {
   if (config.nats.auth === 'trusted') return { mode: 'trusted', db };
   // A NATS request never stands for the anonymous demo operator.
-  return { mode: 'token', db, authenticator: createAuthenticator({ ...config.gateway, allowAnonymous: false }) };
+  return { mode: 'token', db, logger, authenticator: createAuthenticator({ ...config.gateway, allowAnonymous: false }) };
 }
 
 const PRINCIPALS = new WeakMap<BusMsg, Principal>();
@@ -91,7 +93,9 @@ export function guardEndpoints(guard: NatsGuard, prefix: string, endpoints: read
       try {
         allowed = await admit(guard, prefix, access, m);
       } catch (err) {
-        m.respond(fail(err));
+        const refusal = toGridtwinError(err);
+        if (refusal.code === ErrorCode.INTERNAL) guard.logger?.error({ subject: m.subject, err }, 'NATS authorization failed');
+        m.respond(fail(refusal));
         return;
       }
       await e.handler(allowed);
