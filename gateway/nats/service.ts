@@ -142,7 +142,9 @@ export async function serveNats(opts: {
     endpoint('registry-grid', s.registryUpsert('grid'), { role: 'admin', touches: [inBody('grid', 'id', { mayBeNew: true })], organization: 'organizationId' }, async (m) => registry('grid', parseBody(m))),
     endpoint('registry-dcu', s.registryUpsert('dcu'), { role: 'admin', touches: [inBody('dcu', 'id', { mayBeNew: true }), inBody('grid', 'gridId')] }, async (m) => registry('dcu', parseBody(m))),
     endpoint('registry-meter', s.registryUpsert('meter'), {
-      role: 'admin', touches: [inBody('meter', 'id', { mayBeNew: true }), inBody('grid', 'gridId', { optional: true }), inBody('dcu', 'dcuId', { optional: true })], organization: 'organizationId',
+      role: 'admin', touches: [inBody('meter', 'id', { mayBeNew: true }), inBody('grid', 'gridId', { optional: true }), inBody('dcu', 'dcuId', { optional: true }),
+        // An ESCO another organization's meters are in stays theirs (a foreign meter would make it nobody's).
+        inBody('esco', 'esco', { optional: true, mayBeNew: true })], organization: 'organizationId',
     }, async (m) => registry('meter', parseBody(m)), bodyField('id')),
     endpoint('grid-online', s.gridOnlineSet(), { role: 'admin', touches: [inBody('grid', 'id')] }, async (m) => {
       const b = validate(OnlineSchema, parseBody(m));

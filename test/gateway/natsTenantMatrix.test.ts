@@ -4,6 +4,7 @@ import { NatsBus } from '../../adapters/bus';
 import { SimulatedFleetDriver, SimulatedTokenService } from '../../adapters/meters/simulated';
 import { createMeterDriverRouter } from '../../adapters/meters/router';
 import { parseConfig } from '../../core/config';
+import { METER_SIM_ACTIONS, PLANT_SIM_ACTIONS } from '../../core/simulatorControls';
 import { silentLogger } from '../../core/logger';
 import { createMetrics } from '../../core/metrics';
 import { subjects as makeSubjects, type Subjects } from '../../core/subjects';
@@ -99,6 +100,9 @@ const EXPECT: Record<string, Expectation> = {
   'esco-sync-status': { need: 'viewer', request: (s, r) => ({ subject: s.escoSyncStatus(r.esco) }) },
   // gridtwin-catchall: answers subjects no endpoint serves
   'catch-all': { request: (s) => ({ subject: `${s.prefix}.no.such.subject` }) },
+  // simulator controls (this node runs none: an allowed control answers UNAVAILABLE)
+  ...Object.fromEntries(METER_SIM_ACTIONS.map((action) => [`sim-meter-${action}`, { need: 'operator', request: (s: Subjects, r: Res) => ({ subject: s.simMeter(r.meter, action), body: {} }) }])),
+  ...Object.fromEntries(PLANT_SIM_ACTIONS.map((action) => [`sim-plant-${action}`, { need: 'operator', request: (s: Subjects, r: Res) => ({ subject: s.simPlant(r.plant, action), body: {} }) }])),
 };
 const SERVICES = ['gridtwin', 'gridtwin-plants', 'gridtwin-queries', 'gridtwin-sync', 'gridtwin-catchall'];
 
@@ -284,6 +288,7 @@ describe('NATS tenant matrix (issue 11): auth mode token, plain nats.js client',
       { subject: s.registryUpsert('dcu'), body: { id: 'da', gridId: 'gb', externalReference: 'DCU-X' } },
       { subject: s.registryUpsert('meter'), body: { id: 'ma', serial: 'SX1', protocol: 'CALIN_V2', gridId: 'gb' } },
       { subject: s.registryUpsert('meter'), body: { id: 'ea', serial: 'EMLX0001', protocol: 'EMLITE', esco: 'org-b' } },
+      { subject: s.registryUpsert('meter'), body: { id: 'ex', serial: 'EMLX0002', protocol: 'EMLITE', esco: 'org-a' } },
       { subject: s.registryUpsert('plant'), body: { id: 'pa', organizationId: 'org-b', credentialId: 'cred-b', vendorPlantId: 'v-x', name: 'x', timezone: 'UTC' } },
       { subject: s.registryUpsert('plant'), body: { id: 'px', organizationId: 'org-b', credentialId: 'cred-a', vendorPlantId: 'v-x', name: 'x', timezone: 'UTC' } },
       { subject: s.registryUpsert('credential'), body: { id: 'cred-a', organizationId: 'org-b', brand: 'SOLIS', credentials: { keyId: 'k', keySecret: 's' } } },
