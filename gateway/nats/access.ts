@@ -7,7 +7,10 @@ import { fail } from '../../core/reply';
 import type { Family } from '../../core/subjects';
 import { ownersRepo, registryRepo, type Database, type OwnerKind } from '../../persistence';
 import { NATS_AUTH_HEADER, authorize, createAuthenticator, extractToken, type Authenticator, type Principal, type Role } from '../auth';
+import type { Access, DeclaredEndpoint, IdSource, Touch } from './declaration';
 import { parseBody } from './endpoint';
+
+export type { Access, DeclaredEndpoint, IdSource, Touch } from './declaration';
 
 /**
  * Authorization of the NATS request/reply API (issue 11). Every endpoint DECLARES what it touches; in NATS auth
@@ -15,37 +18,6 @@ import { parseBody } from './endpoint';
  * owners read from the database here (no bus round trip). In mode `trusted` (the default: gridtwin embedded in
  * one operator's NATS account) the declaration is published in $SRV.INFO and nothing is checked.
  */
-
-/** Where an id comes from: an id of the subject, a body field, a list in the body, or a meter's external reference. */
-export type IdSource =
-  | { subject: Family; id: string }
-  | { body: string; optional?: boolean }
-  | { bodyList: string }
-  | { meterByExternalReference: string };
-
-/** A resource a request touches; `mayBeNew` for upserts (an id nobody has yet is free to take). */
-export interface Touch {
-  kind: OwnerKind;
-  from: IdSource;
-  mayBeNew?: boolean;
-}
-
-export type Access =
-  /**
-   * Resources of organizations: every touched resource must exist (unless `mayBeNew`) and be reachable by the token
-   * with `role`; `organization` names the body field holding an organization id, checked too, and set to the token's
-   * organization when absent (lists and writes of an organization's caller stay in its organization).
-   */
-  | { role: Role; touches: readonly Touch[]; organization?: string }
-  /** Any token with `role`; the handler itself limits its reply to what the token may see (`principalOf`). */
-  | { role: Role; replyLimitedToToken: string }
-  /** Not about any organization's data (the reason is published). */
-  | { notPerOrganization: string };
-
-/** An endpoint as the NATS services declare it: nothing is served without an access declaration. */
-export interface DeclaredEndpoint extends Endpoint {
-  access: Access;
-}
 
 /** $SRV.INFO metadata key carrying each endpoint's declaration. */
 export const ACCESS_METADATA_KEY = 'gridtwin.access';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { BusMsg, Endpoint } from '../../adapters/bus';
-import type { Access, DeclaredEndpoint } from './access';
+import type { Access, DeclaredEndpoint } from './declaration';
 import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import type { Logger } from '../../core/logger';
 import type { Family } from '../../core/subjects';
