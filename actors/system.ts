@@ -2,6 +2,7 @@ import { start, stop as stopSystem, spawnStateless } from 'nact';
 import type { Notifiers } from '../adapters/notify';
 import type { UnsolicitedReport } from '../adapters/meters/types';
 import { ErrorCode, GridtwinError } from '../core/errors';
+import { SOLE, Scheduler, type JobContext } from '../core/scheduler';
 import { assertSubjectSafeId, newId } from '../core/ids';
 import { unwrap } from '../core/reply';
 import { batchesRepo, commissioningsRepo, existenceBatcher, interactionsRepo, missingMeterIds, registryRepo } from '../persistence';
@@ -28,8 +29,10 @@ export interface RuntimeOptions {
   deliverReport?: (meterId: string, report: UnsolicitedReport) => void;
   /** Cascade sinks: order webhook (step 5), Telegram, READ_REPORT analytics. Absent sinks are skipped. */
   sinks?: Notifiers;
-  /** Start the periodic reconcile tick (deadlines, TTLs, twin reconciliation, outbox sweep). Default true. */
+  /** Register the periodic reconcile tick (deadlines, TTLs, twin reconciliation, outbox sweep). Default true. */
   autorun?: boolean;
+  /** The node's scheduler (started by its owner); default: one of the runtime's own, started at once for a sole node. */
+  scheduler?: Scheduler;
   /** Follow rows other services write directly (LISTEN gridtwin_changes). Default true. */
   changeFeed?: boolean;
 }
@@ -92,31 +95,25 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
         return async () => undefined;
       });
 
-  let tickTimer: NodeJS.Timeout | null = null;
-  let stopped = false;
-  /** One round: tick live meters and those with due work (a tick never keeps an actor alive), then sweep the outbox. */
-  const tick = async () => {
-    const live = new Set(meters.ids());
+  /**
+   * One round: tick the live meters this node owns and those with due work (a tick never keeps an actor alive),
+   * then sweep the outbox of the owned partitions. Rounds never overlap (issue 11, defect 3): the scheduler's rule.
+   */
+  const tick = async (ctx: Pick<JobContext, 'owns' | 'partitions'> = { owns: SOLE.owns, partitions: null }) => {
     const waiting = await interactionsRepo.meterIdsNeedingAttention(deps.db.sql).catch((e: unknown) => {
       deps.logger.warn({ err: (e as Error).message }, 'tick: cannot list meters with due work');
       return [] as string[];
     });
-    for (const id of new Set([...live, ...waiting])) meters.nudge(id, { type: 'tick' });
-    await effects.sweep().catch((e: unknown) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep failed'));
+    for (const id of new Set([...meters.ids(), ...waiting])) if (ctx.owns(id)) meters.nudge(id, { type: 'tick' });
+    await effects.sweep(ctx.partitions ? { partitions: ctx.partitions } : {}).catch((e: unknown) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep failed'));
   };
-  // The next round is scheduled when the previous one is done, so rounds never overlap (issue 11, defect 3).
-  const scheduleTick = () => {
-    tickTimer = setTimeout(() => {
-      tick().catch((e: unknown) => deps.logger.error({ err: (e as Error).message }, 'tick failed')).finally(() => {
-        if (!stopped) scheduleTick();
-      });
-    }, deps.config.interactions.reconcileEveryMs);
-    tickTimer.unref?.();
-  };
+  const ownScheduler = opts.scheduler ? null : new Scheduler({ logger: deps.logger });
+  const scheduler = opts.scheduler ?? ownScheduler!;
   if (opts.autorun !== false) {
-    scheduleTick();
-    effects.sweep().catch((e: unknown) => deps.logger.warn({ err: (e as Error).message }, 'outbox sweep at start failed'));
+    scheduler.add({ name: 'meters.reconcile', everyMs: deps.config.interactions.reconcileEveryMs, run: tick });
+    scheduler.add({ name: 'outbox.sweep-at-start', once: true, run: (ctx) => effects.sweep(ctx.partitions ? { partitions: ctx.partitions } : {}) });
   }
+  ownScheduler?.start();
 
   const api = {
     meters, batches, commissionings, effects, tick,
@@ -155,8 +152,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       assertSubjectSafeId(id, 'interactionId');
       const i = await interactionsRepo.get(deps.db.sql, id);
       if (!i) throw new GridtwinError(ErrorCode.NOT_FOUND, `interaction ${id} not found`);
-      const g = await deps.db.sql.one<{ grid_id: string | null }>(`select grid_id from meters where id = ?`, [i.meterId]);
-      return interactionView(i, g?.grid_id ?? null);
+      return interactionView(i, await registryRepo.gridIdOfMeter(deps.db.sql, i.meterId));
     },
     async abortInteraction(id: string, reason = 'aborted by request'): Promise<InteractionView> {
       assertSubjectSafeId(id, 'interactionId');
@@ -208,8 +204,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       for (const id of meterIds) meters.tell(id, { type: 'worldChanged' });
     },
     async stop() {
-      stopped = true;
-      if (tickTimer) clearTimeout(tickTimer);
+      await ownScheduler?.stop();
       stopUnsolicited();
       await (await stopFeed)();
       effects.stop();

@@ -1,4 +1,3 @@
-import { Cron } from 'croner';
 import { LocalBus, NatsBus, type Bus } from '../adapters/bus';
 import type { MeterDriver, UnsolicitedReport } from '../adapters/meters/types';
 import { createMeterAdapters } from '../adapters/meters/factory';
@@ -20,6 +19,7 @@ import { ErrorCode, GridtwinError } from '../core/errors';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
 import { guardUnhandledRejections } from '../core/process';
+import { SOLE, Scheduler } from '../core/scheduler';
 import { subjects as makeSubjects } from '../core/subjects';
 import { VERSION } from '../core/version';
 import { emliteRepo, interactionsRepo, openDatabase, type Database } from '../persistence';
@@ -135,14 +135,15 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   phase('drivers');
   const subjects = makeSubjects(config.prefix);
   metrics.sampleOutboxBacklog(() => interactionsRepo.pendingOutboxCount(db.sql));
+  // Every periodic job of the node; started once everything is wired, scoped by the cluster's placement when there is one.
+  const scheduler = new Scheduler({ logger });
   const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, {
-    sinks,
-    autorun: clustered ? false : o.autorun,
+    sinks, scheduler,
+    autorun: o.autorun,
     // In a cluster an uplink heard by this node's driver goes to the meter's partition owner (which keeps one copy).
     ...(clustered ? { deliverReport: (id: string, r: UnsolicitedReport) => void bus.request(subjects.meterReport(id), r, { timeoutMs: 30_000 }).catch((e) => logger.warn({ meterId: id, err: (e as Error).message }, 'could not deliver an unsolicited report')) } : {}),
   });
-  // In a cluster the per-partition schedules replace the runtime's node-wide tick and outbox sweep.
-  const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics }) : null;
+  const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics, scheduler }) : null;
   // The solar clouds start further down; their controls see them once they run.
   const simulatorHandles: SimulatorHandles | null = simulators ? { fleet: simulatedFleet, fleetProtocols: simulatedProtocols, solar: null } : null;
   // NATS auth mode `token`: every request under the prefix carries the caller's JWT and is authorized per endpoint.
@@ -158,7 +159,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
         },
       } as Pick<Runtime['meters'], 'ask'>
     : runtime.meters;
-  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: sweepMeters, now: o.now ?? Date.now }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null && !clustered });
+  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: sweepMeters, now: o.now ?? Date.now, scheduler }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null });
   sweeper.start();
   const queryService = await serveQueries({ bus, subjects, db, logger, version: VERSION, guard, now: o.now });
   const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, guard, cluster: cluster?.routing });
@@ -171,7 +172,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   phase('demoFleet');
   if (simulatorHandles) simulatorHandles.solar = solarSimulators;
   const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
-    autorun: clustered ? false : o.autorun,
+    autorun: o.autorun, scheduler,
     ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),
   });
   phase('plants');
@@ -182,17 +183,13 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects, ...queryService.subjects],
     ...(clustered ? { ignore: (subject: string) => subjects.cluster.parse(subject).ok } : {}),
   });
-  // In a cluster each node polls the plants of the partitions it owns, on the same schedule.
-  const clusterPlantPolls = cluster && o.autorun !== false
-    ? new Cron(config.solar.pollCron, { protect: true }, () => void plants.sweep((id) => cluster.owns(id)).catch((e) => logger.warn({ err: (e as Error).message }, 'plant sweep failed')))
-    : null;
   if (solarSimulators && !demoPlantsRegistered) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
     await seedDemoHistory(db, logger);
-    // The start-up sweep may have run before the demo plants existed; a second request joins any running poll.
-    if (o.autorun !== false) detach(plants.sweep(), 'start-up plant sweep');
   }
   phase('solarSeed');
+  // After the demo plants exist, so the start-up plant sweep sees them. In a cluster each node acts on what it owns.
+  scheduler.start(cluster?.placement ?? SOLE);
   const demo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false;
   const stopActivity = demo ? startDemoActivity({ runtime, bus, subjects, logger }) : () => undefined;
   const stopStory = demo
@@ -224,7 +221,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     async stop() {
       stopping = true;
       stopDemo();
-      clusterPlantPolls?.stop();
+      await scheduler.stop();
       await gateway?.close();
       await cluster?.leave();
       await sweeper.stop();

@@ -2,6 +2,7 @@ import { start, stop as stopSystem, spawnStateless } from 'nact';
 import pLimit from 'p-limit';
 import { CredentialCipher, LimiterRegistry, createSolarAdapter } from '../../adapters/solar';
 import { ErrorCode, GridtwinError } from '../../core/errors';
+import { Scheduler } from '../../core/scheduler';
 import { assertSubjectSafeId, newId } from '../../core/ids';
 import { unwrap } from '../../core/reply';
 import { alertsRepo, plantsRepo, type AlertRow, type AlertStateValue } from '../../persistence';
@@ -13,7 +14,6 @@ import { publishAlert } from './poll/commit';
 import { RETRY_DEFAULTS, type RetryPolicy } from './poll/retry';
 import type { PollEnv } from './poll/runPoll';
 import { upsertCredential, upsertPlant, type CredentialUpsertSchema, type PlantUpsertSchema, type RegistryEnv } from './registry';
-import { startPollScheduler, type PollScheduler } from './scheduler';
 import type { PlantState } from './state';
 import { VendorGates, type AdapterFactory } from './vendorGate';
 import type { PlantView, PollReply } from './views';
@@ -29,8 +29,10 @@ export interface PlantRuntimeOptions {
   retry?: Partial<RetryPolicy>;
   /** Per vendor call (defaults to the adapters' own 15 s). */
   adapterTimeoutMs?: number;
-  /** Run the cron sweep (and one at start). Default true. */
+  /** Register the cron sweep (and one at start). Default true. */
   autorun?: boolean;
+  /** The node's scheduler (started by its owner); default: one of the runtime's own, started at once for a sole node. */
+  scheduler?: Scheduler;
   /**
    * Polls running at once across all plants (each waits for a slot after taking its plant's lock). Bounds
    * the database work a sweep opens at once; vendor pace is the credential limiters' job. Default 400.
@@ -66,11 +68,21 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
   });
   const pollTimeoutMs = config.solar.pollDeadlineMs + 30_000;
 
-  const scheduler: PollScheduler | null = opts.autorun === false ? null : startPollScheduler({
-    cron: config.solar.pollCron, logger,
-    activePlantIds: () => plantsRepo.activeIds(deps.db.sql),
-    poll: (id) => host.tell(id, { type: 'poll', trigger: 'SCHEDULE' }),
-  });
+  /** Sends `poll` to every ACTIVE plant `only` keeps. Sending is all it does: each plant's actor is its lock. */
+  const sweep = async (only?: (plantId: string) => boolean): Promise<number> => {
+    const ids = (await plantsRepo.activeIds(deps.db.sql)).filter((id) => !only || only(id));
+    for (const id of ids) host.tell(id, { type: 'poll', trigger: 'SCHEDULE' });
+    return ids.length;
+  };
+  const ownScheduler = opts.scheduler ? null : new Scheduler({ logger });
+  if (opts.autorun !== false) {
+    // A sweep still running when the next fires is skipped; a failed one (database down) is logged and the next tries again.
+    (opts.scheduler ?? ownScheduler!).add({
+      name: 'plants.poll', cron: config.solar.pollCron, runAtStart: true,
+      run: async (ctx) => logger.info({ plants: await sweep(ctx.owns) }, 'plant poll sweep sent'),
+    });
+  }
+  ownScheduler?.start();
 
   const requirePlant = async (plantId: string) => {
     assertSubjectSafeId(plantId, 'plantId');
@@ -87,11 +99,7 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
     },
 
     /** Sends `poll` to every ACTIVE plant (what the cron does), or those `only` keeps (a cluster node: its own); resolves with how many. */
-    async sweep(only?: (plantId: string) => boolean): Promise<number> {
-      const ids = (await plantsRepo.activeIds(deps.db.sql)).filter((id) => !only || only(id));
-      for (const id of ids) host.tell(id, { type: 'poll', trigger: 'SCHEDULE' });
-      return ids.length;
-    },
+    sweep,
 
     async get(plantId: string): Promise<PlantView> {
       assertSubjectSafeId(plantId, 'plantId');
@@ -120,7 +128,7 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
     upsertPlant: (input: z.infer<typeof PlantUpsertSchema>) => upsertPlant(env, input),
 
     async stop(): Promise<void> {
-      scheduler?.stop();
+      await ownScheduler?.stop();
       host.close();
       stopSystem(system);
       await gates.closeAll();

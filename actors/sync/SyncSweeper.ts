@@ -1,9 +1,9 @@
-import { Cron } from 'croner';
 import type { Bus } from '../../adapters/bus';
 import { detach } from '../../core/detached';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import type { EscoSyncEvent } from '../../core/events';
 import { newId } from '../../core/ids';
+import type { Scheduler } from '../../core/scheduler';
 import type { Logger } from '../../core/logger';
 import type { Reply } from '../../core/reply';
 import type { Subjects } from '../../core/subjects';
@@ -50,7 +50,7 @@ export interface SyncSweeperOptions {
   progressEveryMs?: number;
   /** Frequencies falling due within this window are swept together (midnight: hourly + 12hourly + daily). */
   coalesceMs?: number;
-  /** Start the cron schedules (false in tests, which call `fire`). Default true. */
+  /** Register the cron schedules (false in tests, which call `fire`). Default true. */
   autorun?: boolean;
 }
 
@@ -61,6 +61,8 @@ export interface SyncSweeperDeps {
   logger: Logger;
   meters: Pick<ActorHost<MeterState, MeterMsg>, 'ask'>;
   now: Clock;
+  /** Where the schedules go (one node of a cluster runs them: each meter's sync reaches its owner through `meters`). */
+  scheduler?: Scheduler;
 }
 
 const DEFAULTS = { progressEveryMs: 1_000, coalesceMs: 2_000, autorun: true };
@@ -75,7 +77,6 @@ export class SyncSweeper {
   private readonly opts: Required<SyncSweeperOptions>;
   private readonly last = new Map<string, SweepStatus>();
   private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly jobs: Cron[] = [];
   private readonly due = new Set<RunFrequency>();
   private dueTimer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -87,10 +88,10 @@ export class SyncSweeper {
     }
   }
 
-  /** Starts the cron schedules (UTC) unless `autorun: false`. */
+  /** Registers the cron schedules (UTC) with the node's scheduler unless `autorun: false` (or there is none). */
   start(): void {
-    if (!this.opts.autorun) return;
-    for (const f of RUN_FREQUENCIES) this.jobs.push(new Cron(SWEEP_SCHEDULES[f], { timezone: 'UTC', protect: true }, () => this.fire(f)));
+    if (!this.opts.autorun || !this.deps.scheduler) return;
+    for (const f of RUN_FREQUENCIES) this.deps.scheduler.add({ name: `emlite.sync.${f}`, cron: SWEEP_SCHEDULES[f], scope: 'cluster', run: () => this.fire(f) });
   }
 
   /** A frequency fell due: sweep it, together with any other falling due within `coalesceMs`. */
@@ -133,7 +134,6 @@ export class SyncSweeper {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const j of this.jobs) j.stop();
     if (this.dueTimer) clearTimeout(this.dueTimer);
   }
 

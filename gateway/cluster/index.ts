@@ -6,8 +6,9 @@ import type { Config } from '../../core/config';
 import type { Logger } from '../../core/logger';
 import type { Metrics } from '../../core/metrics';
 import { ok } from '../../core/reply';
+import type { Placement, Scheduler } from '../../core/scheduler';
 import type { Subjects } from '../../core/subjects';
-import { interactionsRepo, type Database } from '../../persistence';
+import type { Database } from '../../persistence';
 import { ClusterMember } from './member';
 import { PartitionRouter, type ClusterRouting } from './router';
 
@@ -20,6 +21,8 @@ export interface ClusterNode {
   routing: ClusterRouting;
   /** Whether this node owns the partition of a device id right now. */
   owns(deviceId: string): boolean;
+  /** What the scheduler acts on here: owned ids, owned partitions, leadership. */
+  placement: Placement;
   /** For /readyz: false during a failover, a hand-off or a lapsed lease renewal (with the reason). */
   readiness(): { ready: boolean; reason?: string };
   /** Graceful leave: hand every partition off, wait for routed requests. */
@@ -43,12 +46,14 @@ function meterDevices(runtime: Runtime): DrainTarget {
 }
 
 /**
- * Joins this node to the cluster: membership and leases, routing of device requests, the per-partition
- * schedules (reconcile ticks and outbox sweeps only for owned devices, replacing the runtime's
- * node-wide ones), the elected node's schedule, and the status subjects.
+ * Joins this node to the cluster: membership and leases, routing of device requests, the placement that scopes
+ * the node's scheduled jobs (reconcile ticks and outbox sweeps act only on owned devices, cluster-wide jobs run
+ * on the elected node), the single-activation sweep, the status broadcast and the status subjects.
  */
 export async function startCluster(o: {
   nc: NatsConnection; db: Database; runtime: Runtime; subjects: Subjects; config: Config; logger: Logger; metrics: Metrics;
+  /** The node's scheduler: the cluster registers its own jobs and, started with `placement`, scopes every job. */
+  scheduler: Scheduler;
 }): Promise<ClusterNode> {
   const { nc, runtime, subjects: s, config, logger } = o;
   const member = new ClusterMember({ ...o, devices: meterDevices(runtime) });
@@ -61,32 +66,23 @@ export async function startCluster(o: {
   await member.start();
 
   const owns = (meterId: string) => member.ownsLocally(member.partitionOf(meterId));
-  const perPartition = async () => {
-    // Passivated meters with open work or a twin delta are woken by their partition's owner.
-    for (const id of await interactionsRepo.meterIdsNeedingAttention(o.db.sql)) if (owns(id)) runtime.meters.nudge(id, { type: 'tick' });
-    for (const id of runtime.meters.ids()) {
-      const p = member.partitionOf(id);
-      if (member.ownsLocally(p)) runtime.meters.nudge(id, { type: 'tick' });
-      else if (!member.inHandoff(p)) runtime.meters.passivate(id); // single activation: nothing lives here unowned
-    }
-    const owned = Array.from({ length: config.cluster.partitions }, (_, p) => p).filter((p) => member.ownsLocally(p));
-    await runtime.effects.sweep({ partitions: { count: config.cluster.partitions, owned } });
+  const placement: Placement = {
+    owns,
+    leads: () => member.isLeader(),
+    partitions: () => ({ count: config.cluster.partitions, owned: Array.from({ length: config.cluster.partitions }, (_, p) => p).filter((p) => member.ownsLocally(p)) }),
   };
-  // A round starts only when the previous one has finished: a slow database never piles rounds up.
-  let round: Promise<void> | null = null;
-  const partitionTimer = setInterval(() => {
-    if (round) return;
-    round = perPartition()
-      .catch((e: unknown) => logger.warn({ err: (e as Error).message }, 'cluster: partition schedule failed'))
-      .finally(() => { round = null; });
-  }, config.interactions.reconcileEveryMs);
-  partitionTimer.unref?.();
-
-  // Cluster-wide schedules run on the elected node only: here, the status broadcast.
-  const leaderTimer = setInterval(() => {
-    if (member.isLeader()) nc.publish(s.evtClusterStatus(), encodeJson({ at: new Date().toISOString(), by: member.nodeId, status: member.clusterStatus() }));
-  }, Math.max(1_000, config.cluster.leaseTtlMs));
-  leaderTimer.unref?.();
+  // Single activation: nothing lives here unowned (a partition in hand-off keeps its actors until it is released).
+  o.scheduler.add({
+    name: 'cluster.single-activation', everyMs: config.interactions.reconcileEveryMs,
+    run: () => {
+      for (const id of runtime.meters.ids()) if (!owns(id) && !member.inHandoff(member.partitionOf(id))) runtime.meters.passivate(id);
+    },
+  });
+  // A cluster-wide schedule: the elected node broadcasts the cluster's status.
+  o.scheduler.add({
+    name: 'cluster.status', everyMs: Math.max(1_000, config.cluster.leaseTtlMs), scope: 'cluster',
+    run: () => nc.publish(s.evtClusterStatus(), encodeJson({ at: new Date().toISOString(), by: member.nodeId, status: member.clusterStatus() })),
+  });
 
   const statusSubs = [
     nc.subscribe(s.clusterStatus(), { queue: 'gridtwin', callback: (err, m) => { if (!err) m.respond(encodeJson(ok(member.clusterStatus()))); } }),
@@ -102,6 +98,7 @@ export async function startCluster(o: {
     member,
     routing: router,
     owns,
+    placement,
     readiness: () => member.readiness(),
     async leave() {
       await member.leaveCluster();
@@ -110,9 +107,6 @@ export async function startCluster(o: {
     async stop() {
       // Called once the service no longer takes requests: answer those still being forwarded first.
       await routed();
-      clearInterval(partitionTimer);
-      await round;
-      clearInterval(leaderTimer);
       for (const sub of statusSubs) sub.unsubscribe();
       router.stop();
       await member.stop();

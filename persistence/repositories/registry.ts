@@ -99,6 +99,10 @@ export const registryRepo = {
   async meterExists(sql: Sql, meterId: string): Promise<boolean> {
     return Boolean(await sql.one(`select 1 as ok from meters where id = ?`, [meterId]));
   },
+  /** The grid a meter belongs to (null for a meter without one, or an unknown meter). */
+  async gridIdOfMeter(sql: Sql, meterId: string): Promise<string | null> {
+    return (await sql.one<{ grid_id: string | null }>(`select grid_id from meters where id = ?`, [meterId]))?.grid_id ?? null;
+  },
   async gridExists(sql: Sql, gridId: string): Promise<boolean> {
     return Boolean(await sql.one(`select 1 as ok from grids where id = ?`, [gridId]));
   },
