@@ -1,5 +1,5 @@
 import { LocalBus, NatsBus, type Bus } from '../adapters/bus';
-import type { MeterDriver, UnsolicitedReport } from '../adapters/meters/types';
+import type { MeterDriver } from '../adapters/meters/types';
 import { createMeterAdapters } from '../adapters/meters/factory';
 import type { SimulatedFleetDriver } from '../adapters/meters/simulated';
 import { createNotifiers, type Notifiers } from '../adapters/notify';
@@ -8,22 +8,19 @@ import { EmliteMeterDriver, MediatorPool, startMediatorSimulator, type MediatorS
 import { createMeterDriverRouter } from '../adapters/meters/router';
 import { SyncSweeper } from '../actors/sync';
 import { startRuntime, type Runtime } from '../actors/system';
-import type { MeterMsg } from '../actors/meter/messages';
-import type { Reply } from '../core/reply';
 import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
 import type { RunningSimulator, SolarBrand } from '../adapters/solar';
 import type { Config } from '../core/config';
 import type { CommunicationProtocol } from '../core/domain';
-import { detach, setDetachedErrorReporter } from '../core/detached';
-import { ErrorCode, GridtwinError } from '../core/errors';
+import { setDetachedErrorReporter } from '../core/detached';
 import { createLogger, type Logger } from '../core/logger';
 import { createMetrics, type Metrics } from '../core/metrics';
 import { guardUnhandledRejections } from '../core/process';
-import { SOLE, Scheduler } from '../core/scheduler';
+import { Scheduler } from '../core/scheduler';
 import { subjects as makeSubjects } from '../core/subjects';
 import { VERSION } from '../core/version';
 import { emliteRepo, interactionsRepo, openDatabase, type Database } from '../persistence';
-import { startCluster, fenceSettings, type ClusterNode } from './cluster';
+import { clusterTopology, standaloneTopology, type ClusterNode } from './cluster';
 import { serveNats } from './nats/service';
 import type { SimulatorHandles } from './nats/simulators';
 import { createNatsGuard } from './nats/access';
@@ -107,15 +104,15 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const unguard = o.guardProcess === false ? () => undefined : guardUnhandledRejections(logger, metrics);
   const standalone = config.mode === 'standalone';
   const simulators = config.simulators.enabled ?? standalone;
-  const clustered = config.cluster.enabled;
-  // A cluster node's connections carry its id: the fence trigger rejects writes for partitions it does not own.
-  const sessionSettings = clustered ? fenceSettings(config.nodeId, config.cluster.partitions) : undefined;
-  const db = o.db ?? (await (o.opening ?? openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax, sessionSettings })));
+  const subjects = makeSubjects(config.prefix);
+  const bus = o.bus ?? (config.nats.url ? await NatsBus.connect({ servers: config.nats.url, name: `${config.nats.name}-${config.nodeId}` }) : new LocalBus());
+  // What differs in a cluster comes as pieces of the topology: fenced connections, uplink delivery, placement, routing.
+  const topology = config.cluster.enabled ? clusterTopology({ config, bus, subjects, logger }) : standaloneTopology;
+  phase('bus');
+  const db = o.db ?? (await (o.opening ?? openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolMax: config.database.poolMax, sessionSettings: topology.sessionSettings })));
   phase('open');
   if (!o.db) await db.migrate();
   phase('migrate');
-  const bus = o.bus ?? (config.nats.url ? await NatsBus.connect({ servers: config.nats.url, name: `${config.nats.name}-${config.nodeId}` }) : new LocalBus());
-  if (clustered && !(bus instanceof NatsBus)) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'GRIDTWIN_CLUSTER=true needs NATS (NATS_URL) with JetStream');
   // Emlite (seed 001): a mediator pool when there are EMLITE meters or simulators; standalone simulates the mediator.
   const mediatorSimulator = standalone && simulators ? await startMediatorSimulator({ meters: DEMO_EMLITE_METERS }) : null;
   const mediators = o.mediators ?? (simulators || (await emliteRepo.hasEmliteMeters(db.sql)) ? MediatorPool.fromConfig(config.emlite) : null);
@@ -133,36 +130,24 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   const configured = createNotifiers(config, logger);
   const sinks: Notifiers = o.sinks ?? { ...configured, order: o.notifier ?? configured.order };
   phase('drivers');
-  const subjects = makeSubjects(config.prefix);
   metrics.sampleOutboxBacklog(() => interactionsRepo.pendingOutboxCount(db.sql));
   // Every periodic job of the node; started once everything is wired, scoped by the cluster's placement when there is one.
   const scheduler = new Scheduler({ logger });
   const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, {
-    sinks, scheduler,
-    autorun: o.autorun,
-    // In a cluster an uplink heard by this node's driver goes to the meter's partition owner (which keeps one copy).
-    ...(clustered ? { deliverReport: (id: string, r: UnsolicitedReport) => void bus.request(subjects.meterReport(id), r, { timeoutMs: 30_000 }).catch((e) => logger.warn({ meterId: id, err: (e as Error).message }, 'could not deliver an unsolicited report')) } : {}),
+    sinks, scheduler, autorun: o.autorun, deliverReport: topology.deliverReport,
   });
-  const cluster: ClusterNode | null = clustered ? await startCluster({ nc: (bus as NatsBus).nc, db, runtime, subjects, config, logger, metrics, scheduler }) : null;
+  const joined = await topology.join({ db, runtime, metrics, scheduler });
+  const { cluster, routing } = joined;
   // The solar clouds start further down; their controls see them once they run.
   const simulatorHandles: SimulatorHandles | null = simulators ? { fleet: simulatedFleet, fleetProtocols: simulatedProtocols, solar: null } : null;
   // NATS auth mode `token`: every request under the prefix carries the caller's JWT and is authorized per endpoint.
   const guard = createNatsGuard(config, db, logger);
-  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, guard, cluster: cluster?.routing, nodeId: config.nodeId, simulators: simulatorHandles });
+  const service = await serveNats({ bus, subjects, runtime, db, logger, version: VERSION, guard, cluster: routing, nodeId: config.nodeId, simulators: simulatorHandles });
   const meterTimeoutMs = config.emlite.deadlineMs * 12;
-  // In a cluster a sweep reaches each meter through its routed subject, so the sync runs on the meter's owner.
-  const sweepMeters: Pick<Runtime['meters'], 'ask'> = cluster
-    ? {
-        ask: <T>(id: string, make: (reply: never) => MeterMsg, timeoutMs?: number) => {
-          const msg = make((() => undefined) as never) as Extract<MeterMsg, { type: 'sync' }>;
-          return bus.request<Reply<T>>(subjects.meterSync(id), msg.syncers ? { syncers: msg.syncers } : {}, { timeoutMs: timeoutMs ?? meterTimeoutMs });
-        },
-      } as Pick<Runtime['meters'], 'ask'>
-    : runtime.meters;
-  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: sweepMeters, now: o.now ?? Date.now, scheduler }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null });
+  const sweeper = new SyncSweeper({ db, bus, subjects, logger, meters: joined.meters, now: o.now ?? Date.now, scheduler }, { windowPerMediator: config.emlite.perMediatorConcurrency * 2, meterTimeoutMs, autorun: o.autorun !== false && mediators !== null });
   sweeper.start();
   const queryService = await serveQueries({ bus, subjects, db, logger, version: VERSION, guard, now: o.now });
-  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, guard, cluster: cluster?.routing });
+  const syncService = await serveSyncNats({ bus, subjects, runtime, sweeper, logger, version: VERSION, meterTimeoutMs, guard, cluster: routing });
   phase('services');
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
@@ -176,12 +161,12 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),
   });
   phase('plants');
-  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, guard, cluster: cluster?.routing });
+  const plantService = await servePlants({ bus, subjects, plants, logger, version: VERSION, guard, cluster: routing });
   // Every other request under the prefix gets INVALID_ID / UNKNOWN_SUBJECT; cluster subjects are the cluster's own.
   const catchAll = await serveCatchAll({
     bus, subjects, version: VERSION,
     served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects, ...queryService.subjects],
-    ...(clustered ? { ignore: (subject: string) => subjects.cluster.parse(subject).ok } : {}),
+    ignore: topology.ignore,
   });
   if (solarSimulators && !demoPlantsRegistered) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
@@ -189,7 +174,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   }
   phase('solarSeed');
   // After the demo plants exist, so the start-up plant sweep sees them. In a cluster each node acts on what it owns.
-  scheduler.start(cluster?.placement ?? SOLE);
+  scheduler.start(joined.placement);
   const demo = standalone && simulators && config.simulators.seedFleet && o.autorun !== false;
   const stopActivity = demo ? startDemoActivity({ runtime, bus, subjects, logger }) : () => undefined;
   const stopStory = demo
@@ -211,7 +196,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       readiness: {
         database: () => db.ping(),
         bus: async () => bus.status === 'connected',
-        actors: async () => (cluster ? cluster.readiness().ready : !stopping),
+        actors: async () => !stopping && joined.ready(),
       },
     });
   }
@@ -223,7 +208,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       stopDemo();
       await scheduler.stop();
       await gateway?.close();
-      await cluster?.leave();
+      await joined.leave();
       await sweeper.stop();
       await catchAll.stop();
       await syncService.stop();
@@ -231,7 +216,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       await service.stop();
       await plantService.stop();
       await plants.stop();
-      await cluster?.stop();
+      await joined.stop();
       await Promise.all(Object.values(solarSimulators ?? {}).map((sim) => sim.close()));
       await runtime.stop();
       if (!o.bus) await bus.close();

@@ -1,10 +1,11 @@
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { detach } from '../../core/detached';
 import { newId } from '../../core/ids';
+import { LocalKv } from './LocalKv';
 import { subjectMatches } from './subjectMatch';
 import {
-  decodeJson, encodeJson, answered,
-  type Bus, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
+  decodeJson, encodeJson, answered, NO_RESPONDERS,
+  type Bus, type KvBucket, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
   type ServiceSpec, type SubscribeOptions,
 } from './types';
 
@@ -87,7 +88,7 @@ export class LocalBus implements Bus {
 
   request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
     if (!this.hasInterest(subject)) {
-      return Promise.reject(new GridtwinError(ErrorCode.UNAVAILABLE, `no responders for ${subject}`));
+      return Promise.reject(new GridtwinError(ErrorCode.UNAVAILABLE, `no responders for ${subject}`, { details: { reason: NO_RESPONDERS } }));
     }
     const inbox = `_INBOX.${newId()}`;
     return new Promise<T>((resolve, reject) => {
@@ -102,6 +103,15 @@ export class LocalBus implements Bus {
       });
       this.publish(subject, payload, inbox, opts.headers);
     });
+  }
+
+  private buckets = new Map<string, LocalKv>();
+
+  /** An in-memory bucket per name, shared by everyone on this bus. */
+  async kv(bucket: string): Promise<KvBucket> {
+    let kv = this.buckets.get(bucket);
+    if (!kv) this.buckets.set(bucket, (kv = new LocalKv()));
+    return kv;
   }
 
   async serve(spec: ServiceSpec): Promise<ServiceHandle> {

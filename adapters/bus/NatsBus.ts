@@ -1,10 +1,11 @@
 import { connect, headers as natsHeaders, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm, type KV, type KvEntry as NatsKvEntry } from '@nats-io/kv';
 import { detach } from '../../core/detached';
 import { Svcm, type ServiceMsg } from '@nats-io/services';
 import { ErrorCode, GridtwinError, statusForCode } from '../../core/errors';
 import {
-  decodeJson, encodeJson, answered, errorOfReply,
-  type Bus, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
+  decodeJson, encodeJson, answered, errorOfReply, NO_RESPONDERS,
+  type Bus, type KvBucket, type KvEntry, type BusMsg, type BusStatus, type BusSubscription, type RequestOptions, type ServiceHandle,
   type ServiceSpec, type SubscribeOptions,
 } from './types';
 
@@ -114,11 +115,40 @@ export class NatsBus implements Bus {
       const m = await this.nc.request(subject, payload instanceof Uint8Array ? payload : encodeJson(payload), { timeout: opts.timeoutMs ?? 10_000, ...(h ? { headers: h } : {}) });
       return decodeJson<T>(m.data);
     } catch (e) {
+      if ((e as { isNoResponders?: () => boolean }).isNoResponders?.() || /no responders/i.test(String((e as Error).message))) {
+        throw new GridtwinError(ErrorCode.UNAVAILABLE, `no responders for ${subject}`, { cause: e, details: { reason: NO_RESPONDERS } });
+      }
       const code = (e as { code?: string; name?: string }).name === 'TimeoutError' || /timeout/i.test(String((e as Error).message))
         ? ErrorCode.TIMEOUT
         : ErrorCode.UNAVAILABLE;
       throw new GridtwinError(code, `request to ${subject} failed: ${(e as Error).message}`, { cause: e });
     }
+  }
+
+  /** A JetStream KV bucket, replicated over the NATS cluster when there is one (so a server restart keeps it). */
+  async kv(bucket: string): Promise<KvBucket> {
+    const replicas = Math.min(3, Math.max(1, this.nc.info?.connect_urls?.length ?? 1));
+    const kv: KV = await new Kvm(this.nc).create(bucket, { history: 1, replicas });
+    const entry = (e: NatsKvEntry): KvEntry => ({ key: e.key, revision: e.revision, operation: e.operation, delta: e.delta, json: <T>() => e.json<T>() });
+    return {
+      create: (key, value) => kv.create(key, encodeJson(value)),
+      update: (key, value, revision) => kv.update(key, encodeJson(value), revision),
+      put: (key, value) => kv.put(key, encodeJson(value)),
+      get: async (key) => {
+        const e = await kv.get(key);
+        return e ? entry(e) : null;
+      },
+      delete: async (key) => {
+        await kv.delete(key);
+      },
+      watch: async (onEntry) => {
+        const it = await kv.watch({ key: '>' });
+        detach((async () => {
+          for await (const e of it) onEntry(entry(e));
+        })(), `KV watch of ${bucket}`);
+        return { stop: () => it.stop() };
+      },
+    };
   }
 
   async serve(spec: ServiceSpec): Promise<ServiceHandle> {

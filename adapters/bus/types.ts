@@ -29,6 +29,30 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
+/** One value of a key-value bucket (a NATS JetStream KV entry, or the in-process bus's). */
+export interface KvEntry {
+  key: string;
+  /** Per-bucket sequence of the write; the compare-and-set token. */
+  revision: number;
+  operation: 'PUT' | 'DEL' | 'PURGE';
+  /** While a watch replays the current values: how many are still to come (0 on the last). */
+  delta?: number;
+  json<T>(): T;
+}
+
+/** A key-value bucket with compare-and-set: what cluster leases are made of. */
+export interface KvBucket {
+  /** Writes the key only if it is absent (or deleted); resolves with the revision, rejects otherwise. */
+  create(key: string, value: unknown): Promise<number>;
+  /** Writes the key only if its revision is still `revision`; resolves with the new one, rejects otherwise. */
+  update(key: string, value: unknown, revision: number): Promise<number>;
+  put(key: string, value: unknown): Promise<number>;
+  get(key: string): Promise<KvEntry | null>;
+  delete(key: string): Promise<void>;
+  /** Every key's current value (with `delta`), then each change, until `stop`. */
+  watch(onEntry: (e: KvEntry) => void): Promise<{ stop(): void }>;
+}
+
 export interface Endpoint {
   /** Endpoint name reported by the NATS micro service ($SRV.INFO). */
   name: string;
@@ -62,6 +86,8 @@ export interface Bus {
   subscribe(subject: string, handler: (msg: BusMsg) => void, opts?: SubscribeOptions): BusSubscription;
   /** JSON request/reply. Rejects with GridtwinError TIMEOUT / UNAVAILABLE. */
   request<T = unknown>(subject: string, payload: unknown, opts?: RequestOptions): Promise<T>;
+  /** Opens (creating if needed) a key-value bucket keeping the last value of each key; on NATS a JetStream KV bucket. */
+  kv(bucket: string): Promise<KvBucket>;
   /** Serves endpoints; on NATS as a micro service ($SRV.PING/INFO/STATS). */
   serve(spec: ServiceSpec): Promise<ServiceHandle>;
   onStatus(listener: (status: BusStatus) => void): () => void;
@@ -70,6 +96,12 @@ export interface Bus {
   subscriptionCount(): number;
   flush(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A request nobody listens to (no responders): refused at once, unlike a timeout, so a caller may try elsewhere. */
+export const NO_RESPONDERS = 'no-responders';
+export function isNoResponders(e: unknown): boolean {
+  return (e as { details?: { reason?: unknown } } | null)?.details?.reason === NO_RESPONDERS;
 }
 
 /** A `{error: {code, message}}` reply payload (core/reply's failure shape). */

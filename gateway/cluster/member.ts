@@ -1,5 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
-import { Kvm, type KV, type KvEntry } from '@nats-io/kv';
+import type { Bus, KvBucket, KvEntry } from '../../adapters/bus';
 import { drainDevices, type DrainTarget } from '../../actors/cluster/handoff';
 import { type LeaseValue, type LeaseView, type MemberValue, epochOf, isLive, validOwner } from '../../actors/cluster/lease';
 import { partitionOf } from '../../actors/cluster/partition';
@@ -31,7 +30,7 @@ async function serially<T>(h: Held, f: () => Promise<T>): Promise<T> {
 }
 
 export interface MemberOptions {
-  nc: NatsConnection;
+  bus: Bus;
   db: Database;
   devices: DrainTarget;
   subjects: Subjects;
@@ -45,7 +44,6 @@ export interface MemberOptions {
   drainTimeoutMs?: number;
 }
 
-const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 const leaseKey = (p: number) => `lease.${p}`;
 const memberKey = (n: string) => `member.${n}`;
 
@@ -60,7 +58,7 @@ export class ClusterMember {
   readonly partitions: number;
   private readonly ttl: number;
   private readonly now: () => number;
-  private kv!: KV;
+  private kv!: KvBucket;
   private readonly leases = new Map<number, LeaseView>();
   private readonly members = new Map<string, MemberValue>();
   private readonly held = new Map<number, Held>();
@@ -89,9 +87,7 @@ export class ClusterMember {
   async start(): Promise<void> {
     const bucket = this.o.subjects.clusterBucket();
     try {
-      // Replicated over the NATS cluster when there is one (the servers it gossips), so a server restart keeps the leases.
-      const replicas = Math.min(3, Math.max(1, this.o.nc.info?.connect_urls?.length ?? 1));
-      this.kv = await new Kvm(this.o.nc).create(bucket, { history: 1, replicas });
+      this.kv = await this.o.bus.kv(bucket);
     } catch (e) {
       throw new GridtwinError(ErrorCode.UNAVAILABLE, `cluster: cannot open the KV bucket ${bucket} (JetStream enabled on the NATS server?)`, { cause: e });
     }
@@ -113,7 +109,7 @@ export class ClusterMember {
   /** The partition count is fixed when the cluster is created; a node configured otherwise refuses to start. */
   private async checkPartitionCount() {
     try {
-      await this.kv.create('meta', enc({ partitions: this.partitions, createdAt: new Date(this.now()).toISOString() }));
+      await this.kv.create('meta', ({ partitions: this.partitions, createdAt: new Date(this.now()).toISOString() }));
     } catch {
       const e = await this.kv.get('meta');
       const stored = e?.json<{ partitions: number }>().partitions;
@@ -124,14 +120,13 @@ export class ClusterMember {
   }
 
   private async watch(ready: () => void) {
-    const it = await this.kv.watch({ key: '>' });
-    this.watchStop = () => it.stop();
     const t = setTimeout(ready, 2_000);
-    for await (const e of it) {
+    const w = await this.kv.watch((e) => {
       this.apply(e);
       // The existing values come first; `delta` counts those still to come (the bucket always holds `meta`).
       if (e.delta === 0) { clearTimeout(t); ready(); }
-    }
+    });
+    this.watchStop = () => w.stop();
   }
 
   private apply(e: KvEntry) {
@@ -234,7 +229,7 @@ export class ClusterMember {
       nodeId: this.nodeId, startedAt: this.startedAt, seenAt: this.now(), draining: this.draining,
       owned: this.ownedPartitions().length, actors: this.o.devices.ids().length,
     };
-    await this.kv.put(memberKey(this.nodeId), enc(v)).catch(() => undefined);
+    await this.kv.put(memberKey(this.nodeId), v).catch(() => undefined);
   }
 
   private async renewAll() {
@@ -249,7 +244,7 @@ export class ClusterMember {
     if (this.held.get(p) !== h) return;
     const sentAt = this.now();
     try {
-      h.revision = await this.kv.update(leaseKey(p), enc({ owner: this.nodeId, expiresAt: sentAt + this.ttl, epoch: h.epoch } satisfies LeaseValue), h.revision);
+      h.revision = await this.kv.update(leaseKey(p), ({ owner: this.nodeId, expiresAt: sentAt + this.ttl, epoch: h.epoch } satisfies LeaseValue), h.revision);
       h.validUntil = sentAt + this.ttl;
       this.o.metrics.leaseRenewals.inc({ outcome: 'ok' });
     } catch (e) {
@@ -294,14 +289,14 @@ export class ClusterMember {
     this.wake();
     const sentAt = this.now();
     try {
-      const value = enc({ owner: this.nodeId, expiresAt: sentAt + this.ttl } satisfies LeaseValue);
+      const value = ({ owner: this.nodeId, expiresAt: sentAt + this.ttl } satisfies LeaseValue);
       const rev = seen && seen.revision ? await this.kv.update(leaseKey(p), value, seen.revision) : await this.kv.create(leaseKey(p), value);
       h.epoch = rev;
       h.revision = rev;
       h.validUntil = sentAt + this.ttl;
       if (!(await fencingRepo.claim(this.o.db.sql, p, rev, this.nodeId))) {
         this.o.logger.error({ partition: p, epoch: rev }, 'cluster: the database records a newer epoch for this partition; releasing it');
-        await this.kv.update(leaseKey(p), enc({ owner: null, expiresAt: 0, releasedAt: this.now() } satisfies LeaseValue), rev).catch(() => undefined);
+        await this.kv.update(leaseKey(p), ({ owner: null, expiresAt: 0, releasedAt: this.now() } satisfies LeaseValue), rev).catch(() => undefined);
         this.held.delete(p);
         return null;
       }
@@ -337,7 +332,7 @@ export class ClusterMember {
     for (const id of ids) this.o.devices.passivate(id);
     await serially(h, async () => {
       try {
-        await this.kv.update(leaseKey(p), enc({ owner: null, expiresAt: 0, epoch: h.epoch, handoffTo: to ?? undefined, releasedAt: this.now() } satisfies LeaseValue), h.revision);
+        await this.kv.update(leaseKey(p), ({ owner: null, expiresAt: 0, epoch: h.epoch, handoffTo: to ?? undefined, releasedAt: this.now() } satisfies LeaseValue), h.revision);
         this.o.metrics.handoffs.inc({ direction: 'out' });
       } catch (e) {
         this.o.logger.warn({ partition: p, err: (e as Error).message }, 'cluster: release failed; the lease will expire instead');
@@ -349,7 +344,7 @@ export class ClusterMember {
 
   private async electLeader() {
     const sentAt = this.now();
-    const value = enc({ owner: this.nodeId, expiresAt: sentAt + this.ttl } satisfies LeaseValue);
+    const value = ({ owner: this.nodeId, expiresAt: sentAt + this.ttl } satisfies LeaseValue);
     const was = this.isLeader();
     try {
       if (this.leaderHeld) {
@@ -371,7 +366,7 @@ export class ClusterMember {
     this.draining = true;
     await this.heartbeat();
     if (this.leaderHeld) {
-      await this.kv.update('leader', enc({ owner: null, expiresAt: 0, releasedAt: this.now() } satisfies LeaseValue), this.leaderHeld.revision).catch(() => undefined);
+      await this.kv.update('leader', ({ owner: null, expiresAt: 0, releasedAt: this.now() } satisfies LeaseValue), this.leaderHeld.revision).catch(() => undefined);
       this.leaderHeld = null;
       for (const f of this.onLeaderChange) f(false);
     }

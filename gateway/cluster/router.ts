@@ -1,7 +1,4 @@
-import { headers, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { subjectMatches } from '../../adapters/bus/subjectMatch';
-import type { BusMsg, Endpoint } from '../../adapters/bus';
-import { decodeJson, encodeJson } from '../../adapters/bus/types';
+import { isNoResponders, subjectMatches, type Bus, type BusMsg, type BusSubscription, type Endpoint } from '../../adapters/bus';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import { detach } from '../../core/detached';
 import type { Logger } from '../../core/logger';
@@ -28,7 +25,7 @@ export interface ClusterRouting {
 }
 
 export interface RouterOptions {
-  nc: NatsConnection;
+  bus: Bus;
   member: ClusterMember;
   subjects: Subjects;
   logger: Logger;
@@ -47,17 +44,14 @@ export interface RouterOptions {
  * until ownership settles; they are not dropped.
  */
 export class PartitionRouter implements ClusterRouting {
-  private subs: Subscription[] = [];
+  private subs: BusSubscription[] = [];
   private active = 0;
   private forwardedEndpoints: Endpoint[] = [];
 
   constructor(private readonly o: RouterOptions) {
-    this.subs.push(o.nc.subscribe(o.subjects.clusterWorldChanged(), {
-      callback: (err, m) => {
-        if (err) return;
-        const ids = decodeJson<string[]>(m.data).filter((id) => o.member.ownsLocally(o.member.partitionOf(id)));
-        if (ids.length) o.onWorldChanged(ids);
-      },
+    this.subs.push(o.bus.subscribe(o.subjects.clusterWorldChanged(), (m) => {
+      const ids = m.json<string[]>().filter((id) => o.member.ownsLocally(o.member.partitionOf(id)));
+      if (ids.length) o.onWorldChanged(ids);
     }));
   }
 
@@ -91,20 +85,20 @@ export class PartitionRouter implements ClusterRouting {
 
   /** True when the owner answered (its answer is relayed); false when it is gone (no responders). */
   private async forward(owner: string, m: Forwarded): Promise<boolean> {
-    const { subjects, nc } = this.o;
-    const h = headers();
-    h.set(HOPS, String((m.hops ?? 0) + 1));
+    const { subjects, bus } = this.o;
+    const headers: Record<string, string> = { [HOPS]: String((m.hops ?? 0) + 1) };
     // The caller's token goes along: the owner authorizes the request again (NATS auth mode `token`).
     const authorization = m.header?.(NATS_AUTH_HEADER);
-    if (authorization) h.set(NATS_AUTH_HEADER, authorization);
+    if (authorization) headers[NATS_AUTH_HEADER] = authorization;
     try {
-      const r = await nc.request(subjects.clusterForward(owner, subjects.all.ids(m.subject).rest), m.data, { timeout: this.o.forwardTimeoutMs, headers: h });
+      const r = await bus.request<unknown>(subjects.clusterForward(owner, subjects.all.ids(m.subject).rest), m.data, {
+        timeoutMs: this.o.forwardTimeoutMs, headers,
+      });
       this.o.metrics.forwarded.inc();
-      m.respond(r.data);
+      m.respond(r);
       return true;
     } catch (e) {
-      const noResponders = (e as { isNoResponders?: () => boolean }).isNoResponders?.() || /no responders/i.test(String((e as Error).message));
-      if (noResponders) return false;
+      if (isNoResponders(e)) return false;
       m.respond(fail(new GridtwinError(ErrorCode.TIMEOUT, `the owning node ${owner} did not answer in ${this.o.forwardTimeoutMs} ms`, { cause: e })));
       return true;
     }
@@ -115,30 +109,28 @@ export class PartitionRouter implements ClusterRouting {
     this.forwardedEndpoints.push(...more);
     if (this.forwardedEndpoints.length > more.length) return;
     const endpoints = this.forwardedEndpoints;
-    const { subjects, member, nc } = this.o;
-    this.subs.push(nc.subscribe(subjects.clusterForward(member.nodeId, '>'), {
-      callback: (err, raw: Msg) => {
-        if (err) return;
-        const fwd = subjects.clusterForward.parse(raw.subject);
-        const subject = fwd.ok ? subjects.all(fwd.ids.subject) : raw.subject;
-        const e = endpoints.find((x) => subjectMatches(x.subject, subject));
-        const msg: Forwarded = {
-          subject, reply: raw.reply, data: raw.data, hops: Number(raw.headers?.get(HOPS) ?? '1'),
-          json: <T>() => decodeJson<T>(raw.data),
-          header: (name: string) => raw.headers?.get(name, 'insensitive') || undefined,
-          respond: (payload: unknown) => raw.respond(payload instanceof Uint8Array ? payload : encodeJson(payload)),
-        };
-        if (!e) {
-          msg.respond(fail(new GridtwinError(ErrorCode.NOT_FOUND, `no endpoint for ${subject}`)));
-          return;
-        }
-        detach(e.handler(msg), `forwarded ${subject}`);
-      },
+    const { subjects, member, bus } = this.o;
+    this.subs.push(bus.subscribe(subjects.clusterForward(member.nodeId, '>'), (raw) => {
+      const fwd = subjects.clusterForward.parse(raw.subject);
+      const subject = fwd.ok ? subjects.all(fwd.ids.subject) : raw.subject;
+      const e = endpoints.find((x) => subjectMatches(x.subject, subject));
+      // a message may be a class instance (its fields are getters): copied field by field, never spread
+      const msg: Forwarded = {
+        subject, reply: raw.reply, data: raw.data, hops: Number(raw.header?.(HOPS) ?? '1'),
+        json: <T>() => raw.json<T>(),
+        header: (name: string) => raw.header?.(name),
+        respond: (payload: unknown) => raw.respond(payload),
+      };
+      if (!e) {
+        msg.respond(fail(new GridtwinError(ErrorCode.NOT_FOUND, `no endpoint for ${subject}`)));
+        return;
+      }
+      detach(e.handler(msg), `forwarded ${subject}`);
     }));
   }
 
   worldChanged(meterIds: string[]): void {
-    if (meterIds.length) this.o.nc.publish(this.o.subjects.clusterWorldChanged(), encodeJson(meterIds));
+    if (meterIds.length) this.o.bus.publish(this.o.subjects.clusterWorldChanged(), meterIds);
   }
 
   /** Requests being routed right now (a leaving node waits for them). */
