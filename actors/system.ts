@@ -1,4 +1,3 @@
-import { start, stop as stopSystem, spawnStateless } from 'nact';
 import type { Notifiers } from '../adapters/notify';
 import type { UnsolicitedReport } from '../adapters/meters/types';
 import { ErrorCode, GridtwinError } from '../core/errors';
@@ -11,7 +10,8 @@ import { commissioningBehaviour, type CommissioningMsg, type CommissioningStep, 
 import type { RuntimeDeps } from './deps';
 import { EffectsRunner } from './effects/EffectsRunner';
 import { followChanges } from './changeFeed';
-import { ActorHost, type HostOptions } from './host';
+import type { ActorHost, HostOptions } from './host';
+import { ActorSystem } from './kinds';
 import { followUpKey } from './meter/cascade/FollowUps';
 import { meterBehaviour } from './meter/MeterActor';
 import type { CreateResult, MeterMsg } from './meter/messages';
@@ -33,21 +33,23 @@ export interface RuntimeOptions {
   autorun?: boolean;
   /** The node's scheduler (started by its owner); default: one of the runtime's own, started at once for a sole node. */
   scheduler?: Scheduler;
+  /** The node's actor system (stopped by its owner); default: one of the runtime's own. */
+  system?: ActorSystem;
   /** Follow rows other services write directly (LISTEN gridtwin_changes). Default true. */
   changeFeed?: boolean;
 }
 
 /**
- * Starts nact with a root supervisor and one kind supervisor per actor kind (meter, batch,
- * commissioning); device actors are spawned under them on first message.
+ * The meter side of a node: the meter, batch and commissioning kinds of the node's actor system (one kind
+ * supervisor each); device actors are spawned under them on first message.
  */
 export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
-  const system = start();
-  const supervisor = (name: string) => spawnStateless(system, () => undefined, name);
-  const hostOpts = (kind: 'meter' | 'batch' | 'commissioning'): HostOptions => {
+  const ownSystem = opts.system ? null : new ActorSystem();
+  const system = opts.system ?? ownSystem!;
+  const hostOpts = (kind: 'meter' | 'batch' | 'commissioning'): Omit<HostOptions, 'kind'> => {
     const known = existenceBatcher(() => deps.db.sql, kind);
     return {
-      kind, passivateAfterMs: deps.config.actors.passivateAfterMs, askTimeoutMs: deps.config.actors.askTimeoutMs, logger: deps.logger, metrics: deps.metrics,
+      passivateAfterMs: deps.config.actors.passivateAfterMs, askTimeoutMs: deps.config.actors.askTimeoutMs, logger: deps.logger, metrics: deps.metrics,
       maxLive: deps.config.actors.maxLive, exists: (id) => known.submit(id),
     };
   };
@@ -65,9 +67,9 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
     },
   }, opts.sinks ?? {});
 
-  const meters = new ActorHost<MeterState, MeterMsg>(supervisor('meters'), meterBehaviour(deps, effects, (id) => (m) => meters.tell(id, m)), hostOpts('meter'));
-  const batches = new ActorHost<unknown, BatchMsg>(supervisor('batches'), batchBehaviour(deps, effects, (id) => (m) => batches.tell(id, m)) as never, hostOpts('batch'));
-  const commissionings = new ActorHost<null, CommissioningMsg>(supervisor('commissionings'), commissioningBehaviour(deps, effects, {
+  const meters: ActorHost<MeterState, MeterMsg> = system.host('meter', meterBehaviour(deps, effects, (id) => (m) => meters.tell(id, m)), hostOpts('meter'));
+  const batches: ActorHost<unknown, BatchMsg> = system.host('batch', batchBehaviour(deps, effects, (id) => (m) => batches.tell(id, m)) as never, hostOpts('batch'));
+  const commissionings: ActorHost<null, CommissioningMsg> = system.host('commissioning', commissioningBehaviour(deps, effects, {
     release: async (meterId, interactionId) => unwrap(await meters.ask<InteractionView | null>(meterId, (reply) => ({ type: 'release', interactionId, reply }))),
     abortSiblings: async (meterId, commissioningId, reason) => unwrap(await meters.ask<number>(meterId, (reply) => ({ type: 'abortCommissioningSiblings', commissioningId, reason, reply }))),
   }), hostOpts('commissioning'));
@@ -208,8 +210,7 @@ export function startRuntime(deps: RuntimeDeps, opts: RuntimeOptions = {}) {
       stopUnsolicited();
       await (await stopFeed)();
       effects.stop();
-      for (const host of [meters, batches, commissionings]) host.close();
-      stopSystem(system);
+      ownSystem?.stop();
     },
   };
   return api;

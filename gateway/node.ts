@@ -7,6 +7,7 @@ import type { OrderNotifier } from '../adapters/notify/types';
 import { EmliteMeterDriver, MediatorPool, startMediatorSimulator, type MediatorSimulator } from '../adapters/emlite';
 import { createMeterDriverRouter } from '../adapters/meters/router';
 import { SyncSweeper } from '../actors/sync';
+import { ActorSystem } from '../actors/kinds';
 import { startRuntime, type Runtime } from '../actors/system';
 import { startPlantRuntime, type PlantRuntime } from '../actors/plant';
 import type { RunningSimulator, SolarBrand } from '../adapters/solar';
@@ -133,8 +134,10 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   metrics.sampleOutboxBacklog(() => interactionsRepo.pendingOutboxCount(db.sql));
   // Every periodic job of the node; started once everything is wired, scoped by the cluster's placement when there is one.
   const scheduler = new Scheduler({ logger });
+  // One actor system: the meter, batch, commissioning and plant kinds under one root.
+  const system = new ActorSystem();
   const runtime = startRuntime({ db, bus, subjects, driver, config, logger, metrics, now: o.now ?? Date.now, mediators: mediators ?? undefined }, {
-    sinks, scheduler, autorun: o.autorun, deliverReport: topology.deliverReport,
+    sinks, scheduler, system, autorun: o.autorun, deliverReport: topology.deliverReport,
   });
   const joined = await topology.join({ db, runtime, metrics, scheduler });
   const { cluster, routing } = joined;
@@ -157,7 +160,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   phase('demoFleet');
   if (simulatorHandles) simulatorHandles.solar = solarSimulators;
   const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
-    autorun: o.autorun, scheduler,
+    autorun: o.autorun, scheduler, system,
     ...(standalone && !config.solar.credentialKey ? { cipher: standaloneCipher(!o.db && db.kind === 'pglite' ? config.database.pgliteDir : null) } : {}),
   });
   phase('plants');
@@ -219,6 +222,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
       await joined.stop();
       await Promise.all(Object.values(solarSimulators ?? {}).map((sim) => sim.close()));
       await runtime.stop();
+      system.stop();
       if (!o.bus) await bus.close();
       if (!o.driver) await driver!.close().catch(() => undefined);
       if (!o.mediators) mediators?.close();

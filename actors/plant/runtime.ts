@@ -1,4 +1,3 @@
-import { start, stop as stopSystem, spawnStateless } from 'nact';
 import pLimit from 'p-limit';
 import { CredentialCipher, LimiterRegistry, createSolarAdapter } from '../../adapters/solar';
 import { ErrorCode, GridtwinError } from '../../core/errors';
@@ -7,7 +6,8 @@ import { assertSubjectSafeId, newId } from '../../core/ids';
 import { unwrap } from '../../core/reply';
 import { alertsRepo, plantsRepo, type AlertRow, type AlertStateValue } from '../../persistence';
 import type { RuntimeDeps } from '../deps';
-import { ActorHost } from '../host';
+import type { ActorHost } from '../host';
+import { ActorSystem } from '../kinds';
 import type { PlantMsg } from './messages';
 import { plantBehaviour } from './PlantActor';
 import { publishAlert } from './poll/commit';
@@ -33,6 +33,8 @@ export interface PlantRuntimeOptions {
   autorun?: boolean;
   /** The node's scheduler (started by its owner); default: one of the runtime's own, started at once for a sole node. */
   scheduler?: Scheduler;
+  /** The node's actor system (stopped by its owner); default: one of the runtime's own. */
+  system?: ActorSystem;
   /**
    * Polls running at once across all plants (each waits for a slot after taking its plant's lock). Bounds
    * the database work a sweep opens at once; vendor pace is the credential limiters' job. Default 400.
@@ -43,7 +45,7 @@ export interface PlantRuntimeOptions {
 export const PLANT_RUNTIME_DEFAULTS = { maxPollsInFlight: 400 } as const;
 
 /**
- * The solar side of a node: a `plants` kind supervisor with one PlantActor per plant, the vendor gates
+ * The solar side of a node: the `plant` kind of the node's actor system (one PlantActor per plant), the vendor gates
  * (adapter + limiter per credential) and the cron sweep. The surface below is what the NATS service calls.
  */
 export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {}) {
@@ -58,13 +60,12 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
     retry: { ...RETRY_DEFAULTS, ...opts.retry }, deadlineMs: config.solar.pollDeadlineMs,
   };
 
-  const system = start();
-  const supervisor = spawnStateless(system, () => undefined, 'plants');
+  const ownSystem = opts.system ? null : new ActorSystem();
   // an actor with a poll running must outlive the poll's deadline, or a new actor could start a second poll
   const passivateAfterMs = Math.max(config.actors.passivateAfterMs, config.solar.pollDeadlineMs + 60_000);
   const slots = pLimit(opts.maxPollsInFlight ?? PLANT_RUNTIME_DEFAULTS.maxPollsInFlight);
-  const host = new ActorHost<PlantState, PlantMsg>(supervisor as never, plantBehaviour(env, (fn) => slots(fn)), {
-    kind: 'plant', passivateAfterMs, askTimeoutMs: config.actors.askTimeoutMs, logger, metrics: deps.metrics,
+  const host: ActorHost<PlantState, PlantMsg> = (opts.system ?? ownSystem!).host('plant', plantBehaviour(env, (fn) => slots(fn)), {
+    passivateAfterMs, askTimeoutMs: config.actors.askTimeoutMs, logger, metrics: deps.metrics,
   });
   const pollTimeoutMs = config.solar.pollDeadlineMs + 30_000;
 
@@ -129,8 +130,7 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
 
     async stop(): Promise<void> {
       await ownScheduler?.stop();
-      host.close();
-      stopSystem(system);
+      ownSystem?.stop();
       await gates.closeAll();
     },
   };
