@@ -69,9 +69,12 @@ describe.each(worlds)('$name', (world) => {
     expect(seen.slice(2).map((e) => [e.key, e.operation])).toEqual([['member.a', 'PUT'], ['meta', 'DEL']]);
     expect(seen[2]!.json()).toEqual({ seen: 2 });
     watch.stop();
+    // a second watch sees member.b arrive; the stopped one never does
+    const probe: string[] = [];
+    const second = await kv.watch((e) => probe.push(e.key));
     await kv.put('member.b', {});
-    await w.bus.flush();
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => probe.includes('member.b'));
+    second.stop();
     expect(seen).toHaveLength(4);
   });
 
