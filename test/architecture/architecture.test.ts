@@ -23,12 +23,6 @@ const SQL = /^\s*(select\s[\s\S]*\sfrom\s|insert\s+into\s|update\s+\w+\s+set\s|d
 /** SQLSTATE values (PostgreSQL manual, Appendix A): two-character class + three; GT is gridtwin's own class (the cluster fence). */
 const SQLSTATE = /^(0[1-9A-Z]|2[0-9A-Z]|3[89BDF]|4[02Z]|5[3-57-8]|F0|HV|P0|XX|GT)[0-9A-Z]{3}$/;
 
-/**
- * Known SQL outside persistence/, owned by another part of issue 12 (the one actor system): the entry goes
- * when its file is rewritten. Nothing may be added.
- */
-const SQL_PENDING = new Set(['actors/system.ts']);
-
 /** A subject put together from a prefix by hand (`${p}.meter.…`), not by a family of core/subjects.ts. */
 const HAND_BUILT_SUBJECT = /^\$\{\}\.(meter|grid|plant|batch|interaction|commissioning|esco|alerts?|evt|cluster|registry|history|sim|uplinks|issues|owners|meters|plants|fleet)\b/;
 
@@ -52,7 +46,7 @@ describe('architecture', () => {
   });
 
   it('SQL statements appear only in persistence/', () => {
-    const bad = offenders((f) => (top(f.path) === 'persistence' || SQL_PENDING.has(rel(f.path)) ? [] : literals(f).filter((l) => SQL.test(l.text)).map((l) => `${rel(f.path)}:${l.line}`)));
+    const bad = offenders((f) => (top(f.path) === 'persistence' ? [] : literals(f).filter((l) => SQL.test(l.text)).map((l) => `${rel(f.path)}:${l.line}`)));
     expect(bad).toEqual([]);
   });
 
