@@ -155,8 +155,13 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
   if (standalone && config.simulators.seedFleet) await seedDemoFleet(db, logger);
   if (mediatorSimulator) await seedDemoEmliteMeters(db, logger, mediatorSimulator.address);
   // Solar (seed 002). Standalone without solar.credentialKey keeps a generated key in its data folder.
-  const solarSimulators = standalone && simulators ? await startDemoSolarSimulators() : null;
-  const demoPlantsRegistered = solarSimulators ? await repointDemoPlants(db, logger, solarSimulators) : false;
+  // Simulators on in production (GRIDTWIN_SIMULATORS=true): the clouds run too, so an integrator registers a
+  // credential at a logged base URL and drives its plants with sim.plant.* controls; only standalone seeds demo plants.
+  const solarSimulators = simulators ? await startDemoSolarSimulators() : null;
+  if (solarSimulators && !standalone) {
+    for (const [brand, sim] of Object.entries(solarSimulators)) logger.info({ brand, baseUrl: sim.baseUrl, plants: sim.fleet.plants.map((p) => p.id) }, 'simulated vendor cloud listening');
+  }
+  const demoPlantsRegistered = standalone && solarSimulators ? await repointDemoPlants(db, logger, solarSimulators) : false;
   phase('demoFleet');
   if (simulatorHandles) simulatorHandles.solar = solarSimulators;
   const plants = startPlantRuntime({ db, bus, subjects, config, logger, metrics, now: o.now ?? Date.now }, {
@@ -171,7 +176,7 @@ export async function startNode(config: Config, o: NodeOverrides = {}): Promise<
     served: () => [...service.subjects, ...syncService.subjects, ...plantService.subjects, ...queryService.subjects],
     ignore: topology.ignore,
   });
-  if (solarSimulators && !demoPlantsRegistered) {
+  if (standalone && solarSimulators && !demoPlantsRegistered) {
     await seedDemoPlants(db, logger, plants, solarSimulators);
     await seedDemoHistory(db, logger);
   }

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIMULATOR_CREDENTIALS } from '../../../adapters/solar';
 import { GridtwinClient, GridtwinError, type InteractionFilters, type ListedInteraction, type MeterStateEvent } from '../../../gateway/client';
 import { NatsBus } from '../../../adapters/bus';
 import { NATS_URL } from '../../helpers/nats';
@@ -9,7 +11,7 @@ let client: GridtwinClient;
 
 beforeAll(async () => {
   // Simulators on (as GRIDTWIN_SIMULATORS=true): the world's simulated fleet answers the controls.
-  w = await createWorld({ simulators: { enabled: true } });
+  w = await createWorld({ simulators: { enabled: true }, solar: { credentialKey: randomBytes(32).toString('base64') } });
   // Coalescing off: equal reads stay separate interactions, so paging has rows to walk.
   await w.seed({ meters: 3, orgSettings: { twin: { coalescing: false } } });
   client = new GridtwinClient(await NatsBus.connect({ servers: NATS_URL }), { prefix: w.config.prefix });
@@ -123,5 +125,22 @@ describe('gridtwin/client: the embedding API (issue 13)', () => {
     expect((await failure(client.simulateMeter('m0', 'latency', { ms: 10, extra: 1 } as never))).code).toBe('VALIDATION_FAILED');
     expect((await failure(client.simulateMeter('a.b', 'refuse'))).code).toBe('INVALID_ID');
     expect((await failure(client.simulatePlant('nope', 'silent'))).code).toBe('NOT_FOUND');
+  });
+  it('simulators on in production: the simulated vendor clouds run, and a plant registered at one obeys sim.plant controls', async () => {
+    const sims = w.node.solarSimulators!;
+    expect(Object.keys(sims).sort()).toEqual(['DEYE', 'GOODWE', 'HUAWEI', 'SOLIS']);
+    const vendorPlant = sims.SOLIS.fleet.plants[0]!;
+    await client.upsertOrganization({ id: 'org-solar', name: 'Solar' });
+    await client.upsertCredential({ id: 'cred-sim-solis', organizationId: 'org-solar', brand: 'SOLIS', credentials: SIMULATOR_CREDENTIALS.SOLIS, baseUrl: sims.SOLIS.baseUrl });
+    await client.upsertPlant({ id: 'p-sim', organizationId: 'org-solar', credentialId: 'cred-sim-solis', vendorPlantId: vendorPlant.id, name: 'Sim plant', timezone: vendorPlant.timezone });
+    expect(await client.simulatePlant('p-sim', 'silent', {})).toMatchObject({ plantId: 'p-sim', vendorPlantId: vendorPlant.id, silent: true });
+    expect(sims.SOLIS.fleet.isSilent(vendorPlant.id)).toBe(true);
+    expect(await client.simulatePlant('p-sim', 'silent', { on: false })).toMatchObject({ silent: false });
+    const raised = await client.simulatePlant('p-sim', 'alarm-raise', { code: 'E91', severity: 'CRITICAL', message: 'from the integrator' });
+    expect(raised.alarm).toMatchObject({ code: 'E91', clearedAt: null });
+    await client.pollPlant('p-sim');
+    const { alerts } = (await client.listAlerts('org-solar', 'NEW')) as { alerts: Array<{ plantId: string; vendorAlarmCode: string }> };
+    expect(alerts.filter((a) => a.vendorAlarmCode === 'E91').map((a) => a.plantId)).toEqual(['p-sim']);
+    expect((await failure(client.simulatePlant('nope', 'silent', {}))).code).toBe('NOT_FOUND');
   });
 });
