@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode } from '../../core/errors';
 import { REDACT_PATHS } from '../../core/logger';
 import { addDays, dateInZone } from '../../core/time';
 import { createSolarAdapter, type PlantRef, type RunningSimulator, type SimPlant, type SimulatorOptions, type SolarAdapter, type SolarBrand } from '../../adapters/solar';
+import { rejection } from '../helpers/errors';
 
 /**
  * One conformance suite for every solar adapter, run against that vendor's simulator. A vendor passes
@@ -22,16 +23,6 @@ export interface SolarConformanceTarget {
 
 const PLANTS = 12;
 const HOUR = 3_600_000;
-
-async function rejection(p: Promise<unknown>): Promise<GridtwinError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(GridtwinError);
-    return e as GridtwinError;
-  }
-  throw new Error('expected a rejection');
-}
 
 export function solarConformance(t: SolarConformanceTarget): void {
   describe(`solar adapter conformance: ${t.brand}`, () => {
