@@ -42,6 +42,11 @@ export async function authorizeRoute(ctx: AuthzContext, need: Role, access: Acce
     case 'organization': {
       const organizationId = (input.organizationId as string | undefined) ?? p.org ?? undefined;
       if (organizationId !== undefined) authorize(p, need, { organizationId }, `organization ${organizationId}`);
+      // A token narrowed to grids, plants or ESCOs lists through one of them: without a filter the list would be the
+      // whole organization's (the same rule as NATS auth mode `token`).
+      if ((p.grids || p.plants || p.escos) && !FILTER_OWNERS.some(([field]) => typeof input[field] === 'string')) {
+        throw new GridtwinError(ErrorCode.FORBIDDEN, 'not allowed: a token limited to grids, plants or ESCOs lists through one of them (gridId, plantId, meterId or esco filter)');
+      }
       for (const [field, kind] of FILTER_OWNERS) {
         if (typeof input[field] === 'string') await authorizeIds(ctx, need, kind, [input[field]]);
       }

@@ -143,6 +143,12 @@ describe('tenant matrix (issue 11) with roles (issue 15)', () => {
     }
     expect(await w.writes()).toEqual(before);
     expect(await w.http('GET', '/api/grids/ga', tk)).toMatchObject({ status: 200, body: { data: { grid: { id: 'ga' } } } });
+    // lists: only through one of its grids, never the whole organization's
+    expect(await w.http('GET', '/api/meters', tk)).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    expect(refusedHttp(await w.http('GET', '/api/meters?gridId=ga2', tk))).toBe(true);
+    const listed = await w.http('GET', '/api/meters?gridId=ga', tk);
+    expect(listed.status).toBe(200);
+    expect(JSON.stringify(listed.body)).not.toContain('ma2');
   });
 
   it('on its own organization a viewer reads but cannot command or ack; an operator and an admin can', async () => {
