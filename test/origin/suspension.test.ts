@@ -57,6 +57,7 @@ describe('suspension and orders (plain nats.js client)', () => {
     const purged = await final(off.id);
     expect(purged).toMatchObject({ status: 'ABORTED', orderId: 'ord-2' });
     expect(purged.failureReason).toMatch(/order is carried/);
+    // the carrier is written before the purge, so once the purge is visible the carrier is too (no waiting here)
     const list = await c.data<{ items: Interaction[] }>(`${p}.meter.r0.interactions.list`, { type: 'TURN_OFF' });
     const sync = list.items.find((i) => i.id !== off.id)!;
     expect(sync).toMatchObject({ orderId: 'ord-2' });

@@ -80,8 +80,12 @@ export function worldChanged(state: Loaded, env: DecideEnv, fresh: MeterContext 
         { kind: 'transition', id: i.id, from: ['SUSPENDED'], to: 'QUEUED' }));
     }
   }
-  // One synchronising interaction per attribute brings the meter to its desired state.
-  return plan.purge.length ? andThen(d, (x) => reconcile({ ...x, reconcile: {} }, env, plan.carry)) : d;
+  if (!plan.purge.length) return d;
+  // One synchronising interaction per attribute brings the meter to its desired state. Its row is written before
+  // the purge: a crash between the two leaves a queued carrier beside a control still SUSPENDED (judged again on
+  // reload, and the reconcile sees the carrier), never a purged order without the interaction that carries it.
+  const r = andThen(d, (x) => reconcile({ ...x, reconcile: {} }, env, plan.carry));
+  return { state: r.state, effects: [...r.effects.filter((e) => e.kind === 'insert'), ...r.effects.filter((e) => e.kind !== 'insert')] };
 }
 
 /** Reconciliation of time: in-flight past its deadline → FAILED; expired waiting reads → EXPIRED. */

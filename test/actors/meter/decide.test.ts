@@ -92,6 +92,10 @@ describe('gatekeeper through the decision', () => {
     expect(m.commits().map((c) => c.commit.status)).toEqual(['ABORTED', 'ABORTED', 'ABORTED']);
     expect(kinds(fx).filter((k) => k === 'send')).toHaveLength(1);
     expect(m.sent.map((c) => c.type)).toEqual(['TURN_OFF']);
+    // the synchronising control's row is written before any purge: a crash between them never leaves an order without a carrier
+    const k = kinds(fx);
+    expect(k.indexOf('insert')).toBeGreaterThanOrEqual(0);
+    expect(k.indexOf('insert')).toBeLessThan(k.indexOf('commit'));
   });
 });
 
