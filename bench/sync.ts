@@ -190,7 +190,7 @@ async function main(): Promise<void> {
 
 \`npm run bench:sync\` — ${date} — ${machine()}
 
-One ESCO sweep of ${sweepTotal.toLocaleString('en')} simulated Emlite meters, SyncerReads (2 calls) + SyncerPrepayBalance (1 call) = ${CALLS_PER_METER} mediator calls per meter, ${LATENCY_MS} ms per exchange. ${MEDIATORS} simulated mediators in a child process, each serving ${PER_MEDIATOR} exchanges at once; the MediatorPool allows ${PER_MEDIATOR} calls in flight per mediator, **mediator concurrency ${MEDIATORS * PER_MEDIATOR}** in all. Each meter's actor runs its syncers in one turn and writes shadow + register history in one transaction (PostgreSQL 127.0.0.1, pool of 20). The sweep window is ${PER_MEDIATOR * 2} meters per mediator.
+One ESCO sweep of ${sweepTotal.toLocaleString('en')} simulated Emlite meters, SyncerReads (2 calls) + SyncerPrepayBalance (1 call) = ${CALLS_PER_METER} mediator calls per meter, ${LATENCY_MS} ms per exchange. ${MEDIATORS} simulated mediators in a child process, each serving ${PER_MEDIATOR} exchanges at once; the MediatorPool allows ${PER_MEDIATOR} calls in flight per mediator, **mediator concurrency ${MEDIATORS * PER_MEDIATOR}** in all. Each meter's actor marks the sync pending, the syncers run outside its turn (a command to that meter still never overlaps them on the wire), and the result commits in its turn: shadow + register history in one transaction (PostgreSQL 127.0.0.1, pool of 20). The sweep window is ${PER_MEDIATOR * 2} meters per mediator.
 
 | run | meters | wall | per meter | ideal bound | wall ÷ ideal | speed-up vs baseline |
 | --- | --- | --- | --- | --- | --- | --- |
