@@ -11,7 +11,7 @@ import { partitionOf } from '../actors/cluster';
 import { openDatabase } from '../persistence';
 import { createTestDatabase } from '../test/helpers/db';
 import { NATS_URL } from '../test/helpers/nats';
-import { NodeProcess, clusterClient, type ClusterClient } from '../test/cluster/processes';
+import { NodeProcess, clusterClient, registerFleet, type ClusterClient } from '../test/cluster/processes';
 import { machine, runMain, writeSection } from './lib/report';
 
 /** Partitions of the throughput and forwarding phases; the failover phase runs once per count in BENCH_PARTITIONS. */
@@ -50,15 +50,7 @@ async function cluster(ids: string[], partitions = PARTITIONS) {
     throw new Error(`cluster ${want.join(',')} did not settle`);
   };
   await settled(ids);
-  const call = async (subject: string, body: unknown) => {
-    const r = await c.request(subject, body);
-    if (!('data' in r)) throw new Error(JSON.stringify(r.error));
-  };
-  await call(c.s.registryUpsert('organization'), { id: 'o', name: 'O' });
-  await call(c.s.registryUpsert('grid'), { id: 'g', organizationId: 'o', name: 'G' });
-  await call(c.s.registryUpsert('dcu'), { id: 'd', gridId: 'g', externalReference: 'GW' });
-  const now = new Date().toISOString();
-  await Promise.all(METERS.map((id, i) => call(c.s.registryUpsert('meter'), { id, serial: `B${i}`, protocol: 'CALIN_V2', gridId: 'g', dcuId: 'd', lastSeenAt: now })));
+  await registerFleet(c, { organization: 'o', grid: 'g', dcu: 'd', dcuReference: 'GW', meters: METERS, serial: (i) => `B${i}` });
   return {
     c, db, env, nodes, settled,
     async close() {

@@ -7,7 +7,7 @@ import { createTestDatabase } from '../helpers/db';
 import { NATS_URL, testPrefix } from '../helpers/nats';
 import { eventually } from '../helpers/world';
 import { acked, startLoad } from './load';
-import { NodeProcess, clusterClient, freePort, type ClusterClient } from './processes';
+import { NodeProcess, clusterClient, freePort, registerFleet, type ClusterClient } from './processes';
 
 const PARTITIONS = 64;
 const TTL = 1500;
@@ -73,15 +73,7 @@ describe('cluster of gridtwin processes', () => {
     start('a', { GATEWAY_PORT: String(port) });
     for (const id of ['b', 'c']) start(id);
     await settle(['a', 'b', 'c']);
-    const call = async (subject: string, body: unknown) => {
-      const r = await c.request(subject, body);
-      if (!('data' in r)) throw new Error(JSON.stringify(r.error));
-    };
-    await call(c.s.registryUpsert('organization'), { id: 'org1', name: 'Org' });
-    await call(c.s.registryUpsert('grid'), { id: 'g1', organizationId: 'org1', name: 'Grid' });
-    await call(c.s.registryUpsert('dcu'), { id: 'd1', gridId: 'g1', externalReference: 'GW-1' });
-    const now = new Date().toISOString();
-    await Promise.all(METERS.map((id, i) => call(c.s.registryUpsert('meter'), { id, serial: `S${i}`, protocol: 'CALIN_V2', gridId: 'g1', dcuId: 'd1', tariffPerKwh: 100, lastSeenAt: now })));
+    await registerFleet(c, { organization: 'org1', grid: 'g1', dcu: 'd1', dcuReference: 'GW-1', meters: METERS, serial: (i) => `S${i}`, meter: { tariffPerKwh: 100 } });
   }, STARTUP_MS + 60_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { createTestDatabase } from '../helpers/db';
 import { testPrefix } from '../helpers/nats';
 import { eventually } from '../helpers/world';
 import { acked, startLoad } from './load';
-import { NatsServerProcess, NodeProcess, clusterClient, freePort, type ClusterClient } from './processes';
+import { NatsServerProcess, NodeProcess, clusterClient, freePort, registerFleet, type ClusterClient } from './processes';
 
 const PARTITIONS = 32;
 /** A node process compiles the project with tsx as it starts: on a loaded 2-core machine that alone can take a minute. */
@@ -47,14 +47,7 @@ describe('gridtwin on a 3-node NATS cluster', () => {
       const st = await Promise.all(nodes.map((n) => c.nodeStatus(n.id)));
       return st.every((x) => x && x.partitions.length >= PARTITIONS / 2 - 1) && st.reduce((a, x) => a + x!.partitions.length, 0) === PARTITIONS;
     }, STARTUP_MS, 250);
-    const call = async (subject: string, body: unknown) => {
-      const r = await c.request(subject, body);
-      if (!('data' in r)) throw new Error(JSON.stringify(r.error));
-    };
-    await call(c.s.registryUpsert('organization'), { id: 'o', name: 'O' });
-    await call(c.s.registryUpsert('grid'), { id: 'g', organizationId: 'o', name: 'G' });
-    await call(c.s.registryUpsert('dcu'), { id: 'd', gridId: 'g', externalReference: 'GW' });
-    for (let i = 0; i < 12; i++) await call(c.s.registryUpsert('meter'), { id: `nm${i}`, serial: `N${i}`, protocol: 'CALIN_V2', gridId: 'g', dcuId: 'd', lastSeenAt: new Date().toISOString() });
+    await registerFleet(c, { organization: 'o', grid: 'g', dcu: 'd', dcuReference: 'GW', meters: Array.from({ length: 12 }, (_, i) => `nm${i}`), serial: (i) => `N${i}` });
   }, STARTUP_MS + 90_000);
 
   afterAll(async () => {

@@ -87,6 +87,32 @@ export async function clusterClient(servers: string | string[], prefix: string):
   };
 }
 
+export interface FleetSpec {
+  organization: string;
+  grid: string;
+  dcu: string;
+  dcuReference: string;
+  meters: readonly string[];
+  serial: (i: number) => string;
+  /** Extra fields on every meter (e.g. a tariff). */
+  meter?: Record<string, unknown>;
+}
+
+/** Registers one organization, grid and DCU and the given CALIN_V2 meters (seen now) through the public subjects. */
+export async function registerFleet(c: ClusterClient, f: FleetSpec): Promise<void> {
+  const call = async (subject: string, body: unknown) => {
+    const r = await c.request(subject, body);
+    if (!('data' in r)) throw new Error(JSON.stringify(r.error));
+  };
+  await call(c.s.registryUpsert('organization'), { id: f.organization, name: f.organization });
+  await call(c.s.registryUpsert('grid'), { id: f.grid, organizationId: f.organization, name: f.grid });
+  await call(c.s.registryUpsert('dcu'), { id: f.dcu, gridId: f.grid, externalReference: f.dcuReference });
+  const now = new Date().toISOString();
+  await Promise.all(f.meters.map((id, i) => call(c.s.registryUpsert('meter'), {
+    id, serial: f.serial(i), protocol: 'CALIN_V2', gridId: f.grid, dcuId: f.dcu, lastSeenAt: now, ...f.meter,
+  })));
+}
+
 /** A nats-server of our own (JetStream in a temp dir), optionally one of a cluster. */
 export class NatsServerProcess {
   proc: ChildProcess | null = null;

@@ -7,7 +7,7 @@ import { createTestDatabase } from '../helpers/db';
 import { NATS_URL, testPrefix } from '../helpers/nats';
 import { eventually } from '../helpers/world';
 import { acked, startLoad } from './load';
-import { NodeProcess, clusterClient, type ClusterClient } from './processes';
+import { NodeProcess, clusterClient, registerFleet, type ClusterClient } from './processes';
 
 const PARTITIONS = 32;
 const TTL = 1500;
@@ -104,15 +104,7 @@ describe('order webhook across a kill -9 of its sender', () => {
       nodes.set(id, new NodeProcess(id, {}, ['test/faults/node.ts', JSON.stringify(config)]).start());
     }
     await settle(['a', 'b']);
-    const call = async (subject: string, body: unknown) => {
-      const r = await c.request(subject, body);
-      if (!('data' in r)) throw new Error(JSON.stringify(r.error));
-    };
-    await call(c.s.registryUpsert('organization'), { id: 'worg', name: 'Webhook org' });
-    await call(c.s.registryUpsert('grid'), { id: 'wg', organizationId: 'worg', name: 'Grid' });
-    await call(c.s.registryUpsert('dcu'), { id: 'wd', gridId: 'wg', externalReference: 'WH-GW' });
-    const now = new Date().toISOString();
-    await Promise.all(METERS.map((id, i) => call(c.s.registryUpsert('meter'), { id, serial: `WS${i}`, protocol: 'CALIN_V2', gridId: 'wg', dcuId: 'wd', lastSeenAt: now })));
+    await registerFleet(c, { organization: 'worg', grid: 'wg', dcu: 'wd', dcuReference: 'WH-GW', meters: METERS, serial: (i) => `WS${i}` });
   }, STARTUP_MS + 60_000);
 
   afterAll(async () => {
