@@ -21,8 +21,8 @@ export const meterFacts = {
   async load(reads: MeterReads, meterId: string): Promise<LoadFacts> {
     return (await reads.rehydrate.submit(meterId)) ?? { ctx: undefined, open: [], pendingOutbox: [] };
   },
-  async create(db: Database, idempotencyKey: string | undefined): Promise<CreateFacts> {
-    return idempotencyKey ? { existing: await interactionsRepo.byIdempotencyKey(db.sql, idempotencyKey) } : {};
+  async create(db: Database, meterId: string, idempotencyKey: string | undefined): Promise<CreateFacts> {
+    return idempotencyKey ? { existing: await interactionsRepo.byIdempotencyKey(db.sql, meterId, idempotencyKey) } : {};
   },
   /** The stored row of an interaction that is not open here (only to tell NOT_FOUND from a finished one). */
   async storedUnlessOpen(db: Database, queue: InteractionRow[], interactionId: string): Promise<InteractionRow | undefined> {
@@ -31,16 +31,16 @@ export const meterFacts = {
   async world(db: Database, meterId: string): Promise<MeterContext | undefined> {
     return registryRepo.loadMeterContext(db.sql, meterId);
   },
-  async seen(db: Database, idempotencyKey: string): Promise<boolean> {
-    return (await interactionsRepo.byIdempotencyKey(db.sql, idempotencyKey)) !== undefined;
+  async seen(db: Database, meterId: string, idempotencyKey: string): Promise<boolean> {
+    return (await interactionsRepo.byIdempotencyKey(db.sql, meterId, idempotencyKey)) !== undefined;
   },
   /** What the decision of `msg` needs to know from the database (nothing, for most messages). */
   async of(db: Database, s: Loaded, msg: MeterMsg): Promise<MessageFacts> {
     switch (msg.type) {
-      case 'create': return { create: await meterFacts.create(db, msg.req.idempotencyKey) };
+      case 'create': return { create: await meterFacts.create(db, s.id, msg.req.idempotencyKey) };
       case 'abort': return { stored: await meterFacts.storedUnlessOpen(db, s.queue, msg.interactionId) };
       case 'worldChanged': return { world: await meterFacts.world(db, s.id) };
-      case 'unsolicited': return { seen: await meterFacts.seen(db, uplinkKey(s.id, msg.report)) };
+      case 'unsolicited': return { seen: await meterFacts.seen(db, s.id, uplinkKey(s.id, msg.report)) };
       default: return {};
     }
   },

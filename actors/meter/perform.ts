@@ -39,14 +39,15 @@ async function performOne(e: Effect, s: Loaded, env: MeterEnv): Promise<void> {
   const sql = env.db.sql;
   switch (e.kind) {
     case 'insert':
-      // Null: another meter's actor inserted this idempotency key between the look-up and this insert (issue 11, defect 7).
+      // Null: this meter's key was inserted between the look-up and this insert (only a second owner of the meter, e.g. during
+      // a cluster failover, can do that: the actor serialises its own).
       if (!(await env.writes.insert.submit(e.row))) {
         throw new GridtwinError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for a different request', { details: { idempotencyKey: e.row.idempotencyKey } });
       }
       return;
     case 'join':
       if (e.batchId) await interactionsRepo.linkBatch(sql, e.interactionId, e.batchId);
-      if (e.alias) await interactionsRepo.addIdempotencyAlias(sql, e.alias.key, e.interactionId, e.alias.hash);
+      if (e.alias) await interactionsRepo.addIdempotencyAlias(sql, s.id, e.alias.key, e.interactionId, e.alias.hash);
       return;
     case 'transition': {
       const moved = e.to === 'PROCESSING' && e.from.length === 1 && e.from[0] === 'QUEUED' && e.deadlineAt

@@ -10,6 +10,7 @@ import { Migration20261202035000_origin_change_feed } from './Migration202612020
 import { Migration20261202_0345_reliability_outbox_claims } from './Migration20261202_0345_reliability_outbox_claims';
 import { Migration20261202_operator_telemetry } from './Migration20261202_operator_telemetry';
 import { Migration20261202_0700_coalesced_into } from './Migration20261202_0700_coalesced_into';
+import { Migration20261202_1000_idempotency_per_meter } from './Migration20261202_1000_idempotency_per_meter';
 
 /** Checked-in migrations, in order. Listed explicitly so they run the same under tsx, vitest and builds. */
 export const migrationsList: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202_0345_reliability_outbox_claims', class: Migration20261202_0345_reliability_outbox_claims },
   { name: 'Migration20261202_operator_telemetry', class: Migration20261202_operator_telemetry },
   { name: 'Migration20261202_0700_coalesced_into', class: Migration20261202_0700_coalesced_into },
+  { name: 'Migration20261202_1000_idempotency_per_meter', class: Migration20261202_1000_idempotency_per_meter },
 ];

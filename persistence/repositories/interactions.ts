@@ -89,7 +89,7 @@ export interface OutcomeCommit {
 }
 
 export const interactionsRepo = {
-  /** Null when the idempotency key is taken (atomic: two meters racing on one key cannot both insert). */
+  /** Null when the meter's idempotency key is taken (atomic: two inserts racing on one meter's key cannot both succeed). */
   async insert(sql: Sql, n: NewInteraction): Promise<InteractionRow | null> {
     const ts = STATUS_TIMESTAMP_COLUMN[n.status];
     const row = await sql.one(
@@ -162,16 +162,21 @@ export const interactionsRepo = {
       `${SELECT} left join meters gm on gm.id = i.meter_id where i.id = ?`.replace('select i.*,', 'select i.*, gm.grid_id as meter_grid_id,'), [id]);
     return r ? { interaction: toInteractionRow(r), gridId: (r.meter_grid_id as string | null) ?? null } : undefined;
   },
-  /** The interaction a key names: its own key, or the key of a caller coalesced into it (with that caller's hash). */
-  async byIdempotencyKey(sql: Sql, key: string): Promise<InteractionRow | undefined> {
-    const r = await sql.one(`${SELECT} where i.idempotency_key = ?`, [key]);
+  /**
+   * The interaction a key names on this meter: its own key, or the key of a caller coalesced into it (with that
+   * caller's hash). Keys are scoped to their meter: another meter's (another organization's) key is never seen here.
+   */
+  async byIdempotencyKey(sql: Sql, meterId: string, key: string): Promise<InteractionRow | undefined> {
+    const r = await sql.one(`${SELECT} where i.meter_id = ? and i.idempotency_key = ?`, [meterId, key]);
     if (r) return toInteractionRow(r);
     const a = await sql.one<Record<string, unknown>>(
-      `${SELECT} join interaction_idempotency_aliases a on a.interaction_id = i.id where a.idempotency_key = ?`.replace('select i.*,', 'select i.*, a.request_hash as alias_hash,'), [key]);
+      `${SELECT} join interaction_idempotency_aliases a on a.interaction_id = i.id where a.meter_id = ? and a.idempotency_key = ?`
+        .replace('select i.*,', 'select i.*, a.request_hash as alias_hash,'), [meterId, key]);
     return a ? { ...toInteractionRow(a), requestHash: String(a.alias_hash) } : undefined;
   },
-  async addIdempotencyAlias(sql: Sql, key: string, interactionId: string, requestHash: string) {
-    await sql.run(`insert into interaction_idempotency_aliases(idempotency_key, interaction_id, request_hash) values (?, ?, ?) on conflict do nothing`, [key, interactionId, requestHash]);
+  async addIdempotencyAlias(sql: Sql, meterId: string, key: string, interactionId: string, requestHash: string) {
+    await sql.run(`insert into interaction_idempotency_aliases(meter_id, idempotency_key, interaction_id, request_hash) values (?, ?, ?, ?) on conflict do nothing`,
+      [meterId, key, interactionId, requestHash]);
   },
   async recentOfGrid(sql: Sql, gridId: string, limit = 50): Promise<InteractionRow[]> {
     const rows = await sql.all(`${SELECT} join meters m on m.id = i.meter_id where m.grid_id = ? order by i.seq desc limit ?`, [gridId, limit]);

@@ -82,10 +82,7 @@ const BODIES: Record<string, (id: string) => unknown> = {
 
 /** Attempts a path parameter cannot express: org-b's resources named in a body, or the caller's own path with org-b's reference. */
 const EXTRA: Record<string, () => Attempt[]> = {
-  createInteraction: () => [
-    // The idempotency key is org-b's: the refusal must not name org-b's interaction.
-    { path: { meterId: 'ma' }, body: { type: 'READ_CREDIT', idempotencyKey: 'seed-ib-key-of-org-b' }, why: "org-b's idempotency key on an own meter" },
-  ],
+  // org-b's idempotency key on an own meter is not refused: keys are per meter (a test of its own, below: it writes).
   closeIssue: () => [{ path: { meterId: 'ma' }, body: { issueId: w.ids.issues.mb }, why: "org-b's issue through an own meter" }],
   createCommissioning: () => ['mb', 'eb', 'eb2'].map((meterId) => ({ path: {}, body: { meterId, steps: [{ type: 'READ_CREDIT' }] }, why: `meter ${meterId}` })),
   createBatch: () => [
@@ -111,7 +108,6 @@ const EXTRA: Record<string, () => Attempt[]> = {
 
 /** The status a refused attempt gets: 403, except where the request is the caller's own and only its answer could leak. */
 const EXPECTED: Record<string, (role: Role) => number> = {
-  "createInteraction org-b's idempotency key on an own meter": (role) => (role === 'viewer' ? 403 : 409),
   // The meter is the caller's; org-b's issue is not one of its issues.
   "closeIssue org-b's issue through an own meter": (role) => (role === 'viewer' ? 403 : 404),
 };
@@ -285,6 +281,21 @@ describe('tenant matrix over every route of /openapi.json (issue 11)', () => {
         expect(Object.values(overview.plants as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(t.plants.length);
       }
     }
+  });
+
+  it("org-b's idempotency key used by org-a is org-a's own: keys are per meter, so it neither meets nor reveals org-b's interaction", async () => {
+    const tk = await w.tokenFor(INTRUDER, 'operator');
+    const body = { type: 'READ_VERSION', idempotencyKey: 'seed-ib-key-of-org-b' };
+    const r = await w.http('POST', '/api/meters/ma/interactions', tk, body);
+    expect([r.status, r.body?.data?.meterId, r.body?.data?.replayed]).toEqual([201, 'ma', undefined]);
+    expect(r.body.data.id).not.toBe(w.ids.interactionB);
+    expect(leaks(r.body, JSON.stringify(body))).toEqual([]);
+    // the same caller again is replayed its own interaction; org-b's is untouched
+    const again = await w.http('POST', '/api/meters/ma/interactions', tk, body);
+    expect([again.body?.data?.id, again.body?.data?.replayed]).toEqual([r.body.data.id, true]);
+    const rows = await w.db.sql.all<{ meter_id: string; interaction_type: string }>(
+      `select meter_id, interaction_type from meter_interactions where idempotency_key = ? order by meter_id`, [body.idempotencyKey]);
+    expect(rows.map((x) => [x.meter_id, x.interaction_type])).toEqual([['ma', 'READ_VERSION'], ['mb', 'READ_CREDIT']]);
   });
 });
 

@@ -41,9 +41,9 @@ export function create(
   const answer = (data: unknown): Effect => ({ kind: 'reply', reply: reply as never, data });
   if (req.idempotencyKey && facts.existing) {
     const existing = facts.existing;
+    // Keys are scoped to the meter (facts read this meter's only), so the earlier interaction is always this meter's.
     if (existing.requestHash !== hash || existing.meterId !== state.id) {
-      // The earlier interaction is named only when it is this meter's: another meter may be another organization's.
-      throw new GridtwinError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for a different request', {
+      throw new GridtwinError(ErrorCode.IDEMPOTENCY_KEY_REUSED, 'this idempotency key was used for a different request on this meter', {
         details: existing.meterId === state.id ? { idempotencyKey: req.idempotencyKey, interactionId: existing.id } : { idempotencyKey: req.idempotencyKey },
       });
     }
