@@ -16,6 +16,11 @@ export interface ActorBehaviour<State, Msg> {
   replyOf?: (msg: Msg) => ReplyFn<unknown> | undefined;
   /** A crashed message is redelivered after the reset when this says so (bounded by `attempt`). */
   retryable?: (msg: Msg) => boolean;
+  /**
+   * True while the actor has detached work out (a plant poll) whose result comes back as a message: such an actor
+   * is neither passivated nor evicted, or a fresh actor for the same id could start the same work twice.
+   */
+  holdsWork?: (state: State) => boolean;
 }
 
 export interface HostOptions {
@@ -41,6 +46,8 @@ interface Live<Msg> {
   /** Messages delivered and not yet handled: an actor with any is never passivated. */
   queued: number;
   nudged: boolean;
+  /** The behaviour's `holdsWork` after the last message: never stopped while true. */
+  holding: boolean;
 }
 
 /** Outage refusals are retried longer than crashes: the database comes back, a bug does not. */
@@ -77,7 +84,10 @@ export class ActorHost<State, Msg> {
       const a = this.live.get(ctx.name);
       if (env.background && a) a.nudged = false;
       try {
-        return await this.behaviour(ctx.name).handle(state, env.msg, (msg: Msg) => this.tell(ctx.name, msg));
+        const b = this.behaviour(ctx.name);
+        const next = await b.handle(state, env.msg, (msg: Msg) => this.tell(ctx.name, msg));
+        if (a) a.holding = b.holdsWork?.(next) ?? false;
+        return next;
       } finally {
         this.setDepth(-1);
         if (a) a.queued--;
@@ -90,6 +100,8 @@ export class ActorHost<State, Msg> {
         const b = this.behaviour(id);
         const error = toGridtwinError(err);
         const outage = error.code === ErrorCode.UNAVAILABLE;
+        const live = this.live.get(id);
+        if (live) live.holding = false; // reset to its initial state, which holds nothing
         if (outage) {
           metrics.actorOutageResets.inc({ kind });
           if (Date.now() - this.lastOutageLogAt > 1_000) {
@@ -131,7 +143,7 @@ export class ActorHost<State, Msg> {
   private spawnFor(id: string): Live<Msg> {
     if (this.opts.maxLive && this.live.size >= this.opts.maxLive) this.evictOne();
     const ref = spawn(this.parent as never, this.actorFn as never, id, this.props as never) as Ref<Envelope<Msg>>;
-    const a: Live<Msg> = { ref, lastActiveAt: Date.now(), queued: 0, nudged: false };
+    const a: Live<Msg> = { ref, lastActiveAt: Date.now(), queued: 0, nudged: false, holding: false };
     this.live.set(id, a);
     this.opts.metrics.actorsAlive.set({ kind: this.opts.kind }, this.live.size);
     return a;
@@ -229,18 +241,21 @@ export class ActorHost<State, Msg> {
     let stopped = 0;
     for (const [id, a] of this.live) {
       if (now - a.lastActiveAt < this.opts.passivateAfterMs) break;
-      if (a.queued > 0) continue;
+      if (a.queued > 0 || a.holding) continue;
       this.passivate(id);
       stopped++;
     }
     return stopped;
   }
 
-  /** At the cap: the least recently active actor with an empty mailbox makes room (a bounded look). */
+  /**
+   * At the cap: the least recently active actor with an empty mailbox and no detached work makes room (a bounded
+   * look). When none may go the cap is exceeded rather than work lost; the next spawn looks again.
+   */
   private evictOne() {
     let looked = 0;
     for (const [id, a] of this.live) {
-      if (a.queued === 0) return this.passivate(id);
+      if (a.queued === 0 && !a.holding) return this.passivate(id);
       if (++looked > 1_000) return;
     }
   }

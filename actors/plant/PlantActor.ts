@@ -18,6 +18,8 @@ export function plantBehaviour(env: PollEnv, admit: <T>(fn: () => Promise<T>) =>
     kind: 'plant',
     initialState: () => initialPlantState(id),
     replyOf: (m) => ('reply' in m ? (m.reply as never) : undefined),
+    // a poll out: never passivated or evicted until it is back, or a new actor could start a second poll
+    holdsWork: (s) => s.running !== null,
     handle: async (state, msg, self) => {
       switch (msg.type) {
         case 'poll': {

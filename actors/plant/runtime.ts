@@ -61,11 +61,10 @@ export function startPlantRuntime(deps: PlantDeps, opts: PlantRuntimeOptions = {
   };
 
   const ownSystem = opts.system ? null : new ActorSystem();
-  // an actor with a poll running must outlive the poll's deadline, or a new actor could start a second poll
-  const passivateAfterMs = Math.max(config.actors.passivateAfterMs, config.solar.pollDeadlineMs + 60_000);
   const slots = pLimit(opts.maxPollsInFlight ?? PLANT_RUNTIME_DEFAULTS.maxPollsInFlight);
   const host: ActorHost<PlantState, PlantMsg> = (opts.system ?? ownSystem!).host('plant', plantBehaviour(env, (fn) => slots(fn)), {
-    passivateAfterMs, askTimeoutMs: config.actors.askTimeoutMs, logger, metrics: deps.metrics,
+    // an actor with a poll out is never passivated or evicted (plantBehaviour's holdsWork), so the cap is safe
+    passivateAfterMs: config.actors.passivateAfterMs, maxLive: config.actors.maxLive, askTimeoutMs: config.actors.askTimeoutMs, logger, metrics: deps.metrics,
   });
   const pollTimeoutMs = config.solar.pollDeadlineMs + 30_000;
 
