@@ -1,6 +1,4 @@
 import { createHash, createHmac } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
@@ -16,26 +14,10 @@ import { DEYE_PATHS } from '../../../adapters/solar/deye/client';
 import { HUAWEI_PATHS } from '../../../adapters/solar/huawei/client';
 import { SOLIS_PATHS } from '../../../adapters/solar/solis/client';
 import { omitsAllEnergy } from '../../../adapters/solar/solis/simulator';
+import { stubVendor } from './stubVendor';
 
 const cleanup: (() => Promise<void>)[] = [];
 
-/** A vendor answering whatever `answer` returns for a path (HTTP 200, JSON, an xsrf-token header): shapes the simulators do not make. */
-async function stubVendor(answer: (path: string, body: unknown) => unknown): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
-  const paths: string[] = [];
-  const server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c: Buffer) => { raw += String(c); });
-    req.on('end', () => {
-      const path = new URL(req.url ?? '/', 'http://stub').pathname;
-      paths.push(path);
-      res.writeHead(200, { 'content-type': 'application/json', 'xsrf-token': 'stub-token' });
-      res.end(JSON.stringify(answer(path, raw ? JSON.parse(raw) : {})));
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, paths, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
-}
 afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((f) => f()));
 });
