@@ -25,7 +25,8 @@ import {
 export const SEMS_PATHS = {
   semsPlusLogin: '/web/sems/sems-user/api/v1/auth/cross-login',
   legacyLogin: '/api/v3/Common/CrossLogin',
-  stations: 'v2/PowerStationMonitor/QueryPowerStationMonitor',
+  /** No `v2/` prefix: JuanCunhaa/GoodWe-Challenge backend/src/routes/goodwe.js (commit 695b740c). */
+  stations: 'PowerStationMonitor/QueryPowerStationMonitor',
   detail: 'v3/PowerStation/GetMonitorDetailByPowerstationId',
   warnings: 'warning/PowerstationWarningsQuery',
   chart: 'v2/Charts/GetChartByPlant',
@@ -66,9 +67,12 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
   async listPlants(): Promise<PlantInfo[]> {
     const out: PlantInfo[] = [];
     for (let page_index = 1; ; page_index++) {
-      const data = await this.call(SEMS_PATHS.stations, { page_index, page_size: PAGE_SIZE, key: '', orderby: '', powerstation_status: '' }, SemsStationPage, 'station list');
+      // the web portal's body, every filter empty (JuanCunhaa/GoodWe-Challenge backend/src/routes/goodwe.js)
+      const body = { powerstation_id: '', key: '', orderby: '', powerstation_type: '', powerstation_status: '', page_index, page_size: PAGE_SIZE, adcode: '', org_id: '', condition: '' };
+      const data = await this.call(SEMS_PATHS.stations, body, SemsStationPage, 'station list');
       for (const s of data.list) out.push({ vendorPlantId: s.powerstation_id, name: s.stationname ?? s.powerstation_id, timezone: null, capacityKwp: num(s.capacity) });
-      if (data.list.length < PAGE_SIZE || out.length >= data.record) return out;
+      // assumed: `record` is the total; without it a short page is the last
+      if (data.list.length < PAGE_SIZE || (typeof data.record === 'number' && out.length >= data.record)) return out;
     }
   }
 
@@ -78,7 +82,7 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     const d = await this.call(SEMS_PATHS.detail, { powerStationId: ref.vendorPlantId }, SemsMonitorDetail, op);
     const today = num(d.kpi.power);
     if (today === null) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'kpi.power' }, 'kpi.power missing');
-    const seen = (d.inverter ?? []).map((i) => parseSemsTime(i.last_refresh_time, tz)).filter((t): t is Date => t !== null);
+    const seen = (d.inverter ?? []).map((i) => lastRefresh(i, tz)).filter((t): t is Date => t !== null);
     return {
       vendorPlantId: ref.vendorPlantId,
       currentPowerW: num(d.kpi.pac),
@@ -106,11 +110,12 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
         out.push({
           vendorAlarmCode: String(w.warning_code),
           deviceSn: inverter.sn || null,
-          // assumed: warning_level 1..4 as on the legacy flat list; none → INFO
+          // assumed: the meaning of warning_level (see SEMS_LEVEL_TO_SEVERITY); none → INFO
           severity: SEMS_LEVEL_TO_SEVERITY[Number(w.warning_level) as keyof typeof SEMS_LEVEL_TO_SEVERITY] ?? 'INFO',
           message: w.warning_name || `warning ${w.warning_code}`,
           raisedAt,
-          // assumed: a recovered warning carries its recovery_time
+          // recovery_time is read by the public client (Alertas.jsx); assumed: empty while the warning is open,
+          // and in the same plant-local form as happen_time
           clearedAt: parseSemsTime(w.recovery_time, tz),
         });
       });
@@ -221,4 +226,10 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
   private failure(operation: string, env: { code: string | number; msg?: string | null }) {
     return { brand: this.brand, operation, vendorCode: String(env.code), vendorMessage: env.msg ?? undefined };
   }
+}
+
+/** An inverter's last report: `invert_full.last_time` (epoch ms, UTC) when present, else its plant-local `last_refresh_time`. */
+function lastRefresh(i: { last_refresh_time?: string | null; invert_full?: { last_time?: number | string | null } | null }, tz: string): Date | null {
+  const ms = num(i.invert_full?.last_time);
+  return ms !== null && ms > 0 ? new Date(ms) : parseSemsTime(i.last_refresh_time, tz);
 }

@@ -29,20 +29,34 @@ export const SemsLoginData = z.object({
 /** SEMS+ wants the password as base64 of its MD5 hex digest (sems_api.py `_hash_password_for_new_login`). */
 export const semsPlusPassword = (password: string) => Buffer.from(createHash('md5').update(password, 'utf8').digest('hex'), 'utf8').toString('base64');
 
+/**
+ * `PowerStationMonitor/QueryPowerStationMonitor` (JuanCunhaa/GoodWe-Challenge backend/src/routes/goodwe.js reads
+ * `data.list[]`). `record` (the total) is in no named public client: assumed, optional — paging also stops on a
+ * short page.
+ */
 export const SemsStationPage = z.object({
-  record: z.number(),
+  record: z.number().nullable().optional(),
   list: z.array(z.object({ powerstation_id: z.string(), stationname: z.string().nullable().optional(), capacity: numeric })),
 });
 
+/**
+ * v3 monitor detail (TimSoethout/goodwe-sems-home-assistant tests/test-data/*_getData.json): `inverter[]` carries
+ * `last_refresh_time` (plant-local text) and `invert_full.last_time` (epoch milliseconds, UTC).
+ */
 export const SemsMonitorDetail = z.object({
   info: z.object({ powerstation_id: z.string(), stationname: z.string().nullable().optional() }).passthrough(),
   kpi: z.object({ pac: numeric, power: numeric, total_power: numeric }).passthrough(),
-  inverter: z.array(z.object({ sn: z.string(), last_refresh_time: z.string().nullable().optional() }).passthrough()).nullable().optional(),
+  inverter: z.array(z.object({
+    sn: z.string(),
+    last_refresh_time: z.string().nullable().optional(),
+    invert_full: z.object({ last_time: numeric }).passthrough().nullable().optional(),
+  }).passthrough()).nullable().optional(),
 });
 
 /**
- * `warning/PowerstationWarningsQuery`: one row per inverter, its warnings in `warning[]` with `warning_code`
- * and `happen_time` (public clients read exactly these). The other fields are assumed and optional.
+ * `warning/PowerstationWarningsQuery`: one row per inverter (`sn`), its warnings in `warning[]` with
+ * `warning_code`, `happen_time`, `recovery_time`, `warning_level`, `status` (JuanCunhaa/GoodWe-Challenge
+ * frontend/src/pages/Alertas.jsx reads exactly these). `warning_name` is assumed; all but code and time optional.
  */
 export const SemsWarnings = z.object({
   list: z.array(z.object({
@@ -69,14 +83,32 @@ export const SemsChart = z.object({
 
 const normLabel = (s: string) => s.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '');
 
-/** The PV generation line: a label (or name) containing "generation"; the legacy key `PVGeneration` as a last resort. */
+/**
+ * Normalised labels of the generation line as JuanCunhaa/GoodWe-Challenge tmp_old_routes.js (commit 23133e8f)
+ * matches them first, before any label containing "generation".
+ */
+const GENERATION_LABELS = ['generationkwh', 'generatekwh', 'pvgenerationkwh', 'pvkwh'];
+
+/** The PV generation line by its label (or name); the key `PVGeneration` as a last resort (assumed). */
 export function generationLine<L extends { key?: string | null; label?: string | null; name?: string | null }>(lines: L[]): L | undefined {
-  return lines.find((l) => normLabel(l.label ?? l.name ?? '').includes('generation')) ?? lines.find((l) => l.key === 'PVGeneration');
+  const label = (l: L) => normLabel(l.label ?? l.name ?? '');
+  return lines.find((l) => GENERATION_LABELS.includes(label(l)))
+    ?? lines.find((l) => label(l).includes('generation'))
+    ?? lines.find((l) => l.key === 'PVGeneration');
 }
 
-export const SEMS_LEVEL_TO_SEVERITY = { 1: 'CRITICAL', 2: 'MAJOR', 3: 'MINOR', 4: 'INFO' } as const;
+/**
+ * Assumed: no public source defines `warning_level`. The one public client that shows it
+ * (JuanCunhaa/GoodWe-Challenge frontend/src/pages/Alertas.jsx) ranks higher as more severe (≥2 high, 1 medium,
+ * else info); 3 = CRITICAL is our guess. Anything else → INFO.
+ */
+export const SEMS_LEVEL_TO_SEVERITY = { 1: 'MINOR', 2: 'MAJOR', 3: 'CRITICAL' } as const;
 
-const LOCAL_TIME_RE = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})$/;
+/**
+ * Plant-local "MM/DD/YYYY HH:mm:ss"; the time may carry a space after each colon ("06/22/2025 17: 02: 36" in
+ * TimSoethout/goodwe-sems-home-assistant tests/test-data/20250623_homekit_getData.json).
+ */
+const LOCAL_TIME_RE = /^(\d{2})\/(\d{2})\/(\d{4}) (\d{2}): ?(\d{2}): ?(\d{2})$/;
 
 export function parseSemsTime(value: string | null | undefined, timeZone: string): Date | null {
   const m = value ? LOCAL_TIME_RE.exec(value) : null;

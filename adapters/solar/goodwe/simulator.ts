@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { VENDOR_CODES } from '../errors';
-import type { SimFleet } from '../simulator/fleet';
+import type { SimFleet, SimPlant } from '../simulator/fleet';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
 import { lastDateOfMonth, zonedParts } from '../../../core/time';
 import { SEMS_PATHS } from './client';
@@ -12,7 +12,7 @@ import { formatSemsTime, semsPlusPassword } from './codec';
  * region and a gateway base `<host>/web/sems`; the legacy v3 CrossLogin (clear password, client `token`
  * header) answers the regional base `<host>/<region>/api/`. Data calls are served under `/<region>/api/` only,
  * with a live token JSON in the `token` header (100002 otherwise): v3 monitor detail, warnings per inverter
- * (`list[].warning[]`), and the month chart whose generation line is not the first one and has its own key —
+ * (`list[].warning[]`), the station list on the unprefixed `PowerStationMonitor/QueryPowerStationMonitor`, and the month chart whose generation line is not the first one and has its own key —
  * only its label says what it is. Above the rate limit: code GY0429 (HTTP 200).
  */
 export interface GoodweSimulatorOptions extends SimulatorOptions {
@@ -30,13 +30,19 @@ export const SEMS_V2_LOGIN = '/api/v2/Common/CrossLogin';
 
 const ok = (data: unknown, extra: Record<string, unknown> = {}, code: string | number = 0): SimResponse => ({ status: 200, body: { hasError: false, code, msg: 'success', data, ...extra } });
 const fail = (code: string | number, msg: string): SimResponse => ({ status: 200, body: { hasError: true, code, msg, data: null } });
-const LEVEL = { CRITICAL: 1, MAJOR: 2, MINOR: 3, INFO: 4 } as const;
+/** Assumed levels, higher = more severe (see SEMS_LEVEL_TO_SEVERITY). */
+const LEVEL = { CRITICAL: 3, MAJOR: 2, MINOR: 1, INFO: 0 } as const;
 const NOT_FOUND: SimResponse = { status: 404, headers: { 'content-type': 'text/html' }, body: '<html><body>Not Found</body></html>' };
 
 function sems(fleet: SimFleet, o: Required<Pick<GoodweSimulatorOptions, 'account' | 'password' | 'region' | 'legacyOnly'>>, baseUrl: () => string): VendorSimulation {
   const tokens = new Set<string>();
   const prefix = `/${o.region}/api/`;
   const local = (at: Date, tz: string) => formatSemsTime(zonedParts(at, tz));
+  // as in the public test data: even plants carry invert_full.last_time (epoch ms); odd ones only the local text,
+  // with a space after each colon (TimSoethout/goodwe-sems-home-assistant tests/test-data/20250623_homekit_getData.json)
+  const inverterSeen = (p: SimPlant, at: Date) => (p.index % 2 === 0
+    ? { last_refresh_time: local(at, p.timezone), invert_full: { sn: p.deviceSn, last_time: at.getTime() } }
+    : { last_refresh_time: local(at, p.timezone).replace(/:/g, ': ') });
   const refused = () => ({ ...fail(VENDOR_CODES.GOODWE.authFailed[0]!, 'Email or password error.'), headers: { 'x-sim-auth-failure': '1' } });
   const issue = () => {
     const token = randomBytes(16).toString('hex');
@@ -79,7 +85,7 @@ function sems(fleet: SimFleet, o: Required<Pick<GoodweSimulatorOptions, 'account
         return ok({
           info: { powerstation_id: p.id, stationname: p.name, capacity: p.capacityKwp, time: local(now, p.timezone), date_format: 'dd/MM/yyyy' },
           kpi: { pac: fleet.currentPowerW(p, now), power: fleet.todayKwh(p, now), total_power: fleet.totalKwh(p, now), currency: 'EUR' },
-          inverter: [{ sn: p.deviceSn, name: 'Inverter 1', last_refresh_time: local(fleet.lastSeenAt(p, now), p.timezone), status: p.offline ? -1 : 1 }],
+          inverter: [{ sn: p.deviceSn, name: 'Inverter 1', ...inverterSeen(p, fleet.lastSeenAt(p, now)), status: p.offline ? -1 : 1 }],
         });
       }
       case SEMS_PATHS.warnings: {

@@ -1,0 +1,74 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../../core/errors';
+import { SIMULATOR_CREDENTIALS, createSolarAdapter, type SolarAdapter } from '../../../adapters/solar';
+import { SEMS_PATHS } from '../../../adapters/solar/goodwe/client';
+import { generationLine } from '../../../adapters/solar/goodwe/codec';
+import { stubVendor } from './stubVendor';
+
+/**
+ * Issue 14 audit: each test is named after a place where our code and a named public source disagreed. The
+ * JSON is written by hand in the layout of the source the test names; no fixture file is copied.
+ */
+const cleanup: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((f) => f()));
+});
+
+async function adapterOn(brand: 'GOODWE' | 'DEYE', answer: (path: string, body: unknown) => unknown, now?: () => Date): Promise<{ adapter: SolarAdapter; bodies: Record<string, unknown[]> }> {
+  const bodies: Record<string, unknown[]> = {};
+  const stub = await stubVendor((path, body) => {
+    (bodies[path] ??= []).push(body);
+    return answer(path, body);
+  });
+  const adapter = createSolarAdapter(brand, SIMULATOR_CREDENTIALS[brand], { baseUrl: stub.url, timeoutMs: 10_000, ...(now ? { now } : {}) });
+  cleanup.push(() => adapter.close(), stub.close);
+  return { adapter, bodies };
+}
+
+const SEMS_LOGIN = { code: '00000', data: { uid: 'u', timestamp: '1', token: 't', region: 'eu' }, api: 'ignored/web/sems' };
+const sems = (data: (path: string, body: unknown) => unknown) => (path: string, body: unknown) => (path.endsWith(SEMS_PATHS.semsPlusLogin) ? SEMS_LOGIN : { hasError: false, code: 0, msg: 'success', data: data(path, body) });
+
+describe('GoodWe SEMS against its public sources', () => {
+  it('station list: PowerStationMonitor/QueryPowerStationMonitor without the v2/ prefix, the web body, and no `record` (JuanCunhaa/GoodWe-Challenge routes/goodwe.js)', async () => {
+    const rows = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ powerstation_id: `ps-${from + i}`, stationname: `Plant ${from + i}`, capacity: 10 }));
+    const { adapter, bodies } = await adapterOn('GOODWE', sems((_path, body) => ({ list: (body as { page_index: number }).page_index === 1 ? rows(100, 1) : rows(3, 101) })));
+    const plants = await adapter.listPlants();
+    expect(plants).toHaveLength(103);
+    expect(plants[102]).toEqual({ vendorPlantId: 'ps-103', name: 'Plant 103', timezone: null, capacityKwp: 10 });
+    expect(Object.keys(bodies)).toEqual([SEMS_PATHS.semsPlusLogin, '/eu/api/PowerStationMonitor/QueryPowerStationMonitor']);
+    expect(bodies['/eu/api/PowerStationMonitor/QueryPowerStationMonitor']).toEqual([1, 2].map((page_index) => ({
+      powerstation_id: '', key: '', orderby: '', powerstation_type: '', powerstation_status: '', page_index, page_size: 100, adcode: '', org_id: '', condition: '',
+    })));
+  });
+
+  const detail = (inverter: object) => sems(() => ({ info: { powerstation_id: 'ps-1', stationname: 'P' }, kpi: { pac: 0, power: 30.3, total_power: 16851.1 }, inverter: [inverter] }));
+
+  it('last_refresh_time with a space after each colon ("06/22/2025 17: 02: 36", TimSoethout tests/test-data/20250623_homekit_getData.json) is read, not dropped', async () => {
+    const { adapter } = await adapterOn('GOODWE', detail({ sn: 'SN1', last_refresh_time: '06/22/2025 17: 02: 36' }));
+    const s = await adapter.getPlantSummary({ vendorPlantId: 'ps-1', timezone: 'Australia/Brisbane' });
+    expect(s.lastSeenAt?.toISOString()).toBe('2025-06-22T07:02:36.000Z');
+  });
+
+  it('invert_full.last_time (epoch ms, UTC) wins over the plant-local last_refresh_time (TimSoethout tests/test-data/20260110_singleInverter_getData.json)', async () => {
+    // a registry zone that is not the plant's: the local text alone would date the inverter an hour late
+    const { adapter } = await adapterOn('GOODWE', detail({ sn: 'SN1', last_refresh_time: '01/10/2026 15:52:38', invert_full: { sn: 'SN1', last_time: 1768056758134 } }));
+    const s = await adapter.getPlantSummary({ vendorPlantId: 'ps-1', timezone: 'UTC' });
+    expect(s.lastSeenAt?.toISOString()).toBe('2026-01-10T14:52:38.134Z');
+  });
+
+  it('warning_level ranks higher as more severe (JuanCunhaa/GoodWe-Challenge Alertas.jsx); recovery_time clears; empty recovery_time is open', async () => {
+    const w = (warning_code: string, warning_level: number | null, recovery_time: string) => ({ warning_code, warning_level, happen_time: '06/20/2025 10:00:00', recovery_time, status: recovery_time ? 1 : 0 });
+    const { adapter } = await adapterOn('GOODWE', sems(() => ({ list: [{ sn: 'SN1', sn_name: 'Inverter', warning: [w('a', 3, ''), w('b', 2, ''), w('c', 1, '06/20/2025 11:00:00'), w('d', null, '')] }] })));
+    const alarms = await adapter.getAlarmsSince({ vendorPlantId: 'ps-1', timezone: 'UTC' }, new Date('2025-06-01T00:00:00Z'));
+    expect(alarms.map((a) => [a.vendorAlarmCode, a.severity, a.clearedAt?.toISOString() ?? null])).toEqual([
+      ['a', 'CRITICAL', null], ['b', 'MAJOR', null], ['c', 'MINOR', '2025-06-20T11:00:00.000Z'], ['d', 'INFO', null],
+    ]);
+  });
+
+  it('the month chart line labelled "Generate(kWh)" or "PV(kWh)" is the generation line (JuanCunhaa/GoodWe-Challenge tmp_old_routes.js)', () => {
+    expect(generationLine([{ key: 'a', label: 'Buy(kWh)' }, { key: 'b', label: 'Generate(kWh)' }])?.key).toBe('b');
+    expect(generationLine([{ key: 'a', label: 'Self use(kWh)' }, { key: 'b', label: 'PV(kWh)' }])?.key).toBe('b');
+    // an exact label is preferred to one that merely contains "generation"
+    expect(generationLine([{ key: 'a', label: 'Generation income' }, { key: 'b', label: 'PV Generation(kWh)' }])?.key).toBe('b');
+  });
+});
