@@ -32,7 +32,10 @@ export const VENDOR_CODES = {
   },
   DEYE: {
     success: '1000000',
-    /** HTTP 200 + success:false: 2101017 token not found, 2101019 invalid (expired) token → one new token, one retry. */
+    /**
+     * HTTP 200 + success:false → one new token, one retry: 2101019 "auth invalid token" (botnick/deyecloud
+     * src/worker/deye.ts); 2101017 "token not found" is assumed (only an unnamed public client's code table has it).
+     */
     tokenInvalid: ['2101017', '2101019'] as readonly string[],
     /** Assumed: the code of a refused token request (any success:false on the token call is AUTH_FAILED). */
     authFailed: '2101006',

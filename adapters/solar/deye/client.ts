@@ -7,12 +7,13 @@ import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
   type PlantInfo, type PlantRef, type PlantSummary, type SolarAdapter, type VendorAlarm,
 } from '../types';
-import { DEYE_LEVEL_TO_SEVERITY, DEYE_MAX_HISTORY_DAYS, DeyeAlerts, DeyeHistory, DeyeStationLatest, DeyeStationList, DeyeStatus, DeyeToken, deyePasswordHash } from './codec';
+import { DEYE_LEVEL_TO_SEVERITY, DEYE_MAX_ALERT_WINDOW_DAYS, DEYE_MAX_HISTORY_DAYS, DeyeAlerts, DeyeHistory, DeyeStationLatest, DeyeStationList, DeyeStatus, DeyeToken, deyePasswordHash } from './codec';
 
 /**
  * Deye Cloud OpenAPI v1.0 (the seed's `DELE`): a bearer token from appId/appSecret plus the account login
  * and the SHA-256 of its password; station list/latest/history and the station alert list. An expired token
- * answers HTTP 200 with success:false and code 2101019 (or HTTP 401): one fresh token, one retry.
+ * answers HTTP 200 with success:false and code 2101019 "auth invalid token" (botnick/deyecloud src/worker/deye.ts),
+ * or HTTP 401: one fresh token, one retry.
  * `station/history` treats `endAt` as exclusive.
  */
 export const DEYE_PATHS = {
@@ -75,21 +76,33 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
   }
 
   async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    const op = 'alert list';
     const out: VendorAlarm[] = [];
+    const end = Math.ceil(this.now().getTime() / 1000);
+    // the vendor refuses a window over 180 days: an older `since` is cut to the last 180 days
+    const start = Math.max(Math.floor(since.getTime() / 1000), end - DEYE_MAX_ALERT_WINDOW_DAYS * 86_400);
     for (let page = 1; ; page++) {
-      const body = { stationId: Number(ref.vendorPlantId), startTimestamp: Math.floor(since.getTime() / 1000), endTimestamp: Math.ceil(this.now().getTime() / 1000), page, size: PAGE_SIZE };
-      const data = await this.call(DEYE_PATHS.alerts, body, DeyeAlerts, 'alert list');
-      for (const a of data.stationAlertItems) {
+      const body = { stationId: Number(ref.vendorPlantId), startTimestamp: start, endTimestamp: end, page, size: PAGE_SIZE };
+      const data = await this.call(DEYE_PATHS.alerts, body, DeyeAlerts, op);
+      const items = data.stationAlertItems ?? [];
+      items.forEach((a, i) => {
+        const field = (name: string) => `stationAlertItems[${i}].${name}`;
+        // assumed: `alertCode` when sent, else the alert's name, which leads with the code ("F56 DC_VoltLow_Fault")
+        const code = a.alertCode ?? a.alertName;
+        if (code === null || code === undefined || code === '') throw invalidData({ brand: this.brand, operation: op, vendorMessage: field('alertCode') }, `${field('alertCode')} and alertName missing`);
+        const startedAt = num(a.alertStartTime);
+        if (startedAt === null || startedAt <= 0) throw invalidData({ brand: this.brand, operation: op, vendorMessage: field('alertStartTime') }, `${field('alertStartTime')} unreadable: ${String(a.alertStartTime)}`);
+        const endedAt = num(a.alertEndTime);
         out.push({
-          vendorAlarmCode: String(a.alertCode),
+          vendorAlarmCode: String(code),
           deviceSn: a.deviceSn || null,
           severity: DEYE_LEVEL_TO_SEVERITY[a.level as keyof typeof DEYE_LEVEL_TO_SEVERITY] ?? 'INFO',
-          message: a.alertName ?? `alert ${a.alertCode}`,
-          raisedAt: new Date(a.alertTime * 1000),
-          clearedAt: a.recoveryTime ? new Date(a.recoveryTime * 1000) : null,
+          message: a.alertName ?? `alert ${String(code)}`,
+          raisedAt: new Date(startedAt * 1000),
+          clearedAt: endedAt !== null && endedAt > 0 ? new Date(endedAt * 1000) : null,
         });
-      }
-      if (data.stationAlertItems.length < PAGE_SIZE || out.length >= data.total) break;
+      });
+      if (items.length < PAGE_SIZE || (typeof data.total === 'number' && page * PAGE_SIZE >= data.total)) break;
     }
     return changedSince(out, since);
   }

@@ -25,21 +25,31 @@ export const DeyeHistory = DeyeStatus.extend({
   stationDataItems: z.array(z.object({ year: z.number(), month: z.number(), day: z.number(), generationValue: numeric })),
 });
 
+/**
+ * `station/alertList` as botnick/deyecloud src/worker/deye.ts (commit 48804089) reads it: `stationAlertItems[]` with
+ * `alertId`, `deviceSn`, `alertName` (e.g. "F56 DC_VoltLow_Fault"), `level` (1 warning, 2 fault), `impact`,
+ * `alertStartTime`, `alertEndTime` (epoch seconds; 0 or absent while the alert is open), `status`; `total` beside.
+ * `alertCode` is in no named source: assumed, optional.
+ */
 export const DeyeAlerts = DeyeStatus.extend({
-  total: z.number(),
+  total: z.number().nullable().optional(),
   stationAlertItems: z.array(z.object({
-    alertId: z.union([z.number(), z.string()]),
-    alertCode: z.union([z.number(), z.string()]),
+    alertId: z.union([z.number(), z.string()]).nullable().optional(),
+    alertCode: z.union([z.number(), z.string()]).nullable().optional(),
     alertName: z.string().nullable().optional(),
     deviceSn: z.string().nullable().optional(),
-    /** 1 critical … 4 info. */
-    level: z.number(),
-    alertTime: z.number(),
-    recoveryTime: z.number().nullable().optional(),
-  })),
+    level: z.number().nullable().optional(),
+    alertStartTime: numeric,
+    alertEndTime: numeric,
+    status: z.number().nullable().optional(),
+  }).passthrough()).nullable().optional(),
 });
 
-export const DEYE_LEVEL_TO_SEVERITY = { 1: 'CRITICAL', 2: 'MAJOR', 3: 'MINOR', 4: 'INFO' } as const;
+/** botnick/deyecloud: level 1 = warning, 2 = fault. Assumed: warning → MINOR, fault → CRITICAL, anything else → INFO. */
+export const DEYE_LEVEL_TO_SEVERITY = { 1: 'MINOR', 2: 'CRITICAL' } as const;
+
+/** `alertList` refuses a window over 180 days (botnick/deyecloud src/worker/deye.ts). */
+export const DEYE_MAX_ALERT_WINDOW_DAYS = 180;
 
 /** Deye wants the password as lower-case hex SHA-256, never in clear. */
 export const deyePasswordHash = (password: string) => createHash('sha256').update(password, 'utf8').digest('hex');

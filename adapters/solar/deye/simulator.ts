@@ -4,7 +4,7 @@ import type { SimFleet } from '../simulator/fleet';
 import { page, startSimulatorServer, type RunningSimulator, type SimRequest, type SimResponse, type SimulatorOptions, type VendorSimulation } from '../simulator/server';
 import { DATE_RE, addDays, datesBetween } from '../../../core/time';
 import { DEYE_PATHS } from './client';
-import { DEYE_MAX_HISTORY_DAYS, deyePasswordHash } from './codec';
+import { DEYE_MAX_ALERT_WINDOW_DAYS, DEYE_MAX_HISTORY_DAYS, deyePasswordHash } from './codec';
 
 /**
  * Deye Cloud OpenAPI simulator: `/v1.0/account/token?appId=` checks appId, appSecret, the login and that
@@ -25,7 +25,8 @@ export const DEYE_SIM_CREDENTIALS = { appId: '202401010001', appSecret: 'sim-dey
 const status = (extra: Record<string, unknown> = {}) => ({ code: VENDOR_CODES.DEYE.success, msg: 'success', success: true, requestId: randomBytes(8).toString('hex'), ...extra });
 const ok = (body: Record<string, unknown>): SimResponse => ({ status: 200, body: status(body) });
 const fail = (code: string, msg: string): SimResponse => ({ status: 200, body: { code, msg, success: false, requestId: randomBytes(8).toString('hex') } });
-const LEVEL = { CRITICAL: 1, MAJOR: 2, MINOR: 3, INFO: 4 } as const;
+/** botnick/deyecloud: 1 warning, 2 fault (assumed: MAJOR is a fault too, INFO has no level). */
+const LEVEL = { CRITICAL: 2, MAJOR: 2, MINOR: 1, INFO: 0 } as const;
 const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 function deye(fleet: SimFleet, creds: Required<Pick<DeyeSimulatorOptions, 'appId' | 'appSecret' | 'login' | 'password'>>): VendorSimulation {
@@ -76,12 +77,17 @@ function deye(fleet: SimFleet, creds: Required<Pick<DeyeSimulatorOptions, 'appId
       case DEYE_PATHS.alerts: {
         const p = plant();
         if (!p) return fail(VENDOR_CODES.DEYE.notFound, 'station not found');
-        const from = Number(b.startTimestamp ?? 0) * 1000, to = Number(b.endTimestamp ?? seconds(now)) * 1000;
+        const fromS = Number(b.startTimestamp ?? 0), toS = Number(b.endTimestamp ?? seconds(now));
+        // the 180-day limit is public (botnick/deyecloud); the refusal's code is assumed
+        if (toS - fromS > DEYE_MAX_ALERT_WINDOW_DAYS * 86_400) return fail('2101013', 'the time range should be within 180 days');
+        const from = fromS * 1000, to = toS * 1000;
+        // assumed: an alert is listed when it was open at some time in the window
         const rows = fleet.alarms(p, now)
           .filter((a) => a.raisedAt.getTime() <= to && (a.raisedAt.getTime() >= from || (a.clearedAt?.getTime() ?? to) >= from))
           .map((a) => ({
-            alertId: a.id, alertCode: a.code, alertName: a.message, deviceSn: a.deviceSn, level: LEVEL[a.severity],
-            alertTime: seconds(a.raisedAt), recoveryTime: a.clearedAt ? seconds(a.clearedAt) : null,
+            alertId: a.id, alertCode: a.code, alertName: `${a.code} ${a.message}`, deviceSn: a.deviceSn, deviceType: 'INVERTER', level: LEVEL[a.severity], impact: 0,
+            // open alerts answer alertEndTime 0, as botnick/deyecloud handles
+            alertStartTime: seconds(a.raisedAt), alertEndTime: a.clearedAt ? seconds(a.clearedAt) : 0, status: a.clearedAt ? 1 : 0,
           }));
         return ok({ total: rows.length, stationAlertItems: page(rows, Number(b.page ?? 1), Number(b.size ?? 10)) });
       }

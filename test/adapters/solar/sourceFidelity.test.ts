@@ -3,6 +3,7 @@ import { ErrorCode } from '../../../core/errors';
 import { SIMULATOR_CREDENTIALS, createSolarAdapter, type SolarAdapter } from '../../../adapters/solar';
 import { SEMS_PATHS } from '../../../adapters/solar/goodwe/client';
 import { generationLine } from '../../../adapters/solar/goodwe/codec';
+import { DEYE_PATHS } from '../../../adapters/solar/deye/client';
 import { stubVendor } from './stubVendor';
 
 /**
@@ -70,5 +71,40 @@ describe('GoodWe SEMS against its public sources', () => {
     expect(generationLine([{ key: 'a', label: 'Self use(kWh)' }, { key: 'b', label: 'PV(kWh)' }])?.key).toBe('b');
     // an exact label is preferred to one that merely contains "generation"
     expect(generationLine([{ key: 'a', label: 'Generation income' }, { key: 'b', label: 'PV Generation(kWh)' }])?.key).toBe('b');
+  });
+});
+
+describe('Deye Cloud against its public sources', () => {
+  const now = () => new Date('2026-06-10T12:00:00Z');
+  const token = { success: true, code: '1000000', accessToken: 'tok', expiresIn: 3600 };
+  const deye = (items: object[]) => (path: string) => (path === DEYE_PATHS.token ? token : { success: true, code: '1000000', total: items.length, stationAlertItems: items });
+  const since = new Date('2026-06-01T00:00:00Z');
+  const t = (iso: string) => Date.parse(iso) / 1000;
+
+  it('alertList items carry alertStartTime / alertEndTime (0 while open) and level 1 warning, 2 fault (botnick/deyecloud src/worker/deye.ts)', async () => {
+    const { adapter } = await adapterOn('DEYE', deye([
+      { alertId: '1', alertCode: 'F56', alertName: 'F56 DC_VoltLow_Fault', deviceSn: 'SN1', level: 2, impact: 1, alertStartTime: t('2026-06-09T08:00:00Z'), alertEndTime: 0, status: 0 },
+      { alertId: '2', alertName: 'W13 Grid_Warning', deviceSn: 'SN1', level: 1, impact: 0, alertStartTime: t('2026-06-08T08:00:00Z'), alertEndTime: t('2026-06-08T09:00:00Z'), status: 1 },
+      { alertId: '3', alertCode: 'X1', deviceSn: null, alertStartTime: t('2026-06-07T08:00:00Z') },
+    ]), now);
+    const alarms = await adapter.getAlarmsSince({ vendorPlantId: '40001', timezone: 'UTC' }, since);
+    expect(alarms.map((a) => [a.vendorAlarmCode, a.deviceSn, a.severity, a.message, a.raisedAt.toISOString(), a.clearedAt?.toISOString() ?? null])).toEqual([
+      ['X1', null, 'INFO', 'alert X1', '2026-06-07T08:00:00.000Z', null],
+      ['W13 Grid_Warning', 'SN1', 'MINOR', 'W13 Grid_Warning', '2026-06-08T08:00:00.000Z', '2026-06-08T09:00:00.000Z'],
+      ['F56', 'SN1', 'CRITICAL', 'F56 DC_VoltLow_Fault', '2026-06-09T08:00:00.000Z', null],
+    ]);
+  });
+
+  it('an alert without alertStartTime is refused, naming the field', async () => {
+    const { adapter } = await adapterOn('DEYE', deye([{ alertId: '1', alertCode: 'F56', level: 2, alertEndTime: 0 }]), now);
+    await expect(adapter.getAlarmsSince({ vendorPlantId: '40001', timezone: 'UTC' }, since)).rejects.toMatchObject({
+      code: ErrorCode.INVALID_DATA_FORMAT, details: { vendorMessage: 'stationAlertItems[0].alertStartTime' },
+    });
+  });
+
+  it('an alert window older than 180 days is cut to the last 180 days, in epoch seconds (botnick/deyecloud: the vendor refuses more)', async () => {
+    const { adapter, bodies } = await adapterOn('DEYE', deye([]), now);
+    await adapter.getAlarmsSince({ vendorPlantId: '40001', timezone: 'UTC' }, new Date('2025-01-01T00:00:00Z'));
+    expect(bodies[DEYE_PATHS.alerts]).toEqual([{ stationId: 40001, startTimestamp: t('2026-06-10T12:00:00Z') - 180 * 86_400, endTimestamp: t('2026-06-10T12:00:00Z'), page: 1, size: 100 }]);
   });
 });
