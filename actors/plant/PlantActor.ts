@@ -1,4 +1,4 @@
-import { ErrorCode, GridtwinError } from '../../core/errors';
+import { ErrorCode, GridtwinError, toGridtwinError } from '../../core/errors';
 import { alertsRepo, plantsRepo, pollLogsRepo, snapshotsRepo } from '../../persistence';
 import type { ActorBehaviour } from '../host';
 import { finishPoll } from './handlers/FinishPoll';
@@ -41,15 +41,21 @@ export function plantBehaviour(env: PollEnv, admit: <T>(fn: () => Promise<T>) =>
           return r.state;
         }
         case 'get': {
-          const plant = await plantsRepo.get(env.db.sql, id);
-          if (!plant) {
-            msg.reply({ error: new GridtwinError(ErrorCode.NOT_FOUND, `plant ${id} not found`).toJSON() });
-            return state;
+          // A read that fails (database down) is answered, not thrown: a crash would reset the actor and forget the
+          // poll it has out, and the next poll request would start a second one.
+          try {
+            const plant = await plantsRepo.get(env.db.sql, id);
+            if (!plant) {
+              msg.reply({ error: new GridtwinError(ErrorCode.NOT_FOUND, `plant ${id} not found`).toJSON() });
+              return state;
+            }
+            const [snapshot, openAlerts, [lastPoll]] = await Promise.all([
+              snapshotsRepo.latest(env.db.sql, id), alertsRepo.openOfPlant(env.db.sql, id), pollLogsRepo.ofPlant(env.db.sql, id, 1),
+            ]);
+            msg.reply({ data: { plant: plantOnly(plant), snapshot: snapshot ?? null, openAlerts, lastPoll: lastPoll ?? null, pollInProgress: state.running !== null } });
+          } catch (e) {
+            msg.reply({ error: toGridtwinError(e).toJSON() });
           }
-          const [snapshot, openAlerts, [lastPoll]] = await Promise.all([
-            snapshotsRepo.latest(env.db.sql, id), alertsRepo.openOfPlant(env.db.sql, id), pollLogsRepo.ofPlant(env.db.sql, id, 1),
-          ]);
-          msg.reply({ data: { plant: plantOnly(plant), snapshot: snapshot ?? null, openAlerts, lastPoll: lastPoll ?? null, pollInProgress: state.running !== null } });
           return state;
         }
         default: {
