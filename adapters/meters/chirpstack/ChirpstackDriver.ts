@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { DriverCommand, DriverMeterRef, DriverResponse, MeterDriver, UnsolicitedReport } from '../types';
 import type { DeviceInfo } from '../../../core/domain';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
 import { silentLogger, type Logger } from '../../../core/logger';
-import type { LorawanCodec } from './codec';
+import type { DecodedUplink, LorawanCodec } from './codec';
+import { AnswerAckPairing } from './answerPairing';
 import { calinDlt645Codec } from './calinDlt645';
 import {
   assertTopicSafe, commandDownTopic, devEuiFromTopic, eventWildcard,
@@ -20,7 +22,11 @@ export interface ChirpstackDriverOptions {
   codec?: LorawanCodec;
   /** Downlink port; default: the codec's. */
   fPort?: number;
-  /** Ask ChirpStack for confirmed downlinks (the origin does: a nack then fails the command at once). */
+  /**
+   * Ask ChirpStack for confirmed downlinks (the origin does). Confirmed, an answer is taken only when the ack on its
+   * uplink names the command's queue item, and a nack fails the command at once. Unconfirmed, a codec without
+   * correlation can only match an answer by its class.
+   */
   confirmed?: boolean;
   /** The meter's devEui; default: external reference, else serial, lower-cased. */
   devEuiOf?: (meter: DriverMeterRef) => string;
@@ -38,32 +44,47 @@ const DEFAULTS = {
 
 interface Pending {
   cmd: Pick<DriverCommand, 'type' | 'params'>;
+  /** The downlink's ChirpStack queue item id (we choose it: DownlinkCommand.id). */
+  queueItemId: string;
   resolve: (r: DriverResponse) => void;
   reject: (e: GridtwinError) => void;
   timer: NodeJS.Timeout;
 }
 
-/** The gateway that heard the uplink best: highest SNR, then highest RSSI (the origin's connectivity-helpers). */
+/**
+ * The gateway that heard the uplink best: highest SNR, then highest RSSI (the origin's connectivity-helpers).
+ * ChirpStack leaves an rssi or snr of 0 out of an rxInfo entry (proto3 JSON without defaults), so absent reads as 0.
+ */
 export function bestGateway(rxInfo: readonly ChirpstackRxInfo[] | undefined, receivedAt?: string): DeviceInfo | undefined {
-  let best: ChirpstackRxInfo | undefined;
+  let best: { gatewayId: string; rssi: number; snr: number } | undefined;
   for (const rx of rxInfo ?? []) {
-    if (typeof rx?.rssi !== 'number' || typeof rx.snr !== 'number' || typeof rx.gatewayId !== 'string') continue;
-    if (!best || rx.snr > best.snr || (rx.snr === best.snr && rx.rssi > best.rssi)) best = rx;
+    if (typeof rx?.gatewayId !== 'string' || !isOptionalNumber(rx.rssi) || !isOptionalNumber(rx.snr)) continue;
+    const seen = { gatewayId: rx.gatewayId, rssi: rx.rssi ?? 0, snr: rx.snr ?? 0 };
+    if (!best || seen.snr > best.snr || (seen.snr === best.snr && seen.rssi > best.rssi)) best = seen;
   }
   if (!best) return receivedAt ? { receivedAt } : undefined;
   return { gatewayExternalReference: best.gatewayId, rssi: best.rssi, snr: best.snr, ...(receivedAt ? { receivedAt } : {}) };
 }
 
+const isOptionalNumber = (v: unknown) => v === undefined || typeof v === 'number';
+
+type Answer = Extract<DecodedUplink, { kind: 'response' }>;
+interface HeldAnswer { devEui: string; up: Answer; deviceInfo: DeviceInfo | undefined }
+
 /**
- * LoRaWAN meters through ChirpStack v4's MQTT integration: publishes `command/down`, resolves on the
- * `event/up` that answers it, rejects TIMEOUT at the command's deadline. The codec decides the bytes; when
- * its answers carry no correlation, one command per device is in flight at a time and a nack (`event/ack`
- * with `acknowledged: false`) fails it at once. Uplinks that answer nothing (periodic reports) and
- * `event/join` go to the unsolicited listeners.
+ * LoRaWAN meters through ChirpStack v4's MQTT integration: publishes `command/down` with a queue item id of its own
+ * and an expiry at the command's deadline, resolves on the `event/up` that answers it, rejects TIMEOUT at the
+ * deadline. The codec decides the bytes; when its answers carry no correlation, one command per device is in flight
+ * and its answer is the uplink whose `event/ack` names its queue item. A nack (`acknowledged: false`) for the queue
+ * item in flight fails it at once; an answer or nack for any other queue item (a command already given up) is
+ * dropped. Uplinks that answer nothing (periodic reports) and `event/join` go to the unsolicited listeners.
  */
 export class ChirpstackDriver implements MeterDriver {
   readonly name = 'chirpstack';
   private readonly pending = new Map<string, Pending>();
+  /** queueItemId → pending key. */
+  private readonly byQueueItem = new Map<string, string>();
+  private readonly pairing = new AnswerAckPairing<HeldAnswer>();
   private readonly nextCorr = new Map<string, number>();
   /** Non-correlating codecs: the tail of each device's queue of commands. */
   private readonly lanes = new Map<string, Promise<void>>();
@@ -122,6 +143,7 @@ export class ChirpstackDriver implements MeterDriver {
     this.closed = true;
     for (const key of [...this.pending.keys()]) this.settle(key)?.reject(new GridtwinError(ErrorCode.UNAVAILABLE, 'chirpstack driver closed'));
     this.listeners.clear();
+    this.pairing.clear();
     this.client.off('message', this.handler);
     if (this.ownsClient) await this.client.endAsync();
   }
@@ -131,14 +153,20 @@ export class ChirpstackDriver implements MeterDriver {
     if (waitMs <= 0) throw this.timeout(cmd, devEui, corr);
     const frame = this.opts.codec.encodeCommand({ type: cmd.type, params: cmd.params, meterSerial: cmd.meter.serial, corr });
     const key = this.key(devEui, corr);
+    const queueItemId = randomUUID();
     const answered = new Promise<DriverResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(key);
+        this.settle(key);
         reject(this.timeout(cmd, devEui, corr));
       }, waitMs);
-      this.pending.set(key, { cmd, resolve, reject, timer });
+      this.pending.set(key, { cmd, queueItemId, resolve, reject, timer });
+      this.byQueueItem.set(queueItemId, key);
     });
-    const down: ChirpstackDownlinkCommand = { devEui, confirmed: this.opts.confirmed, fPort: this.opts.fPort, data: frame.toString('base64') };
+    // expiresAt: ChirpStack drops the item unsent once we have given up on it, so it cannot reach the meter later
+    const down: ChirpstackDownlinkCommand = {
+      id: queueItemId, devEui, confirmed: this.opts.confirmed, fPort: this.opts.fPort, data: frame.toString('base64'),
+      expiresAt: new Date(cmd.deadlineAt).toISOString(),
+    };
     try {
       await this.client.publishAsync(commandDownTopic(this.opts.applicationId, devEui), JSON.stringify(down), { qos: 1 });
     } catch (e) {
@@ -197,6 +225,7 @@ export class ChirpstackDriver implements MeterDriver {
     if (!p) return undefined;
     clearTimeout(p.timer);
     this.pending.delete(key);
+    this.byQueueItem.delete(p.queueItemId);
     return p;
   }
 
@@ -226,7 +255,29 @@ export class ChirpstackDriver implements MeterDriver {
       this.opts.logger.debug({ devEui, reason: up.reason }, 'uplink not for gridtwin');
       return;
     }
-    const key = this.key(devEui, up.corr ?? 0);
+    if (codec.correlates || !this.opts.confirmed) {
+      this.deliver(this.key(devEui, up.corr ?? 0), devEui, up, deviceInfo);
+      return;
+    }
+    if (!ev.deduplicationId) {
+      this.opts.logger.debug({ devEui }, 'uplink answer without deduplicationId cannot be paired with an ack; dropped');
+      return;
+    }
+    const queueItemId = this.pairing.answer(ev.deduplicationId, { devEui, up, deviceInfo });
+    if (queueItemId) this.deliverForQueueItem(queueItemId, devEui, up, deviceInfo);
+  }
+
+  /** The answer to a confirmed downlink, once its ack named the queue item: taken only by that command. */
+  private deliverForQueueItem(queueItemId: string, devEui: string, up: Answer, deviceInfo: DeviceInfo | undefined): void {
+    const key = this.byQueueItem.get(queueItemId);
+    if (key !== devEui) {
+      this.opts.logger.debug({ devEui, queueItemId }, 'answer to a queue item no longer in flight (late or duplicate); dropped');
+      return;
+    }
+    this.deliver(key, devEui, up, deviceInfo);
+  }
+
+  private deliver(key: string, devEui: string, up: Answer, deviceInfo: DeviceInfo | undefined): void {
     const waiting = this.pending.get(key);
     if (!waiting || !up.answers(waiting.cmd.type)) {
       this.opts.logger.debug({ devEui, corr: up.corr }, 'uplink answer with no waiting command (late, duplicate or another kind)');
@@ -238,11 +289,26 @@ export class ChirpstackDriver implements MeterDriver {
     else p.reject(new GridtwinError(ErrorCode.DEVICE_REJECTED, `meter ${devEui} rejected ${p.cmd.type}: ${outcome.reason}`, { details: { devEui, deviceInfo } }));
   }
 
-  /** A nack says the downlink never reached the meter (not applied): fail the command now, not at its deadline. */
+  /**
+   * A positive ack pairs with the answer on the same uplink. A nack means ChirpStack's wait for the ACK timed out:
+   * fail that queue item's command now, not at its deadline (UNAVAILABLE, which the actors verify: the ACK may have
+   * been lost with an uplink, so "not applied" is likely, not certain). Acks for other queue items are dropped.
+   */
   private onAck(topic: string, ev: ChirpstackAckEvent): void {
-    if (ev.acknowledged !== false || this.opts.codec.correlates) return;
     const devEui = (ev.deviceInfo?.devEui ?? devEuiFromTopic(topic) ?? '').toLowerCase();
-    this.settle(devEui)?.reject(new GridtwinError(ErrorCode.UNAVAILABLE, `downlink to ${devEui} not acknowledged (offline, out of range or missed its receive window)`, {
+    if (typeof ev.queueItemId !== 'string' || typeof ev.acknowledged !== 'boolean') return;
+    if (ev.acknowledged) {
+      if (this.opts.codec.correlates || !ev.deduplicationId) return;
+      const held = this.pairing.ack(ev.deduplicationId, ev.queueItemId);
+      if (held) this.deliverForQueueItem(ev.queueItemId, held.devEui, held.up, held.deviceInfo);
+      return;
+    }
+    const key = this.byQueueItem.get(ev.queueItemId);
+    if (key === undefined || !(key === devEui || key.startsWith(`${devEui}:`))) {
+      this.opts.logger.debug({ devEui, queueItemId: ev.queueItemId }, 'nack for a queue item no longer in flight; dropped');
+      return;
+    }
+    this.settle(key)?.reject(new GridtwinError(ErrorCode.UNAVAILABLE, `downlink to ${devEui} not acknowledged (offline, out of range or missed its receive window)`, {
       details: { devEui, queueItemId: ev.queueItemId },
     }));
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -10,13 +10,18 @@ import { lorawanCodec } from './codecs';
 import { LORAWAN_CODEC_NAMES, type LorawanCodecName } from './codec';
 import {
   assertTopicSafe, commandDownWildcard, devEuiFromTopic, eventTopic,
-  type ChirpstackAckEvent, type ChirpstackDownlinkCommand, type ChirpstackJoinEvent, type ChirpstackRxInfo, type ChirpstackUplinkEvent,
+  type ChirpstackAckEvent, type ChirpstackDeviceInfo, type ChirpstackDownlinkCommand, type ChirpstackJoinEvent, type ChirpstackLogEvent,
+  type ChirpstackRxInfo, type ChirpstackTxAckEvent, type ChirpstackUplinkEvent,
 } from './topics';
 
 /**
- * Simulated Calin LoRaWAN meters behind a simulated ChirpStack: listens on `command/down`, applies the
- * command to its meter state and publishes the `event/up` answer (with rxInfo), `event/ack` for
- * confirmed downlinks, periodic READ_REPORT uplinks and `event/join`.
+ * Simulated Calin LoRaWAN meters behind a simulated ChirpStack v4 (sources: README, "ChirpStack v4 MQTT"): listens on
+ * `command/down` and refuses what ChirpStack refuses (devEui not the topic's, an `id` that is not a UUID, fPort 0);
+ * drops an item past its `expiresAt` with an `event/log` EXPIRED; else `event/txack`, applies the command and
+ * publishes the answer `event/up` followed by the `event/ack` of a confirmed downlink with the same deduplicationId
+ * and the command's queue item id. A nack (`acknowledged: false`) is what ChirpStack sends when its wait for the ACK
+ * times out: at once for a nacking device, and before the next downlink when the uplink carrying the ACK was lost.
+ * Also periodic READ_REPORT uplinks and `event/join`.
  */
 export interface SimulatedDeviceSpec {
   devEui: string;
@@ -50,13 +55,22 @@ interface Device {
   refusing: boolean;
   /** Commands are applied but their answers are lost (the ghost success). */
   losingAnswers: number;
+  /** A confirmed downlink whose ACK was lost with its uplink: ChirpStack nacks it at the next downlink. */
+  unacked?: { queueItemId: string; fCntDown: number };
   fCnt: number;
   fCntDown: number;
 }
 
+/** A `command/down` ChirpStack would not queue (mqtt.rs / integration/mod.rs refuse it and log a warning). */
+export interface RefusedDownlink { topic: string; reason: string }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export class SimulatedLorawanDevices {
   /** Downlinks received per devEui (including ones left unanswered). */
   readonly received = new Map<string, number>();
+  /** Downlink commands refused before queueing, in arrival order. */
+  readonly refused: RefusedDownlink[] = [];
   private readonly devices = new Map<string, Device>();
   private client?: MqttClient;
   private reportTimer?: NodeJS.Timeout;
@@ -95,7 +109,7 @@ export class SimulatedLorawanDevices {
     this.client = undefined;
   }
 
-  /** The device stops answering downlinks (it still receives, acks and counts them, but does not apply them). */
+  /** The device is out of reach: downlinks are transmitted (txack, counted) but neither applied, acked nor answered. */
   silence(devEui: string, silent = true): void { this.device(devEui).silent = silent; }
   /** Confirmed downlinks are nacked (never reached the meter) and not applied. */
   nack(devEui: string, nacking = true): void { this.device(devEui).nacking = nacking; }
@@ -122,28 +136,46 @@ export class SimulatedLorawanDevices {
     const devEui = devEuiFromTopic(topic);
     const d = devEui ? this.devices.get(devEui) : undefined;
     if (!d || !devEui) return;
-    this.received.set(devEui, (this.received.get(devEui) ?? 0) + 1);
     let down: ChirpstackDownlinkCommand;
-    let cmd: DecodedCommand;
     try {
       down = JSON.parse(payload.toString('utf8')) as ChirpstackDownlinkCommand;
-      if (down.fPort !== this.opts.codec.fPort) return;
-      cmd = this.opts.codec.decodeCommand(Buffer.from(down.data, 'base64'));
+    } catch {
+      this.refused.push({ topic, reason: 'not JSON' });
+      return;
+    }
+    const refusal = refusalOf(down, devEui);
+    if (refusal) {
+      this.refused.push({ topic, reason: refusal });
+      return;
+    }
+    const queueItemId = down.id || randomUUID();
+    if (d.unacked) {
+      const { unacked } = d;
+      d.unacked = undefined;
+      await this.publishAck(d, { deduplicationId: '', queueItemId: unacked.queueItemId, acknowledged: false, fCntDown: unacked.fCntDown });
+    }
+    if (down.expiresAt !== undefined && Date.parse(down.expiresAt) < Date.now()) {
+      await this.publishExpired(d, queueItemId);
+      return;
+    }
+    this.received.set(devEui, (this.received.get(devEui) ?? 0) + 1);
+    const fCntDown = d.fCntDown++;
+    await this.publishTxAck(d, queueItemId, fCntDown);
+    if (down.fPort !== this.opts.codec.fPort) return;
+    let cmd: DecodedCommand;
+    try {
+      cmd = this.opts.codec.decodeCommand(Buffer.from(down.data ?? '', 'base64'));
     } catch {
       return; // a real device ignores frames it cannot parse
     }
     if (cmd.address !== undefined && cmd.address !== d.state.serial.toLowerCase().padStart(12, '0')) return; // another meter's address
-    d.fCntDown++;
+    if (d.silent) return;
     // Whether this downlink reached the meter is decided as it arrives: a test may switch nacking off the moment the
     // driver has heard the nack, which can be before our own publish of that nack has completed.
-    const lost = d.silent || d.nacking;
-    if (down.confirmed) {
-      const ack: ChirpstackAckEvent = {
-        deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), queueItemId: randomUUID(), acknowledged: !d.nacking, fCntDown: d.fCntDown,
-      };
-      await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, devEui, 'ack'), JSON.stringify(ack), { qos: 1 });
+    if (d.nacking) {
+      if (down.confirmed) await this.publishAck(d, { deduplicationId: '', queueItemId, acknowledged: false, fCntDown });
+      return;
     }
-    if (lost) return;
     if (this.opts.responseDelayMs > 0) await new Promise((r) => setTimeout(r, this.opts.responseDelayMs));
     let outcome: Outcome;
     try {
@@ -154,24 +186,60 @@ export class SimulatedLorawanDevices {
     }
     if (d.losingAnswers > 0) {
       d.losingAnswers--;
+      // the answer's uplink carried the ACK: ChirpStack never hears it and nacks at the next downlink
+      if (down.confirmed) d.unacked = { queueItemId, fCntDown };
       return;
     }
-    await this.publishUp(d, this.opts.codec.encodeResponse(cmd, outcome, d.state.serial));
+    const deduplicationId = await this.publishUp(d, this.opts.codec.encodeResponse(cmd, outcome, d.state.serial));
+    if (down.confirmed) await this.publishAck(d, { deduplicationId, queueItemId, acknowledged: true, fCntDown });
   }
 
-  private async publishUp(d: Device, frame: Buffer): Promise<void> {
-    d.fCnt++;
-    const rxInfo: ChirpstackRxInfo[] = d.spec.gateways.map((g, i) => ({ gatewayId: g.gatewayId, uplinkId: d.fCnt * 16 + i, rssi: g.rssi, snr: g.snr, context: '' }));
+  /** An uplink event; returns its deduplicationId. */
+  private async publishUp(d: Device, frame: Buffer): Promise<string> {
+    const fCnt = d.fCnt++;
+    const time = new Date().toISOString();
+    // gw.UplinkRxInfo JSON leaves out default values (an rssi or snr of 0, an empty context)
+    const rxInfo: ChirpstackRxInfo[] = d.spec.gateways.map((g, i) => ({
+      gatewayId: g.gatewayId, uplinkId: fCnt * 16 + i + 1, nsTime: time, ...(g.rssi !== 0 ? { rssi: g.rssi } : {}), ...(g.snr !== 0 ? { snr: g.snr } : {}),
+      channel: 1, crcStatus: 'CRC_OK',
+    }));
+    const deduplicationId = randomUUID();
     const ev: ChirpstackUplinkEvent & Record<string, unknown> = {
-      deduplicationId: randomUUID(), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d),
-      devAddr: '01020304', adr: true, dr: 5, fCnt: d.fCnt, fPort: this.opts.codec.uplinkFPort ?? this.opts.codec.fPort, confirmed: false,
-      data: frame.toString('base64'), rxInfo, txInfo: { frequency: 868_100_000 },
+      deduplicationId, time, deviceInfo: this.deviceInfo(d),
+      devAddr: '01020304', adr: true, dr: 5, fCnt, fPort: this.opts.codec.uplinkFPort ?? this.opts.codec.fPort, confirmed: false,
+      data: frame.toString('base64'), rxInfo, txInfo: { frequency: 868_100_000 }, regionConfigId: 'eu868',
     };
     await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'up'), JSON.stringify(ev), { qos: 1 });
+    return deduplicationId;
   }
 
-  private deviceInfo(d: Device) {
-    return { tenantId: 'simulated', applicationId: this.opts.applicationId, deviceName: `meter-${d.state.serial}`, devEui: d.spec.devEui };
+  private async publishAck(d: Device, ack: Omit<ChirpstackAckEvent, 'time' | 'deviceInfo'>): Promise<void> {
+    const ev: ChirpstackAckEvent = { ...ack, time: new Date().toISOString(), deviceInfo: this.deviceInfo(d) };
+    await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'ack'), JSON.stringify(ev), { qos: 1 });
+  }
+
+  private async publishTxAck(d: Device, queueItemId: string, fCntDown: number): Promise<void> {
+    const ev: ChirpstackTxAckEvent = {
+      downlinkId: randomInt(1, 2 ** 32), time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), queueItemId, fCntDown,
+      gatewayId: d.spec.gateways[0]?.gatewayId ?? '',
+    };
+    await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'txack'), JSON.stringify(ev), { qos: 1 });
+  }
+
+  private async publishExpired(d: Device, queueItemId: string): Promise<void> {
+    const ev: ChirpstackLogEvent = {
+      time: new Date().toISOString(), deviceInfo: this.deviceInfo(d), level: 'ERROR', code: 'EXPIRED',
+      description: 'Device queue-item discarded because it has expired', context: { queue_item_id: queueItemId },
+    };
+    await this.mqtt().publishAsync(eventTopic(this.opts.applicationId, d.spec.devEui, 'log'), JSON.stringify(ev), { qos: 1 });
+  }
+
+  private deviceInfo(d: Device): ChirpstackDeviceInfo {
+    return {
+      tenantId: 'simulated', tenantName: 'simulated', applicationId: this.opts.applicationId, applicationName: this.opts.applicationId,
+      deviceProfileId: 'simulated-calin', deviceProfileName: 'simulated Calin meter', deviceName: `meter-${d.state.serial}`,
+      deviceClassEnabled: 'CLASS_A', devEui: d.spec.devEui, tags: {},
+    };
   }
 
   private device(devEui: string): Device {
@@ -184,6 +252,15 @@ export class SimulatedLorawanDevices {
     if (!this.client) throw new Error('simulated devices not started');
     return this.client;
   }
+}
+
+/** Why ChirpStack would not queue this command (chirpstack `src/integration/mqtt.rs` `message_callback`, `integration/mod.rs` `handle_down_command`, `storage/device_queue.rs` `validate`). */
+function refusalOf(down: Partial<ChirpstackDownlinkCommand>, topicDevEui: string): string | undefined {
+  if (down.devEui !== topicDevEui) return `payload devEui ${String(down.devEui)} does not match topic devEui ${topicDevEui}`;
+  if (down.id !== undefined && down.id !== '' && !UUID.test(down.id)) return `id ${JSON.stringify(down.id)} is not a UUID`;
+  if (typeof down.fPort !== 'number' || down.fPort < 1 || down.fPort > 255) return 'fPort must be between 1 - 255';
+  if (down.expiresAt !== undefined && Number.isNaN(Date.parse(down.expiresAt))) return `expiresAt ${JSON.stringify(down.expiresAt)} is not a timestamp`;
+  return undefined;
 }
 
 /** devEuis the CLI gives its devices: 70b3d5 + 10 hex digits. */

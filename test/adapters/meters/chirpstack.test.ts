@@ -49,6 +49,12 @@ describe('gridtwin-demo LoRaWAN frame', () => {
     ], 't')).toEqual({ gatewayExternalReference: 'c', rssi: -60, snr: 10, receivedAt: 't' });
     expect(bestGateway([], undefined)).toBeUndefined();
   });
+
+  it('reads an rssi or snr that ChirpStack left out of an rxInfo entry as 0 (gw messages are serialized without defaults)', () => {
+    expect(bestGateway([{ gatewayId: 'a', rssi: -100, snr: -2 }, { gatewayId: 'b', rssi: -71 }], 't')).toEqual({ gatewayExternalReference: 'b', rssi: -71, snr: 0, receivedAt: 't' });
+    expect(bestGateway([{ gatewayId: 'c' }], undefined)).toEqual({ gatewayExternalReference: 'c', rssi: 0, snr: 0 });
+    expect(bestGateway([{ gatewayId: 'd', rssi: '-70' as unknown as number }], 't')).toEqual({ receivedAt: 't' });
+  });
 });
 
 describe('ChirpstackDriver (gridtwin-demo codec) through Mosquitto', () => {
@@ -83,13 +89,18 @@ describe('ChirpstackDriver (gridtwin-demo codec) through Mosquitto', () => {
     spy.on('message', (topic, p) => seen.push({ topic, body: JSON.parse(p.toString()) }));
     await spy.subscribeAsync(`application/${app}/device/+/command/down`, { qos: 1 });
     await spy.subscribeAsync(`application/${app}/device/+/event/ack`, { qos: 1 });
-    await driver.execute(cmd('TURN_ON'));
-    await new Promise((r) => setTimeout(r, 100));
+    const on = cmd('TURN_ON');
+    await driver.execute(on);
+    await waitUntil(() => seen.some((s) => s.topic.endsWith('/event/ack')));
     const down = seen.find((s) => s.topic.endsWith('/command/down'))!;
     expect(down.topic).toBe(`application/${app}/device/${DEV}/command/down`);
-    expect(down.body).toEqual({ devEui: DEV, confirmed: true, fPort: 10, data: expect.any(String) });
+    // integration.proto DownlinkCommand in pbjson's JSON: id (UUID, becomes the queue item id), bytes as base64, expiresAt RFC 3339
+    expect(down.body).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/), devEui: DEV, confirmed: true, fPort: 10,
+      data: expect.any(String), expiresAt: new Date(on.deadlineAt).toISOString(),
+    });
     expect(decodeCommand(Buffer.from(down.body.data as string, 'base64')).type).toBe('TURN_ON');
-    expect(seen.find((s) => s.topic.endsWith('/event/ack'))?.body).toMatchObject({ acknowledged: true, fCntDown: 1, deviceInfo: { devEui: DEV } });
+    expect(seen.find((s) => s.topic.endsWith('/event/ack'))?.body).toMatchObject({ acknowledged: true, queueItemId: down.body.id, fCntDown: 0, deviceInfo: { devEui: DEV } });
   });
 
   it('rejects TIMEOUT at the deadline when the device stays silent', async () => {
