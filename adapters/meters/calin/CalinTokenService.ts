@@ -68,8 +68,23 @@ export class CalinTokenService implements TokenService {
       secrets: [o.password, o.passwordVend ?? '', o.maintenancePassword ?? ''], fetch: o.fetch, sleep: o.sleep, random: o.random, logger: o.logger,
     });
     const details = { type: req.type, resultCode: r.result_code, reason: r.reason };
-    if (typeof r.result_code !== 'number') throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, 'calin answered without result_code', { details });
-    if (r.result_code !== 0) throw new GridtwinError(ErrorCode.VENDOR_ERROR, `calin refused ${req.type}: ${String(r.reason)}`, { details });
-    return tokenDigits(req.type === 'TOP_UP' ? (r.result as { token?: unknown } | undefined)?.token : r.result, 'calin', details);
+    const code = resultCodeOf(r.result_code);
+    if (code === undefined) throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, 'calin answered without result_code', { details });
+    if (code !== 0) throw new GridtwinError(ErrorCode.VENDOR_ERROR, `calin refused ${req.type}: ${String(r.reason)}`, { details });
+    return tokenDigits(req.type === 'TOP_UP' ? posToken(r.result) : r.result, 'calin', details);
   }
+}
+
+/** The origin types `result_code` as a number; MPM's ApiHelpers::checkApiResult reads it through `(int)`, so "0" counts too. */
+function resultCodeOf(v: unknown): number | undefined {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  return typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : undefined;
+}
+
+/**
+ * POS_Purchase's token: `result.token` in the origin (calin-api-v1/token.ts, lib/repo.ts `CalinApiV1PosResponse`);
+ * MPM (CalinSmartMeterApi::chargeDevice via checkApiResult) takes `result` itself as the token. Both are read.
+ */
+function posToken(result: unknown): unknown {
+  return typeof result === 'string' ? result : (result as { token?: unknown } | null | undefined)?.token;
 }

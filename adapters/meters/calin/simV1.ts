@@ -117,7 +117,7 @@ function vendToken(type: CalinTokenType, b: Body, a: V1Accounts, meters: CalinSi
     if (b.password_vend !== a.pos.password) return { result_code: 1, reason: 'vend password error' };
     if (typeof b.amount !== 'number' || !(b.amount > 0) || b.is_vend_by_unit !== true) return { result_code: 3, reason: 'invalid amount' };
     counters.issued.TOP_UP++;
-    return { result_code: 0, reason: 'OK', result: { token: meters.issueToken(meterNo, 'TOP_UP', { kwh: b.amount }), total_unit: b.amount, meter_number: meterNo } };
+    return { result_code: 0, reason: 'OK', result: { token: meters.issueToken(meterNo, 'TOP_UP', { kwh: b.amount }) } };
   }
   if (type === 'SET_POWER_LIMIT') {
     const w = b.max_power;

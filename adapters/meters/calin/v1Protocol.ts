@@ -34,8 +34,8 @@ export interface V1CommResponse {
   Reason: string;
   Result?: { TaskNo?: string; Status?: 'True' | 'False' | 'unknown' | null; DataItem?: string; Data?: string } | null;
 }
-/** POS / maintenance responses: result_code 0 OK; the token is `result.token` (POS) or `result` (maintenance). */
-export interface V1TokenResponse { result_code: number; reason: string; result?: { token?: string } | string | null }
+/** POS / maintenance responses: result_code 0 OK (a number; MPM also takes "0"); the token is `result.token` (POS) or `result` (maintenance). */
+export interface V1TokenResponse { result_code: number | string; reason: string; result?: { token?: string } | string | null }
 
 const READ_ITEMS: Partial<Record<InteractionType, string>> = {
   READ_CREDIT: 'Current Credit Register',

@@ -43,6 +43,24 @@ describe('CalinTokenService against the Calin API simulator', () => {
     expect(sim.purchases).toBe(1);
   });
 
+  it('POS_Purchase read as MPM reads it too: result_code "0" ((int) cast) and `result` being the token itself; "1" is refused', async () => {
+    // bodies built by hand: the origin's shape (calin-api-v1/lib/repo.ts CalinApiV1PosResponse) with the two spots where
+    // MPM (calin-smart-meter Helpers/ApiHelpers.php checkApiResult, CalinSmartMeterApi.php chargeDevice) reads differently
+    const answers = [
+      { result_code: '0', reason: 'OK', result: { token: '1111 2222 3333 4444 5555' } },
+      { result_code: 0, reason: 'OK', result: '66667777888899990000' },
+      { result_code: '1', reason: 'user name or password error' },
+    ];
+    const svc = new CalinTokenService({
+      baseUrl: 'http://calin.invalid', ...CREDS, sleep: async () => undefined,
+      fetch: async () => new Response(JSON.stringify(answers.shift()), { status: 200, headers: { 'content-type': 'application/json' } }),
+    });
+    expect(await svc.generate({ type: 'TOP_UP', meterSerial: 'M1', kwh: 1, idempotencyKey: 'mpm-1' })).toEqual({ token: '11112222333344445555' });
+    expect(await svc.generate({ type: 'TOP_UP', meterSerial: 'M1', kwh: 1, idempotencyKey: 'mpm-2' })).toEqual({ token: '66667777888899990000' });
+    const refused = await svc.generate({ type: 'TOP_UP', meterSerial: 'M1', kwh: 1, idempotencyKey: 'mpm-3' }).catch((e) => e);
+    expect(refused).toMatchObject({ code: ErrorCode.VENDOR_ERROR, details: { resultCode: '1', reason: 'user name or password error' } });
+  });
+
   it('maintenance tokens: SetMaxPower, ClearCredit, ClearTamper', async () => {
     const { sim, svc, bodies } = await setup();
     await svc.generate({ type: 'SET_POWER_LIMIT', meterSerial: 'M1', powerLimitW: 1500, idempotencyKey: 'a' });
