@@ -8,7 +8,7 @@ import {
   type PlantRef, type PlantSummary, type SolarAdapter, type SolisCredentials, type VendorAlarm,
 } from '../types';
 import {
-  ENERGY_TO_KWH, POWER_TO_W, SOLIS_LEVEL_TO_SEVERITY, SolisAlarmPage, SolisMonth, SolisStationDetail, SolisStationPage,
+  CAPACITY_TO_KWP, ENERGY_TO_KWH, POWER_TO_W, SOLIS_LEVEL_TO_SEVERITY, SolisAlarmPage, SolisMonth, SolisStationDetail, SolisStationPage,
   solisEnvelope,
 } from './codec';
 import { solisHeaders } from './signature';
@@ -41,9 +41,16 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     const out: PlantInfo[] = [];
     for (let pageNo = 1; ; pageNo++) {
       const data = await this.call(SOLIS_PATHS.stationList, { pageNo, pageSize: PAGE_SIZE }, SolisStationPage, 'station list');
-      for (const s of data.page.records) {
-        out.push({ vendorPlantId: String(s.id), name: s.stationName, timezone: s.timeZoneStandardId ?? null, capacityKwp: num(s.capacity) });
-      }
+      data.page.records.forEach((s, i) => {
+        const capacity = num(s.capacity);
+        // assumed: no unit means kWp
+        const factor = CAPACITY_TO_KWP[s.capacityStr ?? 'kWp'];
+        if (capacity !== null && factor === undefined) {
+          throw invalidData({ brand: this.brand, operation: 'station list', vendorMessage: `page.records[${i}].capacityStr` }, `page.records[${i}].capacityStr: unknown unit ${String(s.capacityStr)}`);
+        }
+        const vendorPlantId = String(s.id);
+        out.push({ vendorPlantId, name: s.stationName || vendorPlantId, timezone: s.timeZoneStandardId ?? null, capacityKwp: capacity === null ? null : capacity * factor! });
+      });
       if (data.page.records.length < PAGE_SIZE || out.length >= data.page.total) return out;
     }
   }
@@ -79,6 +86,7 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
   }
 
   async getAlarmsSince(ref: PlantRef, since: Date): Promise<VendorAlarm[]> {
+    // assumed: the doc's yyyy-MM-dd alarmBeginTime/alarmEndTime are plant-local days (it names no zone)
     const tz = ref.timezone ?? 'UTC';
     const body = (pageNo: number) => ({
       pageNo, pageSize: PAGE_SIZE, stationId: ref.vendorPlantId,
@@ -116,12 +124,15 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
       // timeZone is required by the doc (§4.8): the plant's UTC offset in hours at the start of the month
       const timeZone = zoneOffsetMs(startOfDayInZone(`${month}-01`, tz), tz) / HOUR_MS;
       const rows = await this.call(SOLIS_PATHS.stationMonth, { id: ref.vendorPlantId, month, money: 'EUR', timeZone }, SolisMonth, 'station month');
-      for (const r of rows) {
+      rows.forEach((r, i) => {
         const kwh = num(r.energy);
-        if (r.dateStr >= range.from && r.dateStr <= range.to && kwh !== null) {
-          out.push({ date: r.dateStr.slice(0, 10), kwh: kwh * (ENERGY_TO_KWH[r.energyStr ?? 'kWh'] ?? 1) });
-        }
-      }
+        const date = r.dateStr.slice(0, 10);
+        if (date < range.from || date > range.to || kwh === null) return;
+        // an unknown unit would store a wrong value (it was read as kWh); no unit is kWh (assumed)
+        const factor = ENERGY_TO_KWH[r.energyStr ?? 'kWh'];
+        if (factor === undefined) throw invalidData({ brand: this.brand, operation: 'station month', vendorMessage: `[${i}].energyStr` }, `[${i}].energyStr: unknown unit ${String(r.energyStr)}`);
+        out.push({ date, kwh: kwh * factor });
+      });
     }
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }

@@ -6,9 +6,10 @@ const numeric = z.union([z.number(), z.string()]);
 export const solisEnvelope = <T extends z.ZodType>(data: T) =>
   z.object({ success: z.boolean().optional(), code: z.union([z.string(), z.number()]), msg: z.string().optional(), data: data.optional().nullable() });
 
+/** V2.0 doc §4.1: only `id` is required; `stationName`, `capacity` and its unit `capacityStr` are optional ("N"). */
 export const SolisStationRow = z.object({
   id: z.union([z.string(), z.number()]),
-  stationName: z.string(),
+  stationName: z.string().optional().nullable(),
   capacity: numeric.optional().nullable(),
   capacityStr: z.string().optional().nullable(),
   timeZoneStandardId: z.string().optional().nullable(),
@@ -55,6 +56,8 @@ export const SolisMonth = z.array(SolisMonthRow);
 /** Power and energy come with a unit string; normalise to W and kWh. */
 export const POWER_TO_W: Record<string, number> = { W: 1, kW: 1000, MW: 1_000_000 };
 export const ENERGY_TO_KWH: Record<string, number> = { Wh: 0.001, kWh: 1, MWh: 1000, GWh: 1_000_000 };
+/** Installed capacity (`capacityStr`: "kWp" in the doc's §4.2 example and hultenvp test/testdata_station.json). */
+export const CAPACITY_TO_KWP: Record<string, number> = { Wp: 0.001, kWp: 1, MWp: 1000, GWp: 1_000_000 };
 
 /** Solis alarmLevel (doc §3.9: 1 tip, 2 general, 3 emergency; 0 seen as a hint). */
 export const SOLIS_LEVEL_TO_SEVERITY = { '3': 'CRITICAL', '2': 'MAJOR', '1': 'MINOR', '0': 'INFO' } as const;

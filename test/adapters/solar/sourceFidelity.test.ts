@@ -4,6 +4,7 @@ import { SIMULATOR_CREDENTIALS, createSolarAdapter, type SolarAdapter } from '..
 import { SEMS_PATHS } from '../../../adapters/solar/goodwe/client';
 import { generationLine } from '../../../adapters/solar/goodwe/codec';
 import { DEYE_PATHS } from '../../../adapters/solar/deye/client';
+import { SOLIS_PATHS } from '../../../adapters/solar/solis/client';
 import { stubVendor } from './stubVendor';
 
 /**
@@ -15,7 +16,7 @@ afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((f) => f()));
 });
 
-async function adapterOn(brand: 'GOODWE' | 'DEYE', answer: (path: string, body: unknown) => unknown, now?: () => Date): Promise<{ adapter: SolarAdapter; bodies: Record<string, unknown[]> }> {
+async function adapterOn(brand: 'SOLIS' | 'GOODWE' | 'DEYE', answer: (path: string, body: unknown) => unknown, now?: () => Date): Promise<{ adapter: SolarAdapter; bodies: Record<string, unknown[]> }> {
   const bodies: Record<string, unknown[]> = {};
   const stub = await stubVendor((path, body) => {
     (bodies[path] ??= []).push(body);
@@ -106,5 +107,42 @@ describe('Deye Cloud against its public sources', () => {
     const { adapter, bodies } = await adapterOn('DEYE', deye([]), now);
     await adapter.getAlarmsSince({ vendorPlantId: '40001', timezone: 'UTC' }, new Date('2025-01-01T00:00:00Z'));
     expect(bodies[DEYE_PATHS.alerts]).toEqual([{ stationId: 40001, startTimestamp: t('2026-06-10T12:00:00Z') - 180 * 86_400, endTimestamp: t('2026-06-10T12:00:00Z'), page: 1, size: 100 }]);
+  });
+});
+
+describe('SolisCloud against the V2.0 document (hultenvp/soliscloud_api doc/)', () => {
+  const solis = (data: (path: string) => unknown) => (path: string) => ({ success: true, code: '0', msg: 'success', data: data(path) });
+
+  it('§4.1: a station row without stationName is listed (the field is optional), and capacity follows capacityStr', async () => {
+    const { adapter } = await adapterOn('SOLIS', solis(() => ({ page: { total: 3, records: [
+      { id: 11, capacity: 12, capacityStr: 'kWp', stationName: 'Roof' },
+      { id: '12', capacity: 1.5, capacityStr: 'MWp' },
+      { id: 13, capacity: 800, capacityStr: 'Wp', timeZoneStandardId: 'Europe/Amsterdam' },
+    ] } })));
+    expect(await adapter.listPlants()).toEqual([
+      { vendorPlantId: '11', name: 'Roof', timezone: null, capacityKwp: 12 },
+      { vendorPlantId: '12', name: '12', timezone: null, capacityKwp: 1500 },
+      { vendorPlantId: '13', name: '13', timezone: 'Europe/Amsterdam', capacityKwp: 0.8 },
+    ]);
+  });
+
+  it('§4.1: an unknown capacityStr is refused, naming the field (it was stored as kWp)', async () => {
+    const { adapter } = await adapterOn('SOLIS', solis(() => ({ page: { total: 1, records: [{ id: 11, capacity: 12, capacityStr: 'kVA' }] } })));
+    await expect(adapter.listPlants()).rejects.toMatchObject({ code: ErrorCode.INVALID_DATA_FORMAT, details: { vendorMessage: 'page.records[0].capacityStr' } });
+  });
+
+  it('§4.8: stationMonth energy follows energyStr; an unknown unit is refused naming the field (it was read as kWh)', async () => {
+    const month = (energyStr: string) => [
+      { dateStr: '2026-05-01', energy: 1.2, energyStr: 'MWh', date: 1777593600000 },
+      { dateStr: '2026-05-02', energy: 30.5, energyStr, date: 1777680000000 },
+    ];
+    const ok = await adapterOn('SOLIS', solis((path) => (path === SOLIS_PATHS.stationMonth ? month('kWh') : null)));
+    expect(await ok.adapter.getDailyEnergySeries({ vendorPlantId: '11', timezone: 'UTC' }, { from: '2026-05-01', to: '2026-05-02' })).toEqual([
+      { date: '2026-05-01', kwh: 1200 }, { date: '2026-05-02', kwh: 30.5 },
+    ]);
+    const odd = await adapterOn('SOLIS', solis((path) => (path === SOLIS_PATHS.stationMonth ? month('kW') : null)));
+    await expect(odd.adapter.getDailyEnergySeries({ vendorPlantId: '11', timezone: 'UTC' }, { from: '2026-05-01', to: '2026-05-02' })).rejects.toMatchObject({
+      code: ErrorCode.INVALID_DATA_FORMAT, details: { vendorMessage: '[1].energyStr' },
+    });
   });
 });
