@@ -41,7 +41,8 @@ export const SEMS_HOSTS = {
   fallbackRegion: 'eu',
 } as const;
 
-const LEGACY_CLIENT_HEADER = JSON.stringify({ version: 'v2.1.0', client: 'web', language: 'en' });
+/** The client `token` header of the legacy login, as sems_api.py `_DefaultHeaders` sends it. */
+export const LEGACY_CLIENT_HEADER = JSON.stringify({ version: '3.1.1', client: 'ios', language: 'en' });
 const CAPABILITIES: AdapterCapabilities = {
   maxConcurrentRequests: 2,
   requestsPerMinute: 60,
@@ -85,6 +86,8 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     const seen = (d.inverter ?? []).map((i) => lastRefresh(i, tz)).filter((t): t is Date => t !== null);
     return {
       vendorPlantId: ref.vendorPlantId,
+      // kpi.power / total_power are kWh (they equal the inverter's "daily_generation"/"total_generation" kWh texts
+      // in TimSoethout tests/test-data); assumed: kpi.pac is W like the inverter's pac (sems sensor.py)
       currentPowerW: num(d.kpi.pac),
       todayEnergyKwh: today,
       totalEnergyKwh: num(d.kpi.total_power),

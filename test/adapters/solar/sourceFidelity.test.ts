@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../../core/errors';
 import { SIMULATOR_CREDENTIALS, createSolarAdapter, type SolarAdapter } from '../../../adapters/solar';
-import { SEMS_PATHS } from '../../../adapters/solar/goodwe/client';
+import { LEGACY_CLIENT_HEADER, SEMS_PATHS } from '../../../adapters/solar/goodwe/client';
 import { generationLine } from '../../../adapters/solar/goodwe/codec';
 import { DEYE_PATHS } from '../../../adapters/solar/deye/client';
 import { SOLIS_PATHS } from '../../../adapters/solar/solis/client';
@@ -41,6 +41,25 @@ describe('GoodWe SEMS against its public sources', () => {
     expect(bodies['/eu/api/PowerStationMonitor/QueryPowerStationMonitor']).toEqual([1, 2].map((page_index) => ({
       powerstation_id: '', key: '', orderby: '', powerstation_type: '', powerstation_status: '', page_index, page_size: 100, adcode: '', org_id: '', condition: '',
     })));
+  });
+
+  it('legacy CrossLogin sends the client token header {"version":"3.1.1","client":"ios","language":"en"} (sems_api.py _DefaultHeaders; ours said v2.1.0/web)', async () => {
+    const tokens: unknown[] = [];
+    let base = '';
+    const stub = await stubVendor((path, _body, headers) => {
+      if (path.endsWith(SEMS_PATHS.semsPlusLogin)) return { code: 'C0401', msg: 'not migrated', data: null };
+      if (path.endsWith(SEMS_PATHS.legacyLogin)) {
+        tokens.push(JSON.parse(String(headers.token)));
+        return { code: 0, data: { uid: 'u', timestamp: 1, token: 't' }, api: `${base}/api/` };
+      }
+      return { code: 0, data: { list: [] } };
+    });
+    base = stub.url;
+    const adapter = createSolarAdapter('GOODWE', SIMULATOR_CREDENTIALS.GOODWE, { baseUrl: stub.url, timeoutMs: 10_000 });
+    cleanup.push(() => adapter.close(), stub.close);
+    await adapter.listPlants();
+    expect(tokens).toEqual([{ version: '3.1.1', client: 'ios', language: 'en' }]);
+    expect(JSON.parse(LEGACY_CLIENT_HEADER)).toEqual(tokens[0]);
   });
 
   const detail = (inverter: object) => sems(() => ({ info: { powerstation_id: 'ps-1', stationname: 'P' }, kpi: { pac: 0, power: 30.3, total_power: 16851.1 }, inverter: [inverter] }));

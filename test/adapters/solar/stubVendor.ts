@@ -1,8 +1,8 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A vendor answering whatever `answer` returns for a path (HTTP 200, JSON, an xsrf-token header): shapes the simulators do not make. */
-export async function stubVendor(answer: (path: string, body: unknown) => unknown): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
+export async function stubVendor(answer: (path: string, body: unknown, headers: IncomingHttpHeaders) => unknown): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
   const paths: string[] = [];
   const server = createServer((req, res) => {
     let raw = '';
@@ -11,7 +11,7 @@ export async function stubVendor(answer: (path: string, body: unknown) => unknow
       const path = new URL(req.url ?? '/', 'http://stub').pathname;
       paths.push(path);
       res.writeHead(200, { 'content-type': 'application/json', 'xsrf-token': 'stub-token' });
-      res.end(JSON.stringify(answer(path, raw ? JSON.parse(raw) : {})));
+      res.end(JSON.stringify(answer(path, raw ? JSON.parse(raw) : {}, req.headers)));
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
