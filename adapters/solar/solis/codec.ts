@@ -50,7 +50,8 @@ const alarmRecords = z.object({ records: z.array(SolisAlarmRow), total: z.number
 /** `data.page.records` (the doc's table) or `data.records` (the doc's example); hultenvp/soliscloud_api `_get_records` takes both. */
 export const SolisAlarmPage = z.union([z.object({ page: alarmRecords }), alarmRecords]).transform((d) => ('page' in d ? d.page : d));
 
-export const SolisMonthRow = z.object({ dateStr: z.string(), energy: numeric, energyStr: z.string().optional().nullable() });
+/** V2.0 doc §4.8: `dateStr` required, `energy` and `energyStr` optional ("N"): a day without energy is a day the vendor has not. */
+export const SolisMonthRow = z.object({ dateStr: z.string(), energy: numeric.optional().nullable(), energyStr: z.string().optional().nullable() });
 export const SolisMonth = z.array(SolisMonthRow);
 
 /** Power and energy come with a unit string; normalise to W and kWh. */

@@ -164,4 +164,13 @@ describe('SolisCloud against the V2.0 document (hultenvp/soliscloud_api doc/)', 
       code: ErrorCode.INVALID_DATA_FORMAT, details: { vendorMessage: '[1].energyStr' },
     });
   });
+
+  it('§4.8: a stationMonth row without energy (optional in the doc) is a missing day, not a refused month', async () => {
+    const { adapter } = await adapterOn('SOLIS', solis((path) => (path === SOLIS_PATHS.stationMonth ? [
+      { dateStr: '2026-05-01', energy: 4, energyStr: 'kWh' }, { dateStr: '2026-05-02' }, { dateStr: '2026-05-03', energy: 5 },
+    ] : null)));
+    expect(await adapter.getDailyEnergySeries({ vendorPlantId: '11', timezone: 'UTC' }, { from: '2026-05-01', to: '2026-05-03' })).toEqual([
+      { date: '2026-05-01', kwh: 4 }, { date: '2026-05-03', kwh: 5 },
+    ]);
+  });
 });
