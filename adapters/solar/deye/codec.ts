@@ -21,6 +21,7 @@ export const DeyeStationList = DeyeStatus.extend({
 
 export const DeyeStationLatest = DeyeStatus.extend({ generationPower: numeric, lastUpdateTime: numeric });
 
+/** `stationDataItems[].generationValue` (botnick/deyecloud reads it); assumed: each item dates itself by `year`, `month`, `day`. */
 export const DeyeHistory = DeyeStatus.extend({
   stationDataItems: z.array(z.object({ year: z.number(), month: z.number(), day: z.number(), generationValue: numeric })),
 });
