@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ErrorCode, GridtwinError } from '../../core/errors';
 import {
   ELEMENT_CODECS, type ElementObjectId, type ElementValue, type CsqNetOp, type ElementRead, type MeterEvent,
-  type ThreePhaseRead, type ThresholdMask, dataFieldCodec, eventLogRequestCodec, eventLogResponseCodec,
+  type ThreePhaseRead, type ThresholdMask, dataFieldCodec, eventLogRequestCodec, eventLogResponseCodec, rawReplyPayload,
 } from './codecs';
 import { mapGrpcError } from './errors';
 import { isBlankHardware, singlePhaseModel, threePhaseModel } from './hardware';
@@ -172,14 +172,22 @@ export class EmliteMediatorClient {
     ];
   }
 
-  /** One page (10 events, newest first) of the event log; page `logIdx` reaches further back. */
+  /**
+   * One page (10 events, newest first) of the event log; page `logIdx` reaches further back. The reply
+   * starts with the echoed object id and index (codecs/dataField.ts `rawReplyCodec`), then the records.
+   */
   async eventLog(serial: string, logIdx = 0, o?: CallOptions): Promise<MeterEvent[]> {
-    return eventLogResponseCodec.decode(await this.sendRawMessage(serial, eventLogRequestCodec.encode(logIdx), o));
+    const reply = await this.sendRawMessage(serial, eventLogRequestCodec.encode(logIdx), o);
+    return eventLogResponseCodec.decode(rawReplyPayload('event_log_response', reply, ObjectId.eventLog));
   }
 
-  /** Reads an element through sendRawMessage (default-format data field), as the origin's `obis_read`. */
+  /**
+   * Reads an element through sendRawMessage with a default-format data field (the origin reads elements
+   * with readElement; this is the raw path). The reply's echoed object id is checked and stripped.
+   */
   async rawRead(serial: string, objectId: number, o?: CallOptions): Promise<Buffer> {
-    return this.sendRawMessage(serial, dataFieldCodec.encode({ objectId, write: false, payload: Buffer.alloc(0) }), o);
+    const reply = await this.sendRawMessage(serial, dataFieldCodec.encode({ objectId, write: false, payload: Buffer.alloc(0) }), o);
+    return rawReplyPayload('raw_read', reply, objectId);
   }
 
   /** The active tariff, object by object (sequential: the meter answers one exchange at a time). */

@@ -85,7 +85,8 @@ meterDriverConformance({
     // Emlite carries no controls: the fault tests deliver a token; applied = the credit went up from the start
     command: () => ({ type: 'TOP_UP', params: { token: `${String(++faultTokens).padStart(6, '0')}99${'0'.repeat(12)}` } }),
     applied: (s) => s.kwhCredit > START_CREDIT,
-    // the mediator reports a meter's refusal and a broken link alike, as INTERNAL "Meter communication failed"
+    // the mediator reports a meter's refusal ("Meter communication failed") and a broken link ("failed to connect
+    // after retries") alike, as INTERNAL
     refusedAs: ErrorCode.UNAVAILABLE,
   },
   start: emliteWorld,

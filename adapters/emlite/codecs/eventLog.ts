@@ -12,10 +12,11 @@ export const EVENTS_PER_PAGE = 10;
 const EVENT_BYTES = 6;
 
 /**
- * Event log request data field, sent with sendRawMessage: format (1) + object id (3, BE) + log index (1),
- * the structure of the origin's `event_log` request (EmopEventLogRequest: object id, log_idx; api_core.py).
- * The index is 0 (newest ten events) .. 9 (oldest), as the origin's `valid_event_log_idx`.
- * UNVERIFIED/assumed: the format byte and object id values (objectIds.ts).
+ * Event log request data field, sent with sendRawMessage: format (1) + object id (3, BE) + log index (1).
+ * Source: cepro/simt-emlite @ d2434c0 simt_emlite/mediator/api_core.py `event_log` (EmopEventLogRequest:
+ * object_id, log_idx; "message_len = 4  # object id (3) + log_idx (1)", after the format byte) and
+ * validation.py `valid_event_log_idx` (0 = newest ten events .. 9 = oldest); cli/emop.py at b1a03c2: "a block
+ * of 10 events". UNVERIFIED/assumed: the format byte and object id values (objectIds.ts).
  */
 export const eventLogRequestCodec: Codec<number> = {
   name: 'event_log_request',
@@ -34,10 +35,14 @@ export const eventLogRequestCodec: Codec<number> = {
 };
 
 /**
- * Event log response: up to 10 records, newest first. The fields are the ones the origin's syncer stores
- * (EventRec timestamp in seconds since 2000-01-01Z, event_id, event_set: syncer_event_log.py and its
- * tests). UNVERIFIED/assumed widths (the origin's response .ksy is unpublished): u4le, u1, u1. Event id 0 is
- * decoded, not refused: the origin saw it on real meters and its syncer drops it (syncers/eventLog.ts).
+ * Event log records, the payload of the reply after its echoed object id and index (client.ts `eventLog`,
+ * codecs/dataField.ts `rawReplyCodec`): up to 10 records, newest first. The fields are the ones the origin's
+ * syncer stores (EventRec timestamp in seconds since 2000-01-01Z, event_id, event_set: d2434c0
+ * simt_emlite/sync/syncer_event_log.py and tests/simt_emlite/sync/test_syncer_event_log.py).
+ * UNVERIFIED/assumed widths u4le, u1, u1: the origin's EmopEventLogResponse is defined only in the
+ * emop-frame-protocol package (PyPI, pinned 0.4.14 at d2434c0), whose source no public repository holds.
+ * Event id 0 is decoded, not refused: the origin saw it on real meters and its syncer drops it
+ * (syncers/eventLog.ts).
  */
 export const eventLogResponseCodec: Codec<MeterEvent[]> = {
   name: 'event_log_response',

@@ -1,34 +1,29 @@
 import { type Codec, checkUint, expectLength } from './bytes';
 
-/**
- * Instantaneous voltage 0x0C0700: u2le (Kaitai instantaneous_voltage_rec). The origin uses the single-phase
- * value unscaled, in volts; the three-phase L1..L3 objects are u2le in decivolts (origin divides by 10).
- */
-export const voltageCodec: Codec<number> = {
-  name: 'instantaneous_voltage',
-  encode(volts) {
-    checkUint('instantaneous_voltage', 'volts', volts, 0xffff);
-    const b = Buffer.alloc(2);
-    b.writeUInt16LE(volts, 0);
-    return b;
-  },
-  decode(payload) {
-    expectLength('instantaneous_voltage', payload, 2);
-    return payload.readUInt16LE(0);
-  },
-};
-
-export const threePhaseVoltageCodec: Codec<number> = {
-  name: 'three_phase_voltage',
+/** u2le decivolts (Kaitai `voltage: u2le`), as volts. */
+const decivoltsCodec = (name: string): Codec<number> => ({
+  name,
   encode(volts) {
     const deci = Math.round(volts * 10);
-    checkUint('three_phase_voltage', 'decivolts', deci, 0xffff);
+    checkUint(name, 'decivolts', deci, 0xffff);
     const b = Buffer.alloc(2);
     b.writeUInt16LE(deci, 0);
     return b;
   },
   decode(payload) {
-    expectLength('three_phase_voltage', payload, 2);
+    expectLength(name, payload, 2);
     return payload.readUInt16LE(0) / 10;
   },
-};
+});
+
+/**
+ * Instantaneous voltage 0x0C0700: u2le (Kaitai instantaneous_voltage_rec) in decivolts: the spec's own test
+ * reads "5209" as 2386 "# 238.6" (cepro/simt-emlite @ 163f7e8
+ * tests/emlite_mediator/emlite/messages/test_emlite_message.py `test_instantaneous_voltage`), and the origin's
+ * test at d2434c0 calls 2401 "actual voltage = 240.1V". The origin itself stores the raw count (api_core.py
+ * `instantaneous_voltage` returns it undivided); we store volts, on purpose (README "Where we differ").
+ */
+export const voltageCodec: Codec<number> = decivoltsCodec('instantaneous_voltage');
+
+/** Three-phase L1..L3 0x200700 / 0x340700 / 0x480700: u2le decivolts (origin divides by 10). */
+export const threePhaseVoltageCodec: Codec<number> = decivoltsCodec('three_phase_voltage');

@@ -86,14 +86,14 @@ export class SimulatorFleet {
     this.meter(serial).objects.set(objectId, value);
   }
 
-  /** While set, every call for the meter gets RESOURCE_EXHAUSTED "Meter X is busy". */
+  /** While set, every call for the meter gets RESOURCE_EXHAUSTED "Meter X is busy (timeout)" at once. */
   setBusy(serial: string, busy: boolean): void {
     this.meter(serial);
     if (busy) this.forcedBusy.add(serial);
     else this.forcedBusy.delete(serial);
   }
 
-  /** While set, every exchange with the meter fails (INTERNAL), as with a dead 4G link. */
+  /** While set, every exchange with the meter fails as with a dead 4G link: INTERNAL "failed to connect after retries". */
   setLinkDown(serial: string, down: boolean): void {
     this.meter(serial);
     if (down) this.linkDown.add(serial);

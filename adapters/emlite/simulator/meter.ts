@@ -45,7 +45,7 @@ const EMPTY_ON_THREE_PHASE = new Set<number>([
   ...Object.entries(ObjectId).filter(([k]) => k.startsWith('tariff')).map(([, v]) => v),
 ]);
 
-/** A rejected exchange: the meter answered no or the link broke; the mediator reports it as INTERNAL. */
+/** A rejected exchange (the meter answered no): the mediator reports it as INTERNAL "Meter communication failed". */
 export class MeterExchangeError extends Error {}
 
 /** Registers are anchored here so that the same seed and clock always give the same readings. */

@@ -1,9 +1,10 @@
 import * as grpc from '@grpc/grpc-js';
-import { dataFieldCodec, eventLogRequestCodec, eventLogResponseCodec, EVENTS_PER_PAGE } from '../codecs';
-import { ObjectId, RecordFormat } from '../objectIds';
+import { dataFieldCodec, eventLogRequestCodec, eventLogResponseCodec, EVENTS_PER_PAGE, rawReplyCodec } from '../codecs';
+import { ObjectId, ReadWrite, RecordFormat } from '../objectIds';
 import { infoServiceDefinition, mediatorServiceDefinition } from '../proto';
 import { SimulatorFleet } from './fleet';
 import { MeterExchangeError, type SimulatedMeter, type SimulatedMeterSpec } from './meter';
+import { MeterLocks } from './meterLock';
 import { type Clock, systemClock } from '../../../core/time';
 
 export interface SimulatorTls {
@@ -30,6 +31,17 @@ export interface MediatorSimulatorOptions {
   now?: Clock;
   /** Credit a token adds to the balance. Default 10. */
   tokenCreditGbp?: number | ((token: string) => number);
+  /**
+   * How long a call waits for a meter that is in another exchange before it is refused as busy. Default
+   * 60 000, the deployed LOCK_TIMEOUT_SECONDS (meter_registry.py @ d2434c0).
+   */
+  lockTimeoutMs?: number;
+  /**
+   * Least time between the end of one exchange with a meter and the start of the next. The deployed mediator
+   * waits 2 s (MINIMUM_TIME_BETWEEN_REQUESTS_SECONDS, meter_registry.py @ d2434c0); default 0 here, so tests
+   * and benchmarks are not slowed by it.
+   */
+  minRequestGapMs?: number;
 }
 
 export interface MediatorSimulator {
@@ -40,7 +52,23 @@ export interface MediatorSimulator {
   stop(): Promise<void>;
 }
 
-const DEFAULTS = { host: '127.0.0.1', port: 0, seed: 1, latencyMs: 0, concurrencyLimit: Number.POSITIVE_INFINITY, tokenCreditGbp: 10 };
+const DEFAULTS = {
+  host: '127.0.0.1', port: 0, seed: 1, latencyMs: 0, concurrencyLimit: Number.POSITIVE_INFINITY, tokenCreditGbp: 10, lockTimeoutMs: 60_000, minRequestGapMs: 0,
+};
+
+/**
+ * The deployed servicer's answers (cepro/simt-emlite @ d2434c0 simt_emlite/mediator/grpc/mediator_service.py;
+ * info_service.py for GetInfo). A broken link is what the meter connection's retries end in (emlite_net.py:
+ * five attempts, then tenacity's RetryError); any other failed exchange is "Meter communication failed".
+ */
+const ANSWERS = {
+  noSerial: 'Target meter serial not specified',
+  unknownMeter: (serial: string) => `Meter '${serial}' not known`,
+  busy: (serial: string) => `Meter ${serial} is busy (timeout)`,
+  linkFailed: 'failed to connect after retries',
+  exchangeFailed: 'Meter communication failed',
+  infoNotFound: (serial: string) => `meter ${serial} not found`,
+} as const;
 
 export const simulatedSerial = (i: number): string => `EMLSIM${String(i).padStart(8, '0')}`;
 
@@ -77,7 +105,10 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
       timers.add(t);
     });
 
-  /** The deployed servicer's flow: serial check, meter lookup, per-meter lock, exchange. */
+  const locks = new MeterLocks();
+  const lastExchangeEnd = new Map<string, number>();
+
+  /** The deployed servicer's flow: a worker, serial check, meter lookup, per-meter lock, request spacing, exchange. */
   const meterCall = (method: string, exchange: (m: SimulatedMeter, req: Record<string, unknown>) => object): Handler =>
     async (call, callback) => {
       const serial = String(call.request.serial ?? '');
@@ -86,34 +117,35 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
       fleet.inFlight++;
       fleet.maxInFlight = Math.max(fleet.maxInFlight, fleet.inFlight);
       await acquire();
-      let meter: SimulatedMeter | undefined;
+      let locked = false;
       try {
-        if (!serial) throw new StatusError(grpc.status.INVALID_ARGUMENT, 'Target meter serial not specified');
-        meter = fleet.get(serial);
-        if (!meter) throw new StatusError(grpc.status.NOT_FOUND, `Meter '${serial}' not known`);
-        if (fleet.isForcedBusy(serial) || busy.has(serial)) {
-          meter = undefined;
-          throw new StatusError(grpc.status.RESOURCE_EXHAUSTED, `Meter ${serial} is busy`);
-        }
-        busy.add(serial);
+        if (!serial) throw new StatusError(grpc.status.INVALID_ARGUMENT, ANSWERS.noSerial);
+        const meter = fleet.get(serial);
+        if (!meter) throw new StatusError(grpc.status.NOT_FOUND, ANSWERS.unknownMeter(serial));
+        // A forced-busy meter answers as if the lock wait had already run out.
+        if (fleet.isForcedBusy(serial)) throw new StatusError(grpc.status.RESOURCE_EXHAUSTED, ANSWERS.busy(serial));
+        locked = await locks.acquire(serial, opts.lockTimeoutMs);
+        if (!locked) throw new StatusError(grpc.status.RESOURCE_EXHAUSTED, ANSWERS.busy(serial));
+        await sleep((lastExchangeEnd.get(serial) ?? -Infinity) + opts.minRequestGapMs - performance.now());
         await sleep(opts.latencyMs);
         const fault = fleet.isLinkDown(serial) ? 'link' : fleet.takeFault(serial);
-        if (fault === 'link') throw new StatusError(grpc.status.INTERNAL, 'Meter communication failed');
+        if (fault === 'link') throw new StatusError(grpc.status.INTERNAL, ANSWERS.linkFailed);
         if (fault === 'refuse') throw new MeterExchangeError('meter refused the exchange');
         const reply = exchange(meter, call.request);
         if (fault === 'lost') return;
         callback(null, fault ? damage(reply, fault) : reply);
       } catch (e) {
         if (e instanceof StatusError) callback({ code: e.code, details: e.message });
-        else if (e instanceof MeterExchangeError) callback({ code: grpc.status.INTERNAL, details: `Meter communication failed: ${e.message}` });
-        else callback({ code: grpc.status.INTERNAL, details: String(e) });
+        else callback({ code: grpc.status.INTERNAL, details: ANSWERS.exchangeFailed });
       } finally {
-        if (meter) busy.delete(serial);
+        if (locked) {
+          lastExchangeEnd.set(serial, performance.now());
+          locks.release(serial);
+        }
         release();
         fleet.inFlight--;
       }
     };
-  const busy = new Set<string>();
 
   const server = new grpc.Server();
   server.addService(mediatorServiceDefinition, {
@@ -129,13 +161,14 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
       const serial = String(call.request.serial ?? '');
       fleet.countCall('GetInfo', serial);
       const m = fleet.get(serial);
-      if (!m) return callback({ code: grpc.status.NOT_FOUND, details: `meter ${serial} not found` });
+      if (!m) return callback({ code: grpc.status.NOT_FOUND, details: ANSWERS.infoNotFound(serial) });
       callback(null, { json_data: JSON.stringify({ registry: registryRow(m), shadow: shadowRow(m, now()) }) });
     },
     GetMeters: (call: grpc.ServerUnaryCall<Record<string, unknown>, object>, callback: grpc.sendUnaryData<object>) => {
       fleet.countCall('GetMeters', '');
-      const esco = String(call.request.esco ?? '');
-      const rows = fleet.all().filter((m) => !esco || m.esco === esco).map(registryRow);
+      // The deployed GetMeters lower-cases the filter; an empty one lists every meter.
+      const esco = String(call.request.esco ?? '').toLowerCase();
+      const rows = fleet.all().filter((m) => !esco || m.esco.toLowerCase() === esco).map(registryRow);
       callback(null, { json_meters: JSON.stringify(rows) });
     },
   });
@@ -154,12 +187,18 @@ export async function startMediatorSimulator(options: MediatorSimulatorOptions):
     stop: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
+        locks.clear();
         server.tryShutdown(() => resolve());
         setTimeout(() => { server.forceShutdown(); resolve(); }, 500).unref();
       }),
   };
 }
 
+/**
+ * A raw exchange answers as the deployed mediator does: the meter's reply data field after its format byte,
+ * i.e. the echoed object id, the flag byte (rw flag, or the event log index) and the payload
+ * (codecs/dataField.ts `rawReplyCodec`).
+ */
 function rawExchange(m: SimulatedMeter, dataField: Buffer, nowMs: number, credit: (t: string) => number): Buffer {
   if (dataField[0] === RecordFormat.eventLog) {
     if (!m.knows(ObjectId.eventLog)) throw new MeterExchangeError('no event log object on three-phase meters');
@@ -169,7 +208,8 @@ function rawExchange(m: SimulatedMeter, dataField: Buffer, nowMs: number, credit
     } catch {
       throw new MeterExchangeError('malformed event log request');
     }
-    return eventLogResponseCodec.encode(m.events.slice(page * EVENTS_PER_PAGE, (page + 1) * EVENTS_PER_PAGE));
+    const events = eventLogResponseCodec.encode(m.events.slice(page * EVENTS_PER_PAGE, (page + 1) * EVENTS_PER_PAGE));
+    return rawReplyCodec.encode({ objectId: ObjectId.eventLog, flag: page, payload: events });
   }
   let field;
   try {
@@ -177,9 +217,10 @@ function rawExchange(m: SimulatedMeter, dataField: Buffer, nowMs: number, credit
   } catch {
     throw new MeterExchangeError('malformed data field');
   }
-  if (!field.write) return m.read(field.objectId, nowMs);
+  const flag = field.write ? ReadWrite.write : ReadWrite.read;
+  if (!field.write) return rawReplyCodec.encode({ objectId: field.objectId, flag, payload: m.read(field.objectId, nowMs) });
   m.write(field.objectId, field.payload, nowMs, credit);
-  return Buffer.alloc(0);
+  return rawReplyCodec.encode({ objectId: field.objectId, flag, payload: Buffer.alloc(0) });
 }
 
 /** A reply cut one byte short, or with a stray byte appended: wrong length for every fixed-size record. */

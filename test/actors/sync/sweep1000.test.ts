@@ -36,7 +36,7 @@ it('a sweep over 1,000 meters with 10 % link failures marks exactly those unheal
   expect(rows).toHaveLength(1_000);
   const unhealthy = rows.filter((r) => r.health === 'unhealthy');
   expect(new Set(unhealthy.map((r) => r.meter_id))).toEqual(failing);
-  expect(unhealthy.every((r) => /^UNAVAILABLE: .*Meter communication failed/.test(r.health_details) && r.import_a === null)).toBe(true);
+  expect(unhealthy.every((r) => /^UNAVAILABLE: .*failed to connect after retries/.test(r.health_details) && r.import_a === null)).toBe(true);
   expect(rows.filter((r) => r.health === 'healthy').every((r) => r.health_details === '' && r.import_a !== null)).toBe(true);
 
   // 4 registers of each healthy meter read for the first time: 2 import + 2 export rows each, nothing for the failed ones

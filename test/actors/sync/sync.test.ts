@@ -156,7 +156,7 @@ describe('meter sync', () => {
     w.sims[0]!.meters.setLinkDown('EMLA0001', true);
     const bad = await sync('e1', { syncers: ['SyncerCSQ'] });
     expect(bad).toMatchObject({ health: 'unhealthy', changed: ['health'] });
-    expect(bad.healthDetails).toMatch(/^UNAVAILABLE: .*Meter communication failed/);
+    expect(bad.healthDetails).toMatch(/^UNAVAILABLE: .*failed to connect after retries/);
     expect(await shadow('e1')).toMatchObject({ health: 'unhealthy', csq: null, importA: 1_001_200 });
     w.sims[0]!.meters.setLinkDown('EMLA0001', false);
     expect(await sync('e1', { syncers: ['SyncerCSQ'] })).toMatchObject({ health: 'healthy', changed: ['csq', 'health'] });

@@ -104,12 +104,18 @@ describe('EmliteMediatorClient against the simulator', () => {
     expect(events.length).toBe(10);
     expect(events[0]).toEqual({ timestamp: new Date(T0), eventId: 48, eventSet: 0 });
     expect((await client.eventLog(S, 2)).length).toBe(6);
+    // on the wire: object id FF F0 E1 and index 2 echoed, then six 6-byte records
+    const reply = await client.sendRawMessage(S, Buffer.from([0x02, 0xff, 0xf0, 0xe1, 0x02]));
+    expect([...reply.subarray(0, 4)]).toEqual([0xff, 0xf0, 0xe1, 0x02]);
+    expect(reply.length).toBe(4 + 6 * 6);
     expect(await client.eventLog(S, 3)).toEqual([]);
   });
 
-  it('sendRawMessage with a default data field reads an element', async () => {
-    const raw = await client.rawRead(S, ObjectId.instantaneousVoltage);
-    expect(raw).toEqual(Buffer.from([241, 0]));
+  it('sendRawMessage answers the reply data field after its format byte; rawRead strips the echoed header', async () => {
+    // request: format 01, object id 0C 07 00, rw 00; reply: object id 0C 07 00, rw 00, u2le 2410 decivolts
+    const reply = await client.sendRawMessage(S, Buffer.from([0x01, 0x0c, 0x07, 0x00, 0x00]));
+    expect(reply).toEqual(Buffer.from([0x0c, 0x07, 0x00, 0x00, 0x6a, 0x09]));
+    expect(await client.rawRead(S, ObjectId.instantaneousVoltage)).toEqual(Buffer.from([0x6a, 0x09]));
   });
 
   it('writeElement of an invalid token is INTERNAL → UNAVAILABLE', async () => {
@@ -124,6 +130,8 @@ describe('EmliteMediatorClient against the simulator', () => {
     expect(info.shadow.balance).toBe(22.5);
     expect((await client.getMeters()).length).toBe(2);
     expect(await client.getMeters('hmce')).toEqual([{ serial: TP, esco: 'hmce', hardware: 'P1.cx', mode: 'active' }]);
+    // the deployed GetMeters lower-cases its filter
+    expect((await client.getMeters('HMCE')).length).toBe(1);
   });
 });
 
@@ -147,13 +155,15 @@ describe('error mapping', () => {
     const e = await rejection(client.prepayBalance(S));
     sim.meters.setBusy(S, false);
     expect(e.code).toBe(ErrorCode.BUSY);
-    expect(e.message).toContain(`Meter ${S} is busy`);
+    expect(e.message).toContain(`Meter ${S} is busy (timeout)`);
     expect(e.retryAfterMs).toBe(5_000);
   });
 
-  it('link failure: INTERNAL → UNAVAILABLE, once', async () => {
+  it('link failure: INTERNAL "failed to connect after retries" → UNAVAILABLE, once', async () => {
     sim.meters.injectFault(S, 'link');
-    expect((await rejection(client.csq(S))).code).toBe(ErrorCode.UNAVAILABLE);
+    const e = await rejection(client.csq(S));
+    expect(e.code).toBe(ErrorCode.UNAVAILABLE);
+    expect(e.details).toMatchObject({ grpcCode: 'INTERNAL', grpcDetails: 'failed to connect after retries' });
     expect((await client.csq(S)).csq).toBe(23);
   });
 
@@ -164,23 +174,27 @@ describe('error mapping', () => {
     expect((await rejection(client.prepayBalance(S))).code).toBe(ErrorCode.INVALID_DATA_FORMAT);
   });
 
-  it('unknown object id: INTERNAL → UNAVAILABLE; invalid object id rejected locally', async () => {
-    expect((await rejection(client.readElement(S, 0x123456))).code).toBe(ErrorCode.UNAVAILABLE);
+  it('unknown object id: INTERNAL "Meter communication failed" → UNAVAILABLE; invalid object id rejected locally', async () => {
+    const e = await rejection(client.readElement(S, 0x123456));
+    expect(e.code).toBe(ErrorCode.UNAVAILABLE);
+    expect(e.details).toMatchObject({ grpcCode: 'INTERNAL', grpcDetails: 'Meter communication failed' });
     const before = sim.meters.callCount('readElement');
     expect((await rejection(client.readElement(S, 0x1000000))).code).toBe(ErrorCode.VALIDATION_FAILED);
     expect(sim.meters.callCount('readElement')).toBe(before);
   });
 
-  it('deadline exceeded → TIMEOUT', async () => {
+  it('deadline exceeded → TIMEOUT; the exchange goes on, and a call that waits out the meter lock is BUSY', async () => {
     // A long exchange, so the second call lands inside it however loaded the machine is.
-    const slow = await startMediatorSimulator({ meters: 1, latencyMs: 3_000 });
+    const slow = await startMediatorSimulator({ meters: 1, latencyMs: 3_000, lockTimeoutMs: 200 });
     const c = new EmliteMediatorClient(slow.address, { deadlineMs: 100 });
     try {
       const e = await rejection(c.readElementA('EMLSIM00000000'));
       expect(e.code).toBe(ErrorCode.TIMEOUT);
-      // The mediator keeps talking to the meter after the client gave up: busy until that exchange ends.
+      // The mediator keeps talking to the meter after the client gave up: the lock stays taken until that exchange ends.
       while (slow.meters.inFlight === 0) await new Promise((r) => setTimeout(r, 20));
-      expect((await rejection(c.readElementA('EMLSIM00000000', { deadlineMs: 2_000 }))).code).toBe(ErrorCode.BUSY);
+      const busy = await rejection(c.readElementA('EMLSIM00000000', { deadlineMs: 2_000 }));
+      expect(busy.code).toBe(ErrorCode.BUSY);
+      expect(busy.details).toMatchObject({ grpcCode: 'RESOURCE_EXHAUSTED', grpcDetails: 'Meter EMLSIM00000000 is busy (timeout)' });
       while (slow.meters.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
       expect(await c.readElementA('EMLSIM00000000', { deadlineMs: 10_000 })).toHaveProperty('importActiveWh');
     } finally {
@@ -189,17 +203,34 @@ describe('error mapping', () => {
     }
   });
 
-  it('a second call to a meter mid-exchange is BUSY', async () => {
+  it('a second call to a meter mid-exchange waits for the meter lock, then runs (as the deployed mediator)', async () => {
     const slow = await startMediatorSimulator({ meters: 1, latencyMs: 200 });
     const c = new EmliteMediatorClient(slow.address);
     try {
-      const [a, b] = await Promise.allSettled([c.readElementA('EMLSIM00000000'), c.prepayBalance('EMLSIM00000000')]);
-      expect(a.status).toBe('fulfilled');
-      expect(b.status).toBe('rejected');
-      expect((b as PromiseRejectedResult).reason.code).toBe(ErrorCode.BUSY);
+      const started = performance.now();
+      const [a, b] = await Promise.all([c.readElementA('EMLSIM00000000'), c.prepayBalance('EMLSIM00000000')]);
+      expect(a).toHaveProperty('importActiveWh');
+      expect(typeof b).toBe('number');
+      // one exchange after the other: at least two latencies
+      expect(performance.now() - started).toBeGreaterThanOrEqual(400);
+      expect(slow.meters.maxInFlight).toBe(2);
     } finally {
       c.close();
       await slow.stop();
+    }
+  });
+
+  it('minRequestGapMs spaces the exchanges with one meter (the deployed 2 s, shortened)', async () => {
+    const spaced = await startMediatorSimulator({ meters: 1, minRequestGapMs: 300 });
+    const c = new EmliteMediatorClient(spaced.address);
+    try {
+      await c.csq('EMLSIM00000000');
+      const started = performance.now();
+      await c.csq('EMLSIM00000000');
+      expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      c.close();
+      await spaced.stop();
     }
   });
 

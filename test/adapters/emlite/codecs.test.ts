@@ -111,9 +111,10 @@ describe('serial, hardware, firmware', () => {
 });
 
 describe('voltage', () => {
-  it('single phase u2le volts, three phase u2le decivolts', () => {
-    expect(voltageCodec.decode(hex('f000'))).toBe(240);
-    expect(voltageCodec.encode(241)).toEqual(hex('f100'));
+  it('single phase and three phase: u2le decivolts', () => {
+    // single-phase voltage is decivolts too: 0x0960 = 2400 → 240 V
+    expect(voltageCodec.decode(hex('6009'))).toBe(240);
+    expect(voltageCodec.encode(241)).toEqual(hex('6a09'));
     expect(threePhaseVoltageCodec.decode(hex('6d09'))).toBe(241.3);
     expect(threePhaseVoltageCodec.encode(241.3)).toEqual(hex('6d09'));
     expectCode(() => voltageCodec.decode(hex('f0')), ErrorCode.INVALID_DATA_FORMAT);

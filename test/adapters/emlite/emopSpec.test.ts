@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
-import { ELEMENT_CODECS, codecFor, eventLogRequestCodec, eventLogResponseCodec, firmwareCodec, thresholdMaskCodec, timeCodec } from '../../../adapters/emlite/codecs';
+import {
+  ELEMENT_CODECS, codecFor, eventLogRequestCodec, eventLogResponseCodec, firmwareCodec, rawReplyCodec, rawReplyPayload, thresholdMaskCodec, timeCodec, voltageCodec,
+} from '../../../adapters/emlite/codecs';
 import { ObjectId, RecordFormat } from '../../../adapters/emlite/objectIds';
 
 /**
@@ -55,8 +57,8 @@ const ROWS: Row[] = [
     payload: cat(u4le(765_000), u4le(3), u4le(0), u4le(0)), expected: { importActiveWh: 765_000, exportActiveWh: 3, importReactiveVarh: 0, exportReactiveVarh: 0 } },
   { name: 'csqNetOp', specId: 16776477, verified: 'spec', layout: 'one byte of bit fields, most significant first: b3 network operator, b5 csq',
     payload: u1((0b010 << 5) | 17), expected: { networkOperator: 2, csq: 17 } },
-  { name: 'instantaneousVoltage', specId: 788224, verified: 'spec', layout: 'u2le voltage (the origin uses it unscaled, V)',
-    payload: u2le(241), expected: 241 },
+  { name: 'instantaneousVoltage', specId: 788224, verified: 'spec', layout: 'u2le voltage in decivolts (the spec\'s own test reads 2386 as 238.6 V)',
+    payload: u2le(2386), expected: 238.6 },
   { name: 'threePhaseSerial', specId: 14155536, verified: 'id', layout: 'assumed: ASCII as serial (the origin reads a .serial field from it)',
     payload: ascii('EML2207642296'), expected: 'EML2207642296' },
   { name: 'threePhaseRead', specId: 14091786, verified: 'id', layout: 'assumed: six u4le totals, active/reactive/apparent import/export',
@@ -172,6 +174,34 @@ describe('mismatches found by issue 14, each against its source', () => {
       { timestamp: new Date('2024-11-11T00:00:00Z'), eventId: 52, eventSet: 0 },
       { timestamp: new Date('2024-11-10T23:59:00Z'), eventId: 0, eventSet: 4 },
     ]);
+  });
+});
+
+describe('issue 14 audit: the mediator contract against the origin (cepro/simt-emlite d2434c0)', () => {
+  it('sendRawMessage answers the data field after its format byte: object id (3, BE) + rw (1) + payload', () => {
+    // emlite_api.py returns frame.data.message; the meter echoes object id and rw flag (a firmware read here)
+    const reply = cat(u1(0x00, 0x02, 0x01), u1(0x00), ascii('3032'));
+    expect(rawReplyCodec.decode(reply)).toEqual({ objectId: 0x000201, flag: 0, payload: ascii('3032') });
+    expect(firmwareCodec.decode(rawReplyPayload('raw_read', reply, ObjectId.firmwareVersion))).toBe('3_03_2');
+    const wrong = thrown(() => rawReplyPayload('raw_read', reply, ObjectId.serial));
+    expect(wrong.code).toBe(ErrorCode.INVALID_DATA_FORMAT);
+    expect(wrong.details).toMatchObject({ codec: 'raw_read', field: 'object_id' });
+    expect(thrown(() => rawReplyCodec.decode(u1(0x00, 0x02))).details).toMatchObject({ codec: 'raw_reply', field: 'payload' });
+  });
+
+  it('event log reply: echoed object id + index, then the records (assumed u4le timestamp, u1 id, u1 set)', () => {
+    const reply = cat(u1(0xff, 0xf0, 0xe1), u1(3), u4le(NOV_11_2024), u1(48, 0), u4le(NOV_11_2024 - 3_600), u1(17, 2));
+    expect(eventLogResponseCodec.decode(rawReplyPayload('event_log_response', reply, ObjectId.eventLog))).toEqual([
+      { timestamp: new Date('2024-11-11T00:00:00Z'), eventId: 48, eventSet: 0 },
+      { timestamp: new Date('2024-11-10T23:00:00Z'), eventId: 17, eventSet: 2 },
+    ]);
+    // the reply as the mediator served it before May 2025 (records only) is no longer taken for records
+    expect(thrown(() => rawReplyPayload('event_log_response', cat(u4le(NOV_11_2024), u1(48, 0)), ObjectId.eventLog)).details).toMatchObject({ field: 'object_id' });
+  });
+
+  it('single-phase voltage is decivolts, as the spec\'s own test reads it (2386 → 238.6 V, test_emlite_message.py at 163f7e8)', () => {
+    expect(voltageCodec.decode(u2le(2386))).toBe(238.6);
+    expect(voltageCodec.encode(238.6)).toEqual(u2le(2386));
   });
 });
 
