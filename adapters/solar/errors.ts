@@ -15,7 +15,7 @@ export const VENDOR_CODES = {
   HUAWEI: {
     /** Northbound reference V6 §8: "You are not in the login state" — log in again and retry once. */
     relogin: 305,
-    /** §8: "You do not have the related data interface permission" (e.g. `stations` → use `getStationList`). */
+    /** §8: "You do not have the related data interface permission" (e.g. `getStationList` → use `stations`). */
     noPermission: 401,
     /** §8: "The interface access frequency is too high" (per interface and account). */
     rateLimited: 407,

@@ -86,17 +86,20 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     };
   }
 
-  /** `stations` (paged) where the account may use it; failCode 401 (not permitted) → `getStationList`. */
+  /**
+   * `getStationList`, the plant list of reference V6 §6.1.3; failCode 401 (not permitted) → the paged `stations`,
+   * in that order as tijsverkoyen/HomeAssistant-FusionSolar openapi_api.py `get_station_list` does.
+   */
   async listPlants(): Promise<PlantInfo[]> {
+    try {
+      return await this.stationList();
+    } catch (e) {
+      if ((toGridtwinError(e).details as { vendorCode?: unknown } | undefined)?.vendorCode !== VENDOR_CODES.HUAWEI.noPermission) throw e;
+    }
     const out: PlantInfo[] = [];
     for (let pageNo = 1; ; pageNo++) {
-      let page: z.infer<typeof HuaweiStationPage>;
-      try {
-        ({ data: page } = await this.call(HUAWEI_PATHS.stations, { pageNo, pageSize: 100 }, HuaweiStationPage, 'stations'));
-      } catch (e) {
-        if (pageNo === 1 && (toGridtwinError(e).details as { vendorCode?: unknown } | undefined)?.vendorCode === VENDOR_CODES.HUAWEI.noPermission) return this.stationList();
-        throw e;
-      }
+      // assumed: `pageSize` (tijs sends `pageNo` only)
+      const { data: page } = await this.call(HUAWEI_PATHS.stations, { pageNo, pageSize: 100 }, HuaweiStationPage, 'stations');
       for (const s of page.list) out.push({ vendorPlantId: s.plantCode, name: s.plantName ?? s.plantCode, timezone: null, capacityKwp: num(s.capacity) });
       if (pageNo >= page.pageCount) return out;
     }

@@ -157,14 +157,19 @@ describe('FusionSolar', () => {
     expect((await probe.getAlarmsSince({ vendorPlantId: 'S1', timezone: 'UTC' }, new Date(0))).map((a) => a.vendorAlarmCode)).toEqual(['8']);
   });
 
-  it('FusionSolar: `stations` not permitted (failCode 401) → getStationList, capacity MW → kWp', async () => {
-    const sim = await startHuaweiSimulator({ plants: 3, stationsForbidden: true });
+  it('FusionSolar: plants come from getStationList (reference V6 §6.1.3, capacity MW → kWp); `stations` only where it is refused with 401, as tijs get_station_list', async () => {
+    const sim = await startHuaweiSimulator({ plants: 3 });
     const adapter = createSolarAdapter('HUAWEI', SIMULATOR_CREDENTIALS.HUAWEI, { baseUrl: sim.baseUrl, timeoutMs: 10_000 });
     cleanup.push(() => adapter.close(), () => sim.close());
-    const plants = await adapter.listPlants();
-    expect(plants.map((p) => [p.vendorPlantId, p.capacityKwp])).toEqual(sim.fleet.plants.map((p) => [p.id, p.capacityKwp]));
-    expect(sim.counters.byPath[HUAWEI_PATHS.stations]).toBe(1);
-    expect(sim.counters.byPath[HUAWEI_PATHS.stationList]).toBe(1);
+    const expected = sim.fleet.plants.map((p) => [p.id, p.capacityKwp]);
+    expect((await adapter.listPlants()).map((p) => [p.vendorPlantId, p.capacityKwp])).toEqual(expected);
+    expect([sim.counters.byPath[HUAWEI_PATHS.stationList], sim.counters.byPath[HUAWEI_PATHS.stations]]).toEqual([1, undefined]);
+
+    const refused = await startHuaweiSimulator({ plants: 3, stationListForbidden: true });
+    const fallback = createSolarAdapter('HUAWEI', SIMULATOR_CREDENTIALS.HUAWEI, { baseUrl: refused.baseUrl, timeoutMs: 10_000 });
+    cleanup.push(() => fallback.close(), () => refused.close());
+    expect((await fallback.listPlants()).map((p) => [p.vendorPlantId, p.capacityKwp])).toEqual(expected);
+    expect([refused.counters.byPath[HUAWEI_PATHS.stationList], refused.counters.byPath[HUAWEI_PATHS.stations]]).toEqual([1, 1]);
   });
 
   it('FusionSolar: a 407 backs the interface off for its documented window (alarms 30 min), other interfaces go on', async () => {
