@@ -12,6 +12,7 @@ import { ID_MESSAGE, parseBody, routedBy, validate } from './endpoint';
 import { ReportSchema, embeddingEndpoints } from './embedding';
 import { simulatorEndpoints, type SimulatorHandles } from './simulators';
 import { OrganizationSettingsSchema } from '../../actors/meter/rules/twinSettings';
+import { interactionView } from '../../actors/meter/views';
 import { createBatchOverBus } from '../cluster/batch';
 import type { ClusterRouting } from '../cluster/router';
 import { guardEndpoints, inBody, inSubject, principalOf, type Access, type DeclaredEndpoint, type NatsGuard } from './access';
@@ -96,9 +97,10 @@ export async function serveNats(opts: {
       case 'meter': {
         const m = validate(MeterSchema, body);
         const organizationId = meterOrganization(m, await registryRepo.meterOrganizationFacts(db.sql, m));
-        const row = { ...(await registryRepo.upsertMeter(db.sql, { ...m, organizationId })), organizationId };
+        // shadow metadata is the runtime's own bookkeeping: no reply carries it
+        const { shadowMetadata: _s, ...row } = await registryRepo.upsertMeter(db.sql, { ...m, organizationId });
         notifyWorldChanged([m.id]);
-        return row;
+        return { ...row, organizationId };
       }
     }
   };
@@ -128,7 +130,8 @@ export async function serveNats(opts: {
       const v = await registryRepo.gridView(db.sql, gridId);
       if (!v) throw new GridtwinError(ErrorCode.NOT_FOUND, `grid ${gridId} not found`);
       const recent = await interactionsRepo.recentOfGrid(db.sql, gridId, 50);
-      return { ...v, recentInteractions: recent.map((i) => ({ ...i, gridId })) };
+      // the same interaction view every other reply gives (not the stored row with its bookkeeping columns)
+      return { ...v, recentInteractions: recent.map((i) => interactionView(i, gridId)) };
     }),
     endpoint('owners-get', s.ownersGet(), { role: 'viewer', replyLimitedToToken: 'owners the token may not reach are only listed in `refused`' }, async (m) => {
       const b = validate(OwnersSchema, parseBody(m));

@@ -117,7 +117,11 @@ export const registryRepo = {
     return {
       grid: { id: g.id, organizationId: g.organization_id, name: g.name, timezone: g.timezone, isOnline: g.is_online },
       dcus: dcus.map((d) => ({ id: d.id, externalReference: d.external_reference, isOnline: d.is_online })),
-      meters: meters.map(toMeterRow),
+      // as meters.list: no desired state or shadow metadata (meter.get gives the twin)
+      meters: meters.map((r) => {
+        const { desired: _d, shadowMetadata: _s, ...m } = toMeterRow(r);
+        return m;
+      }),
     };
   },
   /** Operator intent (meter twin); fenced on the meter's row version. Returns the new version. */

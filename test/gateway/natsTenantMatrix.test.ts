@@ -13,6 +13,7 @@ import { startNode, type GridtwinNode } from '../../gateway/node';
 import { alertsRepo, batchesRepo, commissioningsRepo, credentialsRepo, openDatabase, plantsRepo, type Database } from '../../persistence';
 import { createTestDatabase } from '../helpers/db';
 import { NATS_URL, testPrefix } from '../helpers/nats';
+import { loadReplyContract } from '../helpers/asyncapiContract';
 import { eventually } from '../helpers/world';
 import { Client, SECRET, token } from './helpers';
 
@@ -367,6 +368,27 @@ describe('NATS tenant matrix (issue 11): auth mode token, plain nats.js client',
     for (const [k, v] of [['Gridtwin-Hops', '1'], ['X-Gridtwin-Internal', 'true'], ['Authorization', 'Bearer']] as const) h.set(k, v);
     const m = await nc.request(s.meterGet('ma'), '{}', { timeout: 10_000, headers: h });
     expect(m.json<{ error?: { code: string } }>().error?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('every reply matches the reply docs/asyncapi.yaml documents for its subject, and carries no undocumented field', async () => {
+    const contract = await loadReplyContract();
+    const admin = await tokenOf('org-a', 'admin');
+    const misses: string[] = [];
+    let checked = 0;
+    for (const [name, x] of Object.entries(EXPECT)) {
+      const req = x.request(s, A);
+      const found = contract.schemaFor(req.subject, s.prefix);
+      if (!found) {
+        if (name !== 'catch-all' && name !== 'meter-report' && name !== 'uplinks-ingest') misses.push(`${name}: no documented reply for ${req.subject}`);
+        continue;
+      }
+      const r = await ask(req, admin);
+      checked++;
+      for (const p of contract.problems(found.schema, r.body)) misses.push(`${name} (${found.channel}) ${p}`);
+    }
+    console.log(`AsyncAPI reply contract: ${checked} replies checked`);
+    expect(misses).toEqual([]);
+    expect(checked).toBeGreaterThan(55);
   });
 
   it('gridtwin/client sends its token option as the header', async () => {

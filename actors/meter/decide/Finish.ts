@@ -16,10 +16,13 @@ export interface Outcome {
 }
 
 /** Strips what must never be stored in clear or published (delivered tokens). */
-const publicResult = (r: InteractionResult | undefined) => {
+/** The fields of a result that are stored and published (docs/asyncapi.yaml InteractionResult): never the token or a raw payload. */
+const PUBLIC_RESULT_FIELDS = ['kwhCredit', 'isOn', 'powerLimitW', 'version', 'date', 'time', 'voltageV', 'currentA', 'powerW', 'tokenAccepted'] as const;
+const publicResult = (r: InteractionResult | undefined): Partial<InteractionResult> | null => {
   if (!r) return null;
-  const { token: _t, raw: _raw, ...rest } = r;
-  return rest;
+  const out: Partial<Record<(typeof PUBLIC_RESULT_FIELDS)[number], unknown>> = {};
+  for (const k of PUBLIC_RESULT_FIELDS) if (r[k] !== undefined) out[k] = r[k];
+  return out as Partial<InteractionResult>;
 };
 
 /**
