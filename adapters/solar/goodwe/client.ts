@@ -172,7 +172,7 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
       const res = await this.http.post(host + SEMS_PATHS.semsPlusLogin, op, { 'Content-Type': 'application/json', Accept: 'application/json' }, body);
       const data = this.loginData(op, this.http.readJson(res, op, semsEnvelope(z.unknown())));
       const api = data.apiFromEnvelope ?? data.api ?? `https://${SEMS_HOSTS.fallbackRegion}-gateway.semsportal.com/web/sems`;
-      return { api: this.dataBase(api, data.token.region ?? null), tokenHeader: JSON.stringify(data.token) };
+      return { api: this.dataBase(api, data.token.region ?? null), tokenHeader: tokenHeader(data.token, api) };
     });
   }
 
@@ -185,7 +185,7 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
       const data = this.loginData(op, this.http.readJson(res, op, semsEnvelope(z.unknown())));
       const api = data.apiFromEnvelope ?? data.api;
       if (!api) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'api' }, 'login answer lacks api');
-      return { api: this.dataBase(api, data.token.region ?? null), tokenHeader: JSON.stringify(data.token) };
+      return { api: this.dataBase(api, data.token.region ?? null), tokenHeader: tokenHeader(data.token, api) };
     });
   }
 
@@ -229,6 +229,11 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
   private failure(operation: string, env: { code: string | number; msg?: string | null }) {
     return { brand: this.brand, operation, vendorCode: String(env.code), vendorMessage: env.msg ?? undefined };
   }
+}
+
+/** The data calls' `token` header: the login `data` plus the login's `api`, as sems_api.py `_extract_login_token` builds it. */
+function tokenHeader(token: object, api: string): string {
+  return JSON.stringify({ ...token, api });
 }
 
 /** An inverter's last report: `invert_full.last_time` (epoch ms, UTC) when present, else its plant-local `last_refresh_time`. */

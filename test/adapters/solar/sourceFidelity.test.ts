@@ -62,6 +62,19 @@ describe('GoodWe SEMS against its public sources', () => {
     expect(JSON.parse(LEGACY_CLIENT_HEADER)).toEqual(tokens[0]);
   });
 
+  it('data calls send the token header as the login data plus its api (sems_api.py _extract_login_token); ours left api out', async () => {
+    const headers: unknown[] = [];
+    const stub = await stubVendor((path, _body, h) => {
+      if (path.endsWith(SEMS_PATHS.semsPlusLogin)) return { code: '00000', data: { uid: 'u1', timestamp: '1767225600000', token: 'tk', region: 'eu' }, api: 'https://eu-gateway.semsportal.com/web/sems' };
+      headers.push(JSON.parse(String(h.token)));
+      return { code: 0, data: { list: [] } };
+    });
+    const adapter = createSolarAdapter('GOODWE', SIMULATOR_CREDENTIALS.GOODWE, { baseUrl: stub.url, timeoutMs: 10_000 });
+    cleanup.push(() => adapter.close(), stub.close);
+    await adapter.listPlants();
+    expect(headers).toEqual([{ uid: 'u1', timestamp: '1767225600000', token: 'tk', region: 'eu', api: 'https://eu-gateway.semsportal.com/web/sems' }]);
+  });
+
   const detail = (inverter: object) => sems(() => ({ info: { powerstation_id: 'ps-1', stationname: 'P' }, kpi: { pac: 0, power: 30.3, total_power: 16851.1 }, inverter: [inverter] }));
 
   it('last_refresh_time with a space after each colon ("06/22/2025 17: 02: 36", TimSoethout tests/test-data/20250623_homekit_getData.json) is read, not dropped', async () => {
