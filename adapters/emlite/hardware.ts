@@ -8,7 +8,11 @@ export const SINGLE_PHASE_MODELS: Readonly<Record<string, string>> = { '6C': 'C1
 export const SINGLE_PHASE_UNKNOWN = 'SINGLE_PHASE_UNKNOWN';
 export const THREE_PHASE_UNKNOWN = 'THREE_PHASE_UNKNOWN';
 
-/** Three-phase meter types (origin `ThreePhaseMeterType`); the numeric values on the wire are assumed (objectIds.ts). */
+/**
+ * Three-phase meter types (origin `EmopMessage.ThreePhaseMeterType` ax_whole_current / cx_ct_operated, d2434c0
+ * api_core.py `hardware`). UNVERIFIED/assumed: their numeric values on the wire (the enum is only in
+ * emop-frame-protocol), like the object that carries them (objectIds.ts).
+ */
 export const ThreePhaseMeterType = { axWholeCurrent: 0, cxCtOperated: 1 } as const;
 const THREE_PHASE_MODELS: Readonly<Record<number, string>> = {
   [ThreePhaseMeterType.axWholeCurrent]: 'P1.ax',
@@ -36,8 +40,10 @@ export const threePhaseModel = (meterType: number): string => THREE_PHASE_MODELS
 
 /**
  * Register scale of a three-phase meter, in raw units per Wh: CT-operated P1.cx meters count in 1/10 Wh
- * (the origin divides by 10 000 for kWh), the others in Wh (÷ 1 000). Unknown three-phase types have no
- * known scale: the caller refuses to store their registers rather than guess a factor of ten.
+ * (d2434c0 api_core.py `_scale_value`: ÷ 10 000 for kWh on P1.cx; util/three_phase_intervals.py: "W (ax) or
+ * 0.1W (cx)"), the others in Wh (÷ 1 000). The origin scales only its own model names; "CX" registry
+ * strings are taken as P1.cx here. Unknown three-phase types have no known scale: the caller refuses to
+ * store their registers rather than guess a factor of ten.
  */
 export function threePhaseUnitsPerWh(model: string): number | null {
   if (model === 'P1.cx' || model === 'CX') return 10;

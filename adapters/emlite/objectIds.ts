@@ -1,8 +1,10 @@
 /**
  * EMOP object ids (3 bytes, big-endian on the wire, an int32 in the gRPC requests). Every value except the
  * two placeholders at the end is in the public Kaitai enum `object_id_type` of cepro/simt-emlite
- * emlite_mediator/emlite/messages/emlite_message.ksy at commit 163f7e8 (test/adapters/emlite/emopSpec.test.ts
- * lists them against that enum).
+ * emlite_mediator/emlite/messages/emlite_message.ksy at commit 163f7e8, the newest version of that file (the
+ * next commit, 23ba857, moved the specs into the emop-frame-protocol package; test/adapters/emlite/emopSpec.test.ts
+ * lists them against that enum). Since then the origin names its ids from that package (PyPI
+ * emop-frame-protocol, 0.4.14 pinned at d2434c0), whose source no public repository holds.
  */
 export const ObjectId = {
   time: 0x800800,
@@ -47,14 +49,15 @@ export const ObjectId = {
   tariffFutureElementBTouRate1: 0xfff601,
 
   /**
-   * UNVERIFIED/assumed: the event log object id is not in the public Kaitai enum (the origin takes it from
-   * its emop-frame-protocol package, whose source is not public). Our placeholder, shared with the simulator.
+   * UNVERIFIED/assumed: the event log object id is not in the public Kaitai enum (the origin takes
+   * `ObjectIdType.event_log` from emop-frame-protocol, d2434c0 api_core.py `event_log`). Our placeholder,
+   * shared with the simulator.
    */
   eventLog: 0xfff0e1,
   /**
-   * UNVERIFIED/assumed: the origin reads a three-phase meter's hardware configuration (meter type AX whole
-   * current / CX CT operated) when the hardware string is blank; that object id is also only in the
-   * unpublished package. Our placeholder, shared with the simulator.
+   * UNVERIFIED/assumed: the origin reads a three-phase meter's hardware configuration (meter type
+   * ax_whole_current / cx_ct_operated, d2434c0 api_core.py `hardware`) when the hardware string is blank;
+   * its id is also only in emop-frame-protocol. Our placeholder, shared with the simulator.
    */
   threePhaseHardwareConfiguration: 0xd7ff00,
 } as const;
@@ -69,8 +72,8 @@ export const RecordFormat = {
   profileLog1: 0x03,
   profileLog2: 0x04,
   /**
-   * UNVERIFIED/assumed: the origin sends the event log with its own format (`RecordFormat.event_log` of the
-   * unpublished emop-frame-protocol package), distinct from default and the two profile-log formats. 0x03
+   * UNVERIFIED/assumed: the origin sends the event log with its own format (`EmopData.RecordFormat.event_log`
+   * of emop-frame-protocol, d2434c0 api_core.py), distinct from default and the two profile-log formats. 0x03
    * (our earlier value) is profile log 1 in the public spec; 0x02, the one gap below the profile logs, is
    * our placeholder, shared with the simulator.
    */

@@ -12,10 +12,12 @@ const FIELDS = ['importActiveWh', 'exportActiveWh', 'importReactiveVarh', 'expor
 const LENGTH = FIELDS.length * 4;
 
 /**
- * Element A 0xFFFFFC / element B 0xFFFFF8. UNVERIFIED layout: the origin decodes a `reading_rec` with
- * import_active, export_active, import_reactive, export_reactive (Wh, divided by 1000 for kWh) from the
- * unpublished emop-frame-protocol package; we take four u4le in that field order, the integer width and
- * endianness of every other EMOP numeric record.
+ * Element A 0xFFFFFC / element B 0xFFFFF8 (ids: Kaitai enum `element_a` / `element_b` at 163f7e8). The origin
+ * reads `ObjectIdEnum.read_element_a` / `read_element_b` (d2434c0 api_core.py; names from emop-frame-protocol,
+ * taken here to be the same ids) into an EmopMessage.ReadingRec with import_active, export_active,
+ * import_reactive, export_reactive, in Wh (its test: "Raw values in Wh", divided by 1000 for kWh).
+ * UNVERIFIED/assumed layout: four u4le in that field order, the width and endianness of every other EMOP
+ * numeric record; all 0xFF = not available. No public source gives the record.
  */
 export const elementReadCodec: Codec<ElementRead> = {
   name: 'element_read',

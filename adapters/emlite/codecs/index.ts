@@ -51,7 +51,10 @@ export const ELEMENT_CODECS = {
   [ObjectId.threePhaseVoltageL1]: threePhaseVoltageCodec,
   [ObjectId.threePhaseVoltageL2]: threePhaseVoltageCodec,
   [ObjectId.threePhaseVoltageL3]: threePhaseVoltageCodec,
-  /** UNVERIFIED/assumed: one u1 meter type (hardware.ts `ThreePhaseMeterType`); the origin uses only that field. */
+  /**
+   * UNVERIFIED/assumed: one u1 meter type (hardware.ts `ThreePhaseMeterType`); the origin reads an
+   * EmopMessage.ThreePhaseHardwareConfigurationRec and uses only its `meter_type` (d2434c0 api_core.py).
+   */
   [ObjectId.threePhaseHardwareConfiguration]: u1Codec,
   [ObjectId.tariffActiveStandingCharge]: priceCodec,
   [ObjectId.tariffActiveThresholdMask]: thresholdMaskCodec,

@@ -13,9 +13,12 @@ export interface ThreePhaseRead {
 const FIELDS = ['activeImport', 'activeExport', 'reactiveImport', 'reactiveExport', 'apparentImport', 'apparentExport'] as const;
 
 /**
- * Three-phase read 0xD7060A (public id; the Kaitai spec gives it no layout, so its payload is default_rec
- * raw bytes). UNVERIFIED/assumed layout: the origin reads six separate u4le totals whose object ids are
- * unpublished; we carry the same six u4le values, in the origin's order, in one 24-byte record.
+ * Three-phase read 0xD7060A (public id `three_phase_read`, listed after `three_phase_initiate_read` 0xD70A0C;
+ * the Kaitai spec gives it no layout, so its payload is default_rec raw bytes). UNVERIFIED/assumed, and a
+ * known risk: the origin never reads this object. Since bbd7edb (2025-07) it reads six separate objects,
+ * `three_phase_total_{active,reactive,apparent}_{import,export}`, each a U4leValueRec, whose ids are only in
+ * emop-frame-protocol (d2434c0 api_core.py `three_phase_read`). We carry the same six u4le values, in the
+ * origin's order, in one 24-byte record; a real meter may answer this object differently or not at all.
  */
 export const threePhaseReadCodec: Codec<ThreePhaseRead> = {
   name: 'three_phase_read',

@@ -6,10 +6,12 @@ import {
 import { ObjectId, RecordFormat } from '../../../adapters/emlite/objectIds';
 
 /**
- * Cross-check against the public EMOP description: cepro/simt-emlite at commit 163f7e8,
+ * Cross-check against the public EMOP description: cepro/simt-emlite at commit 163f7e8 (the newest version of
+ * the Kaitai specs; 23ba857 moved them into the emop-frame-protocol package),
  * emlite_mediator/emlite/messages/emlite_message.ksy (object ids, record layouts) and emlite_data.ksy
- * (data field, record formats). Each payload below is built by hand from the layout written beside it (our
- * words; the spec file is not copied), then decoded by gridtwin's codec for that object id.
+ * (data field, record formats), and the origin's code at d2434c0 for the mediator contract. Each payload below
+ * is built by hand from the layout written beside it (our words; neither the spec nor its test fixtures are
+ * copied), then decoded by gridtwin's codec for that object id.
  * `spec`: both id and layout are in the public spec. `id`: the id is public but the spec gives the record no
  * layout (its payload is the raw default_rec), so the layout is ours: UNVERIFIED/assumed.
  */
@@ -95,7 +97,7 @@ const ROWS: Row[] = [
   { name: 'tariffFutureElementBTouRate1', specId: 16774657, verified: 'spec', layout: 'u4le price (the origin\'s element B unit rate)', payload: PRICE, expected: 0.2345 },
 ];
 
-/** Not in the public enum: the origin takes these from its unpublished emop-frame-protocol package. */
+/** Not in the public enum: the origin takes these from emop-frame-protocol (PyPI), whose source no public repository holds. */
 const PLACEHOLDERS: Array<keyof typeof ObjectId> = ['eventLog', 'threePhaseHardwareConfiguration'];
 
 function thrown(fn: () => unknown): GridtwinError {
