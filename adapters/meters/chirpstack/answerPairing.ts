@@ -45,9 +45,14 @@ export class AnswerAckPairing<A> {
     this.acks.clear();
   }
 
+  /** Maps keep insertion order, which is arrival order: the stale halves are a prefix, so a busy fleet pays per stale entry only. */
   private forgetStale(): void {
     const before = Date.now() - this.windowMs;
-    for (const [id, v] of this.answers) if (v.at < before) this.answers.delete(id);
-    for (const [id, v] of this.acks) if (v.at < before) this.acks.delete(id);
+    for (const map of [this.answers, this.acks] as Array<Map<string, { at: number }>>) {
+      for (const [id, v] of map) {
+        if (v.at >= before) break;
+        map.delete(id);
+      }
+    }
   }
 }
