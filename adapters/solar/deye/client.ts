@@ -13,7 +13,7 @@ import { DEYE_LEVEL_TO_SEVERITY, DEYE_MAX_ALERT_WINDOW_DAYS, DEYE_MAX_HISTORY_DA
  * Deye Cloud OpenAPI v1.0 (the seed's `DELE`): a bearer token from appId/appSecret plus the account login
  * and the SHA-256 of its password; station list/latest/history and the station alert list. An expired token
  * answers HTTP 200 with success:false and code 2101019 "auth invalid token" (botnick/deyecloud src/worker/deye.ts),
- * or HTTP 401: one fresh token, one retry.
+ * or HTTP 401, or (botnick) the same body with HTTP 500: one fresh token, one retry.
  * `station/history` treats `endAt` as exclusive.
  */
 export const DEYE_PATHS = {
@@ -159,6 +159,9 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
     const answer = await this.pace(operation, async () => {
       const res = await this.http.post(this.baseUrl + path, operation, { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, JSON.stringify(params));
       if (res.status === 401) return { expired: true as const, vendorCode: '401' };
+      // botnick/deyecloud src/worker/deye.ts @48804089 also meets the invalid-token code on an HTTP 500 answer
+      const refused = res.status !== 200 ? invalidTokenCode(res.text) : undefined;
+      if (refused) return { expired: true as const, vendorCode: refused };
       if (res.status !== 200) return { expired: false as const, data: this.http.readJson(res, operation, schema) };
       const status = this.http.readJson(res, operation, DeyeStatus);
       const code = status.code === undefined ? undefined : String(status.code);
@@ -173,5 +176,15 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
     if (retried) throw authFailed({ brand: this.brand, operation, vendorCode: answer.vendorCode, vendorMessage: 'token refused twice' });
     if (this.token && (await this.token.catch(() => null))?.value === token) this.token = null;
     return this.call(path, params, schema, operation, true);
+  }
+}
+
+/** The invalid-token code in a non-200 answer's JSON body, if it carries one. */
+function invalidTokenCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown } | null)?.code;
+    return code !== undefined && code !== null && VENDOR_CODES.DEYE.tokenInvalid.includes(String(code)) ? String(code) : undefined;
+  } catch {
+    return undefined;
   }
 }

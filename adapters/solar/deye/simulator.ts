@@ -9,8 +9,8 @@ import { DEYE_MAX_ALERT_WINDOW_DAYS, DEYE_MAX_HISTORY_DAYS, deyePasswordHash } f
 /**
  * Deye Cloud OpenAPI simulator: `/v1.0/account/token?appId=` checks appId, appSecret, the login and that
  * the password arrives as its SHA-256 (a clear password is refused); data calls need `Authorization:
- * Bearer <token>` — a missing or expired one answers HTTP 200 + success:false + code 2101019, as the cloud
- * does. `station/history` treats `endAt` as exclusive and refuses spans over 31 days; the station list mixes
+ * Bearer <token>` — a missing or expired one answers success:false + code 2101019 with HTTP 200, as the cloud
+ * does, and every second time with HTTP 500 (the form botnick/deyecloud meets). `station/history` treats `endAt` as exclusive and refuses spans over 31 days; the station list mixes
  * the `{id, name}` and `{stationId, stationName}` row shapes; HTTP 429 + Retry-After above the rate limit.
  */
 export interface DeyeSimulatorOptions extends SimulatorOptions {
@@ -31,6 +31,7 @@ const seconds = (d: Date) => Math.floor(d.getTime() / 1000);
 
 function deye(fleet: SimFleet, creds: Required<Pick<DeyeSimulatorOptions, 'appId' | 'appSecret' | 'login' | 'password'>>): VendorSimulation {
   const tokens = new Set<string>();
+  let refusals = 0;
 
   const handle = (req: SimRequest): SimResponse => {
     const b = (req.json ?? {}) as Record<string, unknown>;
@@ -43,7 +44,11 @@ function deye(fleet: SimFleet, creds: Required<Pick<DeyeSimulatorOptions, 'appId
       return ok({ accessToken: token, tokenType: 'bearer', expiresIn: '5183999', scope: 'all', uid: 7001 });
     }
     const m = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''));
-    if (!m || !tokens.has(m[1]!)) return fail(VENDOR_CODES.DEYE.tokenInvalid[1]!, 'auth invalid token');
+    if (!m || !tokens.has(m[1]!)) {
+      // both forms the sources show: HTTP 200 (oraad, issue 14) and, every second refusal, HTTP 500 (botnick/deyecloud)
+      const refusal = fail(VENDOR_CODES.DEYE.tokenInvalid[1]!, 'auth invalid token');
+      return ++refusals % 2 === 0 ? { ...refusal, status: 500 } : refusal;
+    }
     const now = fleet.now();
     const plant = () => fleet.get(String(b.stationId ?? ''));
     switch (req.path) {

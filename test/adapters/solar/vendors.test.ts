@@ -310,6 +310,16 @@ describe('Deye Cloud (seed: DELE)', () => {
     await expect(adapter.getPlantSummary(ref)).rejects.toMatchObject({ code: ErrorCode.AUTH_FAILED, details: { vendorCode: '2101019' } });
   });
 
+  it('Deye: token expiry answered as HTTP 500 with code 2101019 (botnick/deyecloud) is a token expiry too: a new token, not VENDOR_ERROR', async () => {
+    const { sim, adapter, ref } = await setup(startDeyeSimulator, 'DEYE', SIMULATOR_CREDENTIALS.DEYE);
+    await adapter.getPlantSummary(ref);
+    sim.expireTokens();
+    await adapter.getPlantSummary(ref); // the simulator's first refusal: HTTP 200
+    sim.expireTokens();
+    await adapter.getPlantSummary(ref); // its second: HTTP 500, same body
+    expect(sim.counters.byPath[DEYE_PATHS.token]).toBe(3);
+  });
+
   it('Deye: station rows as {id, name} and as {stationId, stationName} are both listed', async () => {
     const { sim, adapter } = await setup(startDeyeSimulator, 'DEYE', SIMULATOR_CREDENTIALS.DEYE, 4);
     const plants = await adapter.listPlants();
