@@ -15,20 +15,23 @@ export const u1Codec: Codec<number> = {
   },
 };
 
-/** Kaitai u4le_value_rec: unsigned 32-bit little-endian. */
-export const u4leCodec: Codec<number> = {
-  name: 'u4le_value',
+/** Kaitai u4le_value_rec: unsigned 32-bit little-endian; `name` is the record a refusal names (price, timestamp…). */
+const u4le = (name: string, field: string): Codec<number> => ({
+  name,
   encode(v) {
-    checkUint('u4le_value', 'value', v, 0xffffffff);
+    checkUint(name, field, v, 0xffffffff);
     const b = Buffer.alloc(4);
     b.writeUInt32LE(v, 0);
     return b;
   },
   decode(payload) {
-    expectLength('u4le_value', payload, 4);
+    expectLength(name, payload, 4);
     return payload.readUInt32LE(0);
   },
-};
+});
+export const u4leCodec: Codec<number> = u4le('u4le_value', 'value');
+const priceUnits = u4le('price', 'value');
+const timestampSeconds = u4le('emop_timestamp', 'seconds');
 
 /** A u4le money amount (prices, standing charge, credits) in 1/100 000 of the currency unit. */
 export const priceCodec: Codec<number> = {
@@ -36,9 +39,9 @@ export const priceCodec: Codec<number> = {
   encode(amount) {
     const units = toPriceUnits(amount);
     if (!(units >= 0 && units <= 0xffffffff)) throw invalidValue('price', `out of range: ${amount}`);
-    return u4leCodec.encode(units);
+    return priceUnits.encode(units);
   },
-  decode: (payload) => fromPriceUnits(u4leCodec.decode(payload)),
+  decode: (payload) => fromPriceUnits(priceUnits.decode(payload)),
 };
 
 /** A u4le timestamp in seconds since 2000-01-01Z (future tariff activation datetime). */
@@ -47,7 +50,7 @@ export const emopTimestampCodec: Codec<Date> = {
   encode(d) {
     const s = dateToEmopSeconds(d);
     if (!(s >= 0 && s <= 0xffffffff)) throw invalidValue('emop_timestamp', 'before 2000 or after 2136', 'seconds');
-    return u4leCodec.encode(s);
+    return timestampSeconds.encode(s);
   },
-  decode: (payload) => emopSecondsToDate(u4leCodec.decode(payload)),
+  decode: (payload) => emopSecondsToDate(timestampSeconds.decode(payload)),
 };
