@@ -52,14 +52,18 @@ function toBcd(n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 99) throw invalid(`value ${n} does not fit one BCD byte`);
   return ((n / 10) << 4) | n % 10;
 }
-const fromBcd = (b: number) => (b >> 4) * 10 + (b & 0x0f);
+/** One BCD byte; a nibble above 9 is no digit, so a value read through it would be wrong: refused naming `field`. */
+function fromBcd(b: number, field: string): number {
+  if ((b >> 4) > 9 || (b & 0x0f) > 9) throw bad(`${field}: byte 0x${b.toString(16).padStart(2, '0')} is not BCD`);
+  return (b >> 4) * 10 + (b & 0x0f);
+}
 /** An integer as `bytes` BCD bytes, least significant pair first. */
 function bcdLe(value: number, bytes: number): number[] {
   const digits = String(Math.round(value)).padStart(bytes * 2, '0');
   if (digits.length > bytes * 2 || value < 0) throw invalid(`value ${value} does not fit ${bytes} BCD bytes`);
   return Array.from({ length: bytes }, (_, i) => toBcd(Number(digits.slice(digits.length - 2 * (i + 1), digits.length - 2 * i))));
 }
-const fromBcdLe = (raw: number[]) => raw.reduceRight((acc, b) => acc * 100 + fromBcd(b), 0);
+const fromBcdLe = (raw: number[], field: string) => raw.reduceRight((acc, b) => acc * 100 + fromBcd(b, field), 0);
 const binLe = (raw: number[]) => raw.reduceRight((acc, b) => acc * 256 + b, 0);
 
 /** The meter number as the 6-byte little-endian BCD address (11-digit numbers get a leading 0). */
@@ -147,31 +151,48 @@ function impliedResult(cmd: Pick<CommandToEncode, 'type' | 'params'>): Interacti
 function decodeRead(di: number, d: number[], phase: Phase | undefined): InteractionResult {
   switch (di) {
     // credit left: 4 BCD bytes /100 kWh, then credit level, then relay status (0 = relay closed, on)
-    case 0xe421: return { kwhCredit: fromBcdLe(d.slice(0, 4)) / 100, isOn: d[5] === 0 };
-    case 0xc010: return { date: `20${pad2(fromBcd(d[3]!))}-${pad2(fromBcd(d[2]!))}-${pad2(fromBcd(d[1]!))}` };
-    case 0xc011: return { time: `${pad2(fromBcd(d[2]!))}:${pad2(fromBcd(d[1]!))}:${pad2(fromBcd(d[0]!))}` };
+    case 0xe421: return { kwhCredit: fromBcdLe(d.slice(0, 4), 'credit') / 100, isOn: d[5] === 0 };
+    case 0xc010: return { date: calendarDate(fromBcd(d[3]!, 'date.year'), fromBcd(d[2]!, 'date.month'), fromBcd(d[1]!, 'date.day'), 'date') };
+    case 0xc011: return { time: clockTime(fromBcd(d[2]!, 'time.hour'), fromBcd(d[1]!, 'time.minute'), fromBcd(d[0]!, 'time.second'), 'time') };
     default: break;
   }
   const kind = phase && DI_READS.get(di)?.type;
   // the source reads voltage from the 3 bytes after the first ("testing shows 3 bytes are used")
-  if (kind === 'READ_VOLTAGE') return { voltageV: fromBcdLe(d.slice(1, 4)) / 100 };
-  if (kind === 'READ_CURRENT') return { currentA: fromBcdLe(d.slice(0, 2)) / 100 };
-  return { powerW: fromBcdLe(d.slice(0, 4)) / 10 };
+  if (kind === 'READ_VOLTAGE') return { voltageV: fromBcdLe(d.slice(1, 4), 'voltage') / 100 };
+  if (kind === 'READ_CURRENT') return { currentA: fromBcdLe(d.slice(0, 2), 'current') / 100 };
+  return { powerW: fromBcdLe(d.slice(0, 4), 'power') / 10 };
 }
 
 function decodeReport(d: number[]): InteractionResult {
-  const f32 = (o: number) => { const b = Buffer.from(d.slice(o, o + 4)); return Math.round(b.readFloatLE(0) * 1000) / 1000; };
+  // a float32 can carry NaN or ±Infinity: no credit to store, so the report is refused naming the field
+  const f32 = (o: number, field: string) => {
+    const v = Buffer.from(d.slice(o, o + 4)).readFloatLE(0);
+    if (!Number.isFinite(v)) throw bad(`report ${field}: ${v} is not a number of kWh`);
+    return Math.round(v * 1000) / 1000;
+  };
   const status = d[32]!;
-  const freezeTime = `20${pad2(fromBcd(d[5]!))}-${pad2(fromBcd(d[4]!))}-${pad2(fromBcd(d[3]!))}T${pad2(fromBcd(d[2]!))}:${pad2(fromBcd(d[1]!))}`;
+  const date = calendarDate(fromBcd(d[5]!, 'freezeTime.year'), fromBcd(d[4]!, 'freezeTime.month'), fromBcd(d[3]!, 'freezeTime.day'), 'freezeTime');
+  const freezeTime = `${date}T${clockTime(fromBcd(d[2]!, 'freezeTime.hour'), fromBcd(d[1]!, 'freezeTime.minute'), 0, 'freezeTime').slice(0, 5)}`;
   const raw = {
     freezeTime,
-    consumptionSource1Kwh: binLe(d.slice(6, 10)) / 100, purchaseRemainSource1Kwh: f32(10),
-    consumptionSource2Kwh: binLe(d.slice(14, 18)) / 100, purchaseRemainSource2Kwh: f32(18),
+    consumptionSource1Kwh: binLe(d.slice(6, 10)) / 100, purchaseRemainSource1Kwh: f32(10, 'purchaseRemainSource1Kwh'),
+    consumptionSource2Kwh: binLe(d.slice(14, 18)) / 100, purchaseRemainSource2Kwh: f32(18, 'purchaseRemainSource2Kwh'),
     intervalDemand: binLe(d.slice(22, 26)), statusBits: status,
   };
   return { kwhCredit: raw.purchaseRemainSource1Kwh, isOn: (status & 1) === 0, voltageV: binLe(d.slice(26, 28)) / 10, currentA: binLe(d.slice(28, 32)) / 1000, raw };
 }
 const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** 20yy-mm-dd when that day exists; a meter answering 2024-02-30 or month 0 is refused naming `field`. */
+function calendarDate(yy: number, month: number, day: number, field: string): string {
+  const at = new Date(Date.UTC(2000 + yy, month - 1, day));
+  if (month < 1 || month > 12 || day < 1 || at.getUTCMonth() !== month - 1) throw bad(`${field}: no day 20${pad2(yy)}-${pad2(month)}-${pad2(day)}`);
+  return `20${pad2(yy)}-${pad2(month)}-${pad2(day)}`;
+}
+function clockTime(h: number, m: number, s: number, field: string): string {
+  if (h > 23 || m > 59 || s > 59) throw bad(`${field}: no time ${pad2(h)}:${pad2(m)}:${pad2(s)}`);
+  return `${pad2(h)}:${pad2(m)}:${pad2(s)}`;
+}
 
 function decodeUplink(frame: Buffer): DecodedUplink {
   if (isDlmsFrame(frame)) {
@@ -222,7 +243,7 @@ function decodeCommand(frame: Buffer): DecodedCommand {
     return { corr: 0, type: read.type, params: read.phase ? { phase: read.phase } : {}, address };
   }
   if (control === CTRL.WRITE) {
-    const value = data.slice(0, data.length - 4).map(fromBcd);
+    const value = data.slice(0, data.length - 4).map((b) => fromBcd(b, 'value'));
     if (di === WRITE_DI.TURN_ON) return { corr: 0, type: 'TURN_ON', params: {}, address };
     if (di === WRITE_DI.TURN_OFF) return { corr: 0, type: 'TURN_OFF', params: {}, address };
     if (di === WRITE_DI.SET_DATE) return { corr: 0, type: 'SET_DATE', params: { date: `20${pad2(value[0]!)}-${pad2(value[1]!)}-${pad2(value[2]!)}` }, address };

@@ -54,8 +54,18 @@ function timeBytes(time: string): number[] {
   return [Number(m[1]), Number(m[2]), Number(m[3])];
 }
 const pad2 = (n: number) => String(n).padStart(2, '0');
-const readDate = (b: Buffer, o: number) => `${b.readUInt16BE(o)}-${pad2(b[o + 2]!)}-${pad2(b[o + 3]!)}`;
-const readTime = (b: Buffer, o: number) => `${pad2(b[o]!)}:${pad2(b[o + 1]!)}:${pad2(b[o + 2]!)}`;
+/** A date or time that does not exist (month 0, 25:61:00) would be stored wrong: refused. */
+function readDate(b: Buffer, o: number): string {
+  const [y, m, d] = [b.readUInt16BE(o), b[o + 2]!, b[o + 3]!];
+  const at = new Date(Date.UTC(y, m - 1, d));
+  if (y < 1000 || y > 9999 || m < 1 || m > 12 || d < 1 || at.getUTCMonth() !== m - 1) throw bad(`date: no day ${y}-${pad2(m)}-${pad2(d)}`);
+  return `${y}-${pad2(m)}-${pad2(d)}`;
+}
+function readTime(b: Buffer, o: number): string {
+  const [h, m, s] = [b[o]!, b[o + 1]!, b[o + 2]!];
+  if (h > 23 || m > 59 || s > 59) throw bad(`time: no time ${pad2(h)}:${pad2(m)}:${pad2(s)}`);
+  return `${pad2(h)}:${pad2(m)}:${pad2(s)}`;
+}
 
 export function encodeCommand(corr: number, cmd: Pick<DriverCommand, 'type' | 'params'>): Buffer {
   const code = CODES[cmd.type];
