@@ -127,8 +127,15 @@ export class CalinV1Driver implements MeterDriver {
       throw new GridtwinError(ErrorCode.DEVICE_REJECTED, `${cmd.type} failed on the meter: ${reason}`, { details: { ...details, taskNo, reason: res.Reason } });
     }
     if (r.Status !== 'True') return undefined;
-    const parsed = parseV1Data(r.DataItem ?? dataItem, r.Data ?? '');
-    if (typeof parsed === 'string') throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `calin v1: ${parsed}`, { details: { ...details, taskNo } });
+    const refuse = (field: string, problem: string) =>
+      new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `calin v1: Result.${field}: ${problem}`, { details: { ...details, taskNo, field: `Result.${field}` } });
+    // the source types DataItem and Data as text; a number is read as its text, anything else is not an answer
+    const item: unknown = r.DataItem ?? dataItem;
+    if (typeof item !== 'string') throw refuse('DataItem', `${JSON.stringify(item)} is not text`);
+    const data: unknown = r.Data ?? '';
+    if (typeof data !== 'string' && typeof data !== 'number') throw refuse('Data', `${JSON.stringify(data)} is not text`);
+    const parsed = parseV1Data(item, String(data));
+    if (typeof parsed === 'string') throw refuse('Data', parsed);
     return parsed;
   }
 

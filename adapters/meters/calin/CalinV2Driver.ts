@@ -59,6 +59,9 @@ export class CalinV2Driver implements MeterDriver {
       throw new GridtwinError(ErrorCode.VENDOR_ERROR, `calin v2 did not schedule ${cmd.type}: ${String(created.reason ?? 'no reason')}`, { details: { ...details, code: created.code, reason: created.reason } });
     }
     const taskId = Number(id);
+    if ((typeof id !== 'number' && typeof id !== 'string') || !Number.isFinite(taskId)) {
+      throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `calin v2 ${cmd.type}: result[0].id ${JSON.stringify(id)} is not a task number`, { details: { ...details, field: 'result[0].id' } });
+    }
     const result = await pollTask({
       deadlineAt: cmd.deadlineAt, createdAt: Date.now(), delayMs: this.opts.pollDelayMs ?? originPollLadderMs, sleep: this.opts.sleep,
       what: `calin v2 ${cmd.type} on ${meterId}`, details: { ...details, taskId },
@@ -91,7 +94,7 @@ export class CalinV2Driver implements MeterDriver {
     }
     if (row.status === V2_STATUS.SUCCESS) {
       const parsed = parseV2Row(row, kind);
-      if (typeof parsed === 'string') throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `calin v2: ${parsed}`, { details });
+      if (typeof parsed === 'string') throw new GridtwinError(ErrorCode.INVALID_DATA_FORMAT, `calin v2: result.data[0].data: ${parsed}`, { details: { ...details, field: 'result.data[0].data' } });
       return parsed;
     }
     if (row.status === V2_STATUS.TOKEN_REJECTED) {

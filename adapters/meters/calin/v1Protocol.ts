@@ -70,9 +70,19 @@ export function v1DateData(date: string | undefined): string | undefined {
   return `${m[1]!.slice(2)}${m[2]}${m[3]}${String(at.getUTCDay()).padStart(2, '0')}`;
 }
 
+/** YYYY-MM-DD naming a day that exists (a meter answering month 13 or 30 February would store a wrong date). */
+export function isCalendarDate(date: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) return false;
+  const at = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return at.getUTCFullYear() === Number(m[1]) && at.getUTCMonth() + 1 === Number(m[2]) && at.getUTCDate() === Number(m[3]);
+}
+
+/** The number before the unit or the comma ("229.5 V", "12.34,ON"); none there (",ON", "V") is no number, not 0. */
 const firstNumber = (data: string): number | undefined => {
-  const n = Number((data.trim().split(/[\s,]+/)[0] ?? '').trim());
-  return data.trim() !== '' && Number.isFinite(n) ? n : undefined;
+  const first = (data.trim().split(/[\s,]+/)[0] ?? '').trim();
+  const n = Number(first);
+  return first !== '' && Number.isFinite(n) ? n : undefined;
 };
 
 /**
@@ -102,7 +112,8 @@ export function parseV1Data(dataItem: string, data: string): InteractionResult |
       // read: "yy-mm-dd ww"; a finished write answers empty Data
       if (!data.trim()) return {};
       const m = /^(\d{2})-(\d{2})-(\d{2})/.exec(data.trim());
-      return m ? { date: `20${m[1]}-${m[2]}-${m[3]}` } : `Date answered ${JSON.stringify(data)}`;
+      const date = m ? `20${m[1]}-${m[2]}-${m[3]}` : '';
+      return isCalendarDate(date) ? { date } : `Date answered ${JSON.stringify(data)}, not a day that exists`;
     }
     case 'Switch On': return { isOn: true };
     case 'Switch Off': return { isOn: false };

@@ -1,4 +1,5 @@
 import type { InteractionResult, InteractionType } from '../../../core/domain';
+import { isCalendarDate } from './v1Protocol';
 
 /**
  * Calin API v2 ("AMI") wire facts, shared by the driver, the token service and the simulator. Source:
@@ -61,6 +62,11 @@ export function v2DateData(date: string | undefined): string | undefined {
 /** A finished task row → result, by its (trimmed) name; a string names a value that cannot be stored. */
 export function parseV2Row(row: V2TaskRow, kind: V2TaskKind): InteractionResult | string {
   const name = row.name.trim();
+  // the source types `data` as number | string; anything else (null, an object) would be stored as "null" / "[object Object]"
+  const known = ['Current Credit Balance', 'Phase-A Voltage', 'Power', 'Phase-A Current(A)', 'Maximum power threshold', 'Meter Firmware Version', 'Clock(time)'];
+  if (known.includes(name) && !(kind === 'WRITE' && name === 'Clock(time)') && typeof row.data !== 'number' && typeof row.data !== 'string') {
+    return `${name} answered ${JSON.stringify(row.data) ?? String(row.data)}, not a number or text`;
+  }
   const num = (field: keyof InteractionResult) => {
     const n = typeof row.data === 'number' ? row.data : String(row.data).trim() === '' ? NaN : Number(row.data);
     return Number.isFinite(n) ? { [field]: n } : `${name} answered ${JSON.stringify(row.data)}, not a number`;
@@ -77,7 +83,8 @@ export function parseV2Row(row: V2TaskRow, kind: V2TaskKind): InteractionResult 
     case 'Clock(time)': {
       if (kind === 'WRITE') return {};
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(row.data));
-      return m ? { date: `${m[1]}-${m[2]}-${m[3]}` } : `Clock(time) answered ${JSON.stringify(row.data)}`;
+      const date = m ? `${m[1]}-${m[2]}-${m[3]}` : '';
+      return isCalendarDate(date) ? { date } : `Clock(time) answered ${JSON.stringify(row.data)}, not a day that exists`;
     }
     case 'Token': return { tokenAccepted: true };
     default: return {};
