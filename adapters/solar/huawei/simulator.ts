@@ -12,13 +12,15 @@ import { HUAWEI_MAX_STATIONS_PER_CALL, HUAWEI_PATHS, HUAWEI_QUOTAS } from './cli
  * live token get failCode 305; above the rate limit, failCode 407 (HTTP 200, as the real API). KPI and alarm
  * calls take ≤ 100 station codes. Quirks: getAlarmList returns alarms in every state unless `status` filters
  * them (a cleared alarm has status 6); `stationListForbidden` answers `getStationList` with failCode 401 (use
- * the paged `stations`); `enforceQuotas` counts every interface against its documented per-account quota.
+ * the paged `stations`), `stationsForbidden` answers `stations` so (issue 14: accounts that may not use it); `enforceQuotas` counts every interface against its documented per-account quota.
  */
 export interface HuaweiSimulatorOptions extends SimulatorOptions {
   userName?: string;
   systemCode?: string;
   /** The account may not use `getStationList` (failCode 401): the client turns to the paged `stations`. */
   stationListForbidden?: boolean;
+  /** The account may not use the paged `stations` (failCode 401): it lists plants with `getStationList` only. */
+  stationsForbidden?: boolean;
   /** Answer 407 past each interface's documented quota (N = the fleet's plants), counted on `rateClock`. */
   enforceQuotas?: boolean;
 }
@@ -39,7 +41,7 @@ export interface QuotaCounters {
   refused: Record<string, number>;
 }
 
-function huawei(fleet: SimFleet, o: Required<Pick<HuaweiSimulatorOptions, 'userName' | 'systemCode' | 'stationListForbidden' | 'enforceQuotas'>>, clock: Clock, quota: QuotaCounters): VendorSimulation {
+function huawei(fleet: SimFleet, o: Required<Pick<HuaweiSimulatorOptions, 'userName' | 'systemCode' | 'stationListForbidden' | 'stationsForbidden' | 'enforceQuotas'>>, clock: Clock, quota: QuotaCounters): VendorSimulation {
   const sessions = new Map<string, number>();
   const arrivals = new Map<string, number[]>();
   const now = () => fleet.now().getTime();
@@ -85,6 +87,7 @@ function huawei(fleet: SimFleet, o: Required<Pick<HuaweiSimulatorOptions, 'userN
     const at = fleet.now();
     switch (req.path) {
       case HUAWEI_PATHS.stations: {
+        if (o.stationsForbidden) return fail(VENDOR_CODES.HUAWEI.noPermission, 'You do not have the related data interface permission.');
         const pageNo = Number(b.pageNo ?? 1), pageSize = Math.min(Number(b.pageSize ?? 100), 100);
         const rows = fleet.plants.map((p) => ({ plantCode: p.id, plantName: p.name, capacity: p.capacityKwp, plantAddress: null, gridConnectionDate: null }));
         return envelope({ list: page(rows, pageNo, pageSize), pageCount: Math.max(1, Math.ceil(rows.length / pageSize)), pageNo, pageSize, total: rows.length });
@@ -151,7 +154,7 @@ export interface RunningHuaweiSimulator extends RunningSimulator {
 export async function startHuaweiSimulator(opts: HuaweiSimulatorOptions = {}): Promise<RunningHuaweiSimulator> {
   const o = {
     userName: opts.userName ?? HUAWEI_SIM_CREDENTIALS.userName, systemCode: opts.systemCode ?? HUAWEI_SIM_CREDENTIALS.systemCode,
-    stationListForbidden: opts.stationListForbidden ?? false, enforceQuotas: opts.enforceQuotas ?? false,
+    stationListForbidden: opts.stationListForbidden ?? false, stationsForbidden: opts.stationsForbidden ?? false, enforceQuotas: opts.enforceQuotas ?? false,
   };
   const quota: QuotaCounters = { calls: {}, maxInWindow: {}, refused: {} };
   const sim = await startSimulatorServer(opts, (fleet) => huawei(fleet, o, opts.rateClock ?? systemClock, quota), (i) => `NE=${33_000_000 + i}`);

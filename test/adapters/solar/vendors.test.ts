@@ -172,6 +172,20 @@ describe('FusionSolar', () => {
     expect([refused.counters.byPath[HUAWEI_PATHS.stationList], refused.counters.byPath[HUAWEI_PATHS.stations]]).toEqual([1, 1]);
   });
 
+  it('FusionSolar: an account where `stations` is not permitted (failCode 401) lists its plants through getStationList; one where neither is permitted fails typed', async () => {
+    const sim = await startHuaweiSimulator({ plants: 3, stationsForbidden: true });
+    const adapter = createSolarAdapter('HUAWEI', SIMULATOR_CREDENTIALS.HUAWEI, { baseUrl: sim.baseUrl, timeoutMs: 10_000 });
+    cleanup.push(() => adapter.close(), () => sim.close());
+    expect((await adapter.listPlants()).map((p) => p.vendorPlantId)).toEqual(sim.fleet.plants.map((p) => p.id));
+    expect(sim.counters.byPath[HUAWEI_PATHS.stations]).toBeUndefined();
+
+    const neither = await startHuaweiSimulator({ plants: 3, stationsForbidden: true, stationListForbidden: true });
+    const none = createSolarAdapter('HUAWEI', SIMULATOR_CREDENTIALS.HUAWEI, { baseUrl: neither.baseUrl, timeoutMs: 10_000 });
+    cleanup.push(() => none.close(), () => neither.close());
+    await expect(none.listPlants()).rejects.toMatchObject({ details: { vendorCode: 401 } });
+    expect([neither.counters.byPath[HUAWEI_PATHS.stationList], neither.counters.byPath[HUAWEI_PATHS.stations]]).toEqual([1, 1]);
+  });
+
   it('FusionSolar: a 407 backs the interface off for its documented window (alarms 30 min), other interfaces go on', async () => {
     let t = Date.parse('2026-06-15T10:00:00Z');
     const limiter = new CredentialLimiter({ maxConcurrentRequests: 1, requestsPerMinute: 1_000, quotas: HUAWEI_QUOTAS, now: () => t, sleep: async (ms) => { t += ms; } });
