@@ -18,6 +18,9 @@ const bool = z.preprocess((v) => {
   return v;
 }, z.boolean({ error: 'expected one of true, false, 1, 0, yes, no, on, off' }));
 
+/** The shortest secret that may sign node tokens (HS256). */
+export const NODE_SECRET_MIN_BYTES = 32;
+
 export const ConfigSchema = z.object({
   nodeId: z.string().min(1).default('node-1'),
   prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default(DEFAULT_PREFIX),
@@ -134,6 +137,11 @@ export const ConfigSchema = z.object({
     partitions: z.coerce.number().int().positive().max(4096).default(256),
     leaseTtlMs: ms.default(3_000),
     enabled: bool.default(false),
+    /**
+     * Signs the short-lived tokens of a node's own requests (uplink delivery, sweep syncs) in NATS auth mode `token`;
+     * shared by all nodes. Default: `gateway.jwtSecret`; needed when tokens are verified by JWKS only.
+     */
+    nodeSecret: z.string().optional(),
   }).prefault({}),
   simulators: z.object({
     /** Start the bundled simulators (meters, mediator, vendor clouds). Default: on in standalone. */
@@ -146,8 +154,13 @@ export const ConfigSchema = z.object({
   if (!c.gateway.jwtSecret && !c.gateway.jwksUrl) issue(['nats', 'auth'], 'token needs a way to verify tokens: set JWT_SECRET or JWKS_URL');
   // The anonymous demo operator has no token the gateway could forward: every request would be refused.
   if (c.gateway.allowAnonymous) issue(['nats', 'auth'], 'token cannot serve anonymous gateway clients: set GATEWAY_ALLOW_ANONYMOUS=false');
-  // A cluster node's own requests (uplink delivery, sweeps over the bus) carry no caller token yet.
-  if (c.cluster.enabled) issue(['nats', 'auth'], 'token is not supported with GRIDTWIN_CLUSTER=true yet');
+  // A cluster node's own requests (uplink delivery, sweep syncs) carry a node token signed with a secret all nodes share.
+  if (c.cluster.enabled) {
+    const [path, secret] = c.cluster.nodeSecret !== undefined ? [['cluster', 'nodeSecret'], c.cluster.nodeSecret] : [['gateway', 'jwtSecret'], c.gateway.jwtSecret];
+    if (secret === undefined) issue(['cluster', 'nodeSecret'], 'token with GRIDTWIN_CLUSTER=true and JWKS_URL only needs a secret shared by the nodes to sign their own requests');
+    // RFC 7518 §3.2: an HS256 key is at least as long as the hash output (256 bits).
+    else if (Buffer.byteLength(secret, 'utf8') < NODE_SECRET_MIN_BYTES) issue(path, `signs the cluster's node tokens (HS256): at least ${NODE_SECRET_MIN_BYTES} bytes`);
+  }
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -201,11 +214,11 @@ const ENV_OF: Record<string, string[]> = {
   'solar.credentialKey': ['GRIDTWIN_CREDENTIAL_KEY'], 'solar.pollCron': ['SOLAR_POLL_CRON'],
   'gateway.host': ['GATEWAY_HOST'], 'gateway.port': ['GATEWAY_PORT', 'PORT'], 'gateway.jwtSecret': ['JWT_SECRET'], 'gateway.jwksUrl': ['JWKS_URL'],
   'gateway.allowAnonymous': ['GATEWAY_ALLOW_ANONYMOUS'], 'cluster.partitions': ['GRIDTWIN_PARTITIONS'], 'cluster.leaseTtlMs': ['GRIDTWIN_LEASE_TTL_MS'],
-  'cluster.enabled': ['GRIDTWIN_CLUSTER'], 'simulators.enabled': ['GRIDTWIN_SIMULATORS'],
+  'cluster.enabled': ['GRIDTWIN_CLUSTER'], 'cluster.nodeSecret': ['GRIDTWIN_NODE_SECRET'], 'simulators.enabled': ['GRIDTWIN_SIMULATORS'],
   'drivers.simulatedLatencyMs': ['GRIDTWIN_SIM_LATENCY_MS'], 'drivers.simulatedFailureRate': ['GRIDTWIN_SIM_FAILURE_RATE'],
 };
 /** Secrets are named, never echoed. */
-const SECRET_ENV = new Set(['DATABASE_URL', 'NATS_URL', 'TELEGRAM_BOT_TOKEN', 'CALIN_PASSWORD', 'GRIDTWIN_CREDENTIAL_KEY', 'JWT_SECRET', 'MQTT_URL']);
+const SECRET_ENV = new Set(['DATABASE_URL', 'NATS_URL', 'TELEGRAM_BOT_TOKEN', 'CALIN_PASSWORD', 'GRIDTWIN_CREDENTIAL_KEY', 'JWT_SECRET', 'GRIDTWIN_NODE_SECRET', 'MQTT_URL']);
 
 /** A configuration error that names the environment variable, its value (unless secret) and what is allowed. */
 function namedAfterEnv(e: unknown, env: NodeJS.ProcessEnv): unknown {
@@ -253,7 +266,7 @@ function fromEnv(env: NodeJS.ProcessEnv, pick: Pick, production: boolean): unkno
       host: env.GATEWAY_HOST, port: env.GATEWAY_PORT ?? env.PORT, jwtSecret: env.JWT_SECRET, jwksUrl: env.JWKS_URL,
       allowAnonymous: env.GATEWAY_ALLOW_ANONYMOUS ?? (production ? undefined : 'true'),
     }),
-    cluster: pick({ partitions: env.GRIDTWIN_PARTITIONS, leaseTtlMs: env.GRIDTWIN_LEASE_TTL_MS, enabled: env.GRIDTWIN_CLUSTER }),
+    cluster: pick({ partitions: env.GRIDTWIN_PARTITIONS, leaseTtlMs: env.GRIDTWIN_LEASE_TTL_MS, enabled: env.GRIDTWIN_CLUSTER, nodeSecret: env.GRIDTWIN_NODE_SECRET }),
     simulators: pick({ enabled: env.GRIDTWIN_SIMULATORS }),
   };
 }

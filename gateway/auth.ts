@@ -43,6 +43,9 @@ export const NATS_AUTH_HEADER = 'Authorization';
 export const natsHeadersOf = (p: Principal): Record<string, string> | undefined =>
   p.credential ? { [NATS_AUTH_HEADER]: `Bearer ${p.credential}` } : undefined;
 
+/** The claim naming a cluster node in a node token (gateway/nodeToken.ts): never a caller's. */
+export const NODE_CLAIM = 'gridtwin_node';
+
 const withCredential = (p: Principal, token: string): Principal => Object.defineProperty(p, 'credential', { value: token, enumerable: false });
 
 const ClaimsSchema = z.object({
@@ -122,6 +125,8 @@ export function verifyHs256(token: string, secret: Buffer, nowSec = Date.now() /
 }
 
 function principalOf(payload: JWTPayload): Principal {
+  // A node token is verified by the NATS guard, and only on the endpoints a node needs; never as a caller.
+  if (payload[NODE_CLAIM] !== undefined) throw unauthorized('a node token is not a caller token');
   const claims = ClaimsSchema.safeParse(payload);
   if (!claims.success) {
     const roleIssue = claims.error.issues.some((i) => i.path[0] === 'role');

@@ -10,6 +10,7 @@ import type { Reply } from '../../core/reply';
 import { SOLE, type Placement, type Scheduler } from '../../core/scheduler';
 import type { Subjects } from '../../core/subjects';
 import type { Database } from '../../persistence';
+import { NodeCredential, nodeTokenKey } from '../nodeToken';
 import { fenceSettings } from './fence';
 import type { ClusterRouting } from './router';
 import { startCluster, type ClusterNode } from './start';
@@ -56,17 +57,21 @@ export const standaloneTopology: Topology = {
 export function clusterTopology(o: { config: Config; bus: Bus; subjects: Subjects; logger: Logger }): Topology {
   const { config, bus, subjects, logger } = o;
   if (bus.kind !== 'nats') throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'GRIDTWIN_CLUSTER=true needs NATS (NATS_URL) with JetStream');
+  // NATS auth mode `token`: the node's own requests carry its node token (none is checked in mode `trusted`).
+  const key = nodeTokenKey(config);
+  const credential = key ? new NodeCredential(key, config.nodeId) : null;
+  const ownHeaders = async () => (credential ? credential.headers() : undefined);
   return {
     sessionSettings: fenceSettings(config.nodeId, config.cluster.partitions),
     // Every node's driver may hear the same uplink: it goes to the meter's partition owner, which keeps one copy.
-    deliverReport: (id, r) => void bus.request(subjects.meterReport(id), r, { timeoutMs: 30_000 })
+    deliverReport: (id, r) => void ownHeaders().then((headers) => bus.request(subjects.meterReport(id), r, { timeoutMs: 30_000, headers }))
       .catch((e: unknown) => logger.warn({ meterId: id, err: (e as Error).message }, 'could not deliver an unsolicited report')),
     ignore: (subject) => subjects.cluster.parse(subject).ok,
     async join({ db, runtime, metrics, scheduler }) {
       const cluster = await startCluster({ bus, db, runtime, subjects, config, logger, metrics, scheduler });
       return {
         cluster, placement: cluster.placement, routing: cluster.routing,
-        meters: routedMeters(bus, subjects, config.emlite.deadlineMs * 12),
+        meters: routedMeters(bus, subjects, config.emlite.deadlineMs * 12, ownHeaders),
         ready: () => cluster.readiness().ready,
         leave: () => cluster.leave(),
         stop: () => cluster.stop(),
@@ -75,13 +80,13 @@ export function clusterTopology(o: { config: Config; bus: Bus; subjects: Subject
   };
 }
 
-/** A sweep's `sync` to a meter goes through the meter's routed subject, so it runs on the meter's owner. */
-function routedMeters(bus: Bus, subjects: Subjects, defaultTimeoutMs: number): MeterAsk {
+/** A sweep's `sync` to a meter goes through the meter's routed subject, so it runs on the meter's owner (a node's own request). */
+function routedMeters(bus: Bus, subjects: Subjects, defaultTimeoutMs: number, ownHeaders: () => Promise<Record<string, string> | undefined>): MeterAsk {
   return {
-    ask: <T>(id: string, make: (reply: never) => MeterMsg, timeoutMs?: number) => {
+    ask: async <T>(id: string, make: (reply: never) => MeterMsg, timeoutMs?: number) => {
       const msg = make((() => undefined) as never);
-      if (msg.type !== 'sync') return Promise.reject(new GridtwinError(ErrorCode.INTERNAL, `a cluster routes only sync to a meter by subject, not ${msg.type}`));
-      return bus.request<Reply<T>>(subjects.meterSync(id), msg.syncers ? { syncers: msg.syncers } : {}, { timeoutMs: timeoutMs ?? defaultTimeoutMs });
+      if (msg.type !== 'sync') throw new GridtwinError(ErrorCode.INTERNAL, `a cluster routes only sync to a meter by subject, not ${msg.type}`);
+      return bus.request<Reply<T>>(subjects.meterSync(id), msg.syncers ? { syncers: msg.syncers } : {}, { timeoutMs: timeoutMs ?? defaultTimeoutMs, headers: await ownHeaders() });
     },
   } as MeterAsk;
 }

@@ -7,6 +7,7 @@ import { fail } from '../../core/reply';
 import type { Family } from '../../core/subjects';
 import { ownersRepo, registryRepo, type Database, type OwnerKind } from '../../persistence';
 import { NATS_AUTH_HEADER, authorize, createAuthenticator, extractToken, type Authenticator, type Principal, type Role } from '../auth';
+import { claimsToBeNodeToken, nodeTokenKey, verifyNodeToken, type NodePrincipal } from '../nodeToken';
 import type { Access, DeclaredEndpoint, IdSource, Touch } from './declaration';
 import { parseBody } from './endpoint';
 
@@ -34,6 +35,7 @@ export function describeAccess(a: Access): string {
   if ('replyLimitedToToken' in a) return `role ${a.role}; reply limited to the token: ${a.replyLimitedToToken}`;
   const parts = [`role ${a.role}`, ...a.touches.map((t) => `${t.kind} from ${describeSource(t.from)}${t.mayBeNew ? ' (may be new)' : ''}`)];
   if (a.organization) parts.push(`organization from body.${a.organization} (default: the token's)`);
+  if (a.node) parts.push(`node token: ${a.node}`);
   return parts.join('; ');
 }
 
@@ -41,6 +43,8 @@ export function describeAccess(a: Access): string {
 export interface NatsGuard {
   mode: Config['nats']['auth'];
   authenticator?: Authenticator;
+  /** Verifies node tokens (a cluster in mode `token`); without it a node token is refused like any token without `org`. */
+  nodeKey?: Uint8Array;
   db: Database;
   logger?: Logger;
 }
@@ -48,7 +52,7 @@ export interface NatsGuard {
 export function createNatsGuard(config: Config, db: Database, logger?: Logger): NatsGuard {
   if (config.nats.auth === 'trusted') return { mode: 'trusted', db };
   // A NATS request never stands for the anonymous demo operator.
-  return { mode: 'token', db, logger, authenticator: createAuthenticator({ ...config.gateway, allowAnonymous: false }) };
+  return { mode: 'token', db, logger, authenticator: createAuthenticator({ ...config.gateway, allowAnonymous: false }), nodeKey: nodeTokenKey(config) };
 }
 
 const PRINCIPALS = new WeakMap<BusMsg, Principal>();
@@ -79,6 +83,7 @@ export function guardEndpoints(guard: NatsGuard, prefix: string, endpoints: read
 async function admit(guard: NatsGuard, prefix: string, access: Access, m: BusMsg): Promise<BusMsg> {
   const token = extractToken({ authorization: m.header?.(NATS_AUTH_HEADER) ?? '', query: '', protocols: '' });
   if (!token) throw new GridtwinError(ErrorCode.UNAUTHORIZED, `missing token: send ${NATS_AUTH_HEADER}: Bearer <jwt> as a NATS header`);
+  if (guard.nodeKey && claimsToBeNodeToken(token)) return admitNode(await verifyNodeToken(token, guard.nodeKey), access, m.subject.slice(prefix.length + 1), m);
   const p = await guard.authenticator!.authenticate(token);
   if ('notPerOrganization' in access) return m;
   authorize(p, access.role, { organizationId: p.org }, m.subject.slice(prefix.length + 1));
@@ -112,6 +117,12 @@ async function admit(guard: NatsGuard, prefix: string, access: Access, m: BusMsg
     }
   }
   return withPrincipal(out, p);
+}
+
+/** A node's own request: only on an endpoint that declares why a node needs it; no organization is checked (a node has none). */
+function admitNode(n: NodePrincipal, access: Access, what: string, m: BusMsg): BusMsg {
+  if ('role' in access && 'touches' in access && access.node) return m;
+  throw new GridtwinError(ErrorCode.FORBIDDEN, `not allowed: ${what} (a node token is accepted only where a node's own requests go)`, { details: { node: n.node } });
 }
 
 const invalidField = (field: string, message: string) =>

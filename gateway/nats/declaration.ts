@@ -28,7 +28,14 @@ export type Access =
    * with `role`; `organization` names the body field holding an organization id, checked too, and set to the token's
    * organization when absent (lists and writes of an organization's caller stay in its organization).
    */
-  | { role: Role; touches: readonly Touch[]; organization?: string }
+  | {
+    role: Role; touches: readonly Touch[]; organization?: string;
+    /**
+     * Why a cluster node's own requests need this endpoint: only then does it accept a node token (gateway/nodeToken.ts),
+     * which stands for no organization and skips the checks above. Absent everywhere a node has no business.
+     */
+    node?: string;
+  }
   /** Any token with `role`; the handler itself limits its reply to what the token may see (`principalOf`). */
   | { role: Role; replyLimitedToToken: string }
   /** Not about any organization's data (the reason is published). */

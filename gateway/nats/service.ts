@@ -107,7 +107,10 @@ export async function serveNats(opts: {
   const declared: DeclaredEndpoint[] = [
     endpoint('meter-interactions-create', s.meterCreateInteraction.pattern, { role: 'operator', touches: [inSubject('meter', s.meterCreateInteraction, 'meterId')] }, async (m) => runtime.createInteraction(s.meterCreateInteraction.ids(m.subject).meterId, parseBody(m)), meterOf(s.meterCreateInteraction)),
     endpoint('meter-get', s.meterGet.pattern, { role: 'viewer', touches: [inSubject('meter', s.meterGet, 'meterId')] }, async (m) => runtime.getMeter(s.meterGet.ids(m.subject).meterId), meterOf(s.meterGet)),
-    endpoint('meter-report', s.meterReport.pattern, { role: 'operator', touches: [inSubject('meter', s.meterReport, 'meterId')] }, async (m) => runtime.report(s.meterReport.ids(m.subject).meterId, validate(ReportSchema, parseBody(m))), meterOf(s.meterReport)),
+    endpoint('meter-report', s.meterReport.pattern, {
+      role: 'operator', touches: [inSubject('meter', s.meterReport, 'meterId')],
+      node: 'uplink delivery: every node\'s driver hears an uplink and sends it to the meter\'s owner, which records it once',
+    }, async (m) => runtime.report(s.meterReport.ids(m.subject).meterId, validate(ReportSchema, parseBody(m))), meterOf(s.meterReport)),
     endpoint('meter-desired-set', s.meterDesiredSet.pattern, { role: 'operator', touches: [inSubject('meter', s.meterDesiredSet, 'meterId')] }, async (m) => runtime.setDesired(s.meterDesiredSet.ids(m.subject).meterId, validate(DesiredSchema, parseBody(m))), meterOf(s.meterDesiredSet)),
     endpoint('interaction-get', s.interactionGet.pattern, { role: 'viewer', touches: [inSubject('interaction', s.interactionGet, 'interactionId')] }, async (m) => runtime.getInteraction(s.interactionGet.ids(m.subject).interactionId)),
     endpoint('interaction-abort', s.interactionAbort.pattern, { role: 'operator', touches: [inSubject('interaction', s.interactionAbort, 'interactionId')] }, async (m) => runtime.abortInteraction(s.interactionAbort.ids(m.subject).interactionId, validate(AbortSchema, parseBody(m)).reason),
@@ -122,7 +125,8 @@ export async function serveNats(opts: {
     endpoint('commissioning-get', s.commissioningGet.pattern, { role: 'viewer', touches: [inSubject('commissioning', s.commissioningGet, 'commissioningId')] }, async (m) => runtime.getCommissioning(s.commissioningGet.ids(m.subject).commissioningId)),
     endpoint('batch-create', s.batchCreate(), { role: 'operator', touches: [{ kind: 'meter', from: { bodyList: 'meterIds' } }], organization: 'organizationId' }, async (m) => {
       const b = validate(BatchSchema, parseBody(m));
-      return cluster ? createBatchOverBus({ bus, subjects: s, runtime, db }, b) : runtime.createBatch(b);
+      // The fan-out carries the caller's own token: each meter's owner authorizes the caller again, never a node.
+      return cluster ? createBatchOverBus({ bus, subjects: s, runtime, db }, b, principalOf(m)) : runtime.createBatch(b);
     }),
     endpoint('batch-get', s.batchGet.pattern, { role: 'viewer', touches: [inSubject('batch', s.batchGet, 'batchId')] }, async (m) => runtime.getBatch(s.batchGet.ids(m.subject).batchId)),
     endpoint('grid-get', s.gridGet.pattern, { role: 'viewer', touches: [inSubject('grid', s.gridGet, 'gridId')] }, async (m) => {

@@ -37,7 +37,10 @@ export async function serveSyncNats(opts: { bus: Bus; subjects: Subjects; runtim
     return { ...e, handler: (m) => routeOrRefuse(cluster, meterOf(m), m, e) };
   };
   const declared: DeclaredEndpoint[] = [
-    endpoint('meter-sync', s.meterSync.pattern, { role: 'operator', touches: [inSubject('meter', s.meterSync, 'meterId')] }, async (m) => {
+    endpoint('meter-sync', s.meterSync.pattern, {
+      role: 'operator', touches: [inSubject('meter', s.meterSync, 'meterId')],
+      node: 'sweeps: the elected node\'s scheduled sweep (or the node a manual one reached) syncs each meter on its owner',
+    }, async (m) => {
       const { meterId } = s.meterSync.ids(m.subject);
       const { syncers } = body(MeterSyncSchema, m);
       return unwrap(await runtime.meters.ask<SyncResult>(meterId, (reply) => ({ type: 'sync', syncers, reply }), opts.meterTimeoutMs));
