@@ -42,16 +42,22 @@ function bcd(token: string): number[] {
 }
 const unbcd = (b: Buffer) => [...b].map((x) => `${x >> 4}${x & 0xf}`).join('');
 
+/** A date or time that does not exist is refused before anything is sent (the meter would refuse it, or the device could not decode it). */
 function dateBytes(date: string): number[] {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'date must be YYYY-MM-DD');
-  const y = Number(m[1]);
-  return [y >> 8, y & 0xff, Number(m[2]), Number(m[3])];
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1 || new Date(Date.UTC(y, mo - 1, d)).getUTCMonth() !== mo - 1 || y < 1000) {
+    throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `date ${date} does not exist`, { details: [{ path: 'date', message: 'no such day' }] });
+  }
+  return [y >> 8, y & 0xff, mo, d];
 }
 function timeBytes(time: string): number[] {
   const m = /^(\d{2}):(\d{2}):(\d{2})$/.exec(time);
   if (!m) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, 'time must be HH:MM:SS');
-  return [Number(m[1]), Number(m[2]), Number(m[3])];
+  const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (h > 23 || mi > 59 || s > 59) throw new GridtwinError(ErrorCode.VALIDATION_FAILED, `time ${time} does not exist`, { details: [{ path: 'time', message: 'no such time' }] });
+  return [h, mi, s];
 }
 const pad2 = (n: number) => String(n).padStart(2, '0');
 /** A date or time that does not exist (month 0, 25:61:00) would be stored wrong: refused. */
