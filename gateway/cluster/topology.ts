@@ -64,7 +64,11 @@ export function clusterTopology(o: { config: Config; bus: Bus; subjects: Subject
   return {
     sessionSettings: fenceSettings(config.nodeId, config.cluster.partitions),
     // Every node's driver may hear the same uplink: it goes to the meter's partition owner, which keeps one copy.
-    deliverReport: (id, r) => void ownHeaders().then((headers) => bus.request(subjects.meterReport(id), r, { timeoutMs: 30_000, headers }))
+    // A refusal in the reply (the owner answered `{error}`) is as much a failed delivery as a transport error: both are logged.
+    deliverReport: (id, r) => void ownHeaders().then((headers) => bus.request<Reply<unknown>>(subjects.meterReport(id), r, { timeoutMs: 30_000, headers }))
+      .then((reply) => {
+        if ('error' in reply) logger.warn({ meterId: id, code: reply.error.code, err: reply.error.message }, 'the owner refused an unsolicited report');
+      })
       .catch((e: unknown) => logger.warn({ meterId: id, err: (e as Error).message }, 'could not deliver an unsolicited report')),
     ignore: (subject) => subjects.cluster.parse(subject).ok,
     async join({ db, runtime, metrics, scheduler }) {

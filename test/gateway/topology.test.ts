@@ -44,4 +44,16 @@ describe('Topology', () => {
     t.deliverReport!('m1', { type: 'READ_REPORT' } as never);
     expect(await sent).toEqual({ subject: s.meterReport('m1'), payload: { type: 'READ_REPORT' } });
   });
+
+  it('an uplink the owner refuses ({error} reply) is logged as refused, not dropped silently', async () => {
+    const config = parseConfig({ nodeId: 'n1', cluster: { enabled: true, partitions: 64 } });
+    const s = makeSubjects('gt');
+    const bus: Bus = Object.assign(Object.create(new LocalBus()) as Bus, { kind: 'nats' as const });
+    bus.subscribe(s.meterReport('m1'), (m) => m.respond({ error: { code: 'UNAVAILABLE', message: 'database unavailable' } }));
+    const warned = new Promise<Record<string, unknown>>((resolve) => {
+      const logger = { ...silentLogger, warn: (o: Record<string, unknown>, msg: string) => resolve({ ...o, msg }) } as typeof silentLogger;
+      clusterTopology({ config, bus, subjects: s, logger }).deliverReport!('m1', { type: 'READ_REPORT' } as never);
+    });
+    expect(await warned).toEqual({ meterId: 'm1', code: 'UNAVAILABLE', err: 'database unavailable', msg: 'the owner refused an unsolicited report' });
+  });
 });
