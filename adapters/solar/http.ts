@@ -60,13 +60,27 @@ export function parseBody<S extends z.ZodType>(brand: SolarBrand, operation: str
   }
   const r = schema.safeParse(json);
   if (!r.success) {
-    const issues = r.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+    const issues = innermost(r.error.issues).slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
     throw invalidData({ brand, operation, vendorMessage: issues.join('; ') }, 'response does not match the expected shape', r.error);
   }
   return r.data;
 }
 
 const snippet = (text: string) => text.slice(0, 200);
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
+/**
+ * A union's failure (`data` is "the shape or null") says only "Invalid input" at the union; the field at fault
+ * is inside the branch that got furthest (deepest path), so that branch's issues are reported, paths joined.
+ */
+function innermost(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((i) => {
+    if (i.code !== 'invalid_union' || !i.errors?.length) return [i];
+    const depth = (branch: Issue[]) => Math.max(...branch.map((b) => b.path.length));
+    const best = i.errors.reduce((a, b) => (depth(b) > depth(a) ? b : a));
+    return innermost(best).map((b) => ({ ...b, path: [...i.path, ...b.path] }));
+  });
+}
 
 /** Transport errors can carry the request URL (Deye puts appId in the query); keep only name, code and message. */
 function stripUrl(e: unknown): unknown {
@@ -81,7 +95,41 @@ function stripUrl(e: unknown): unknown {
   return e;
 }
 
-/** Vendors send numbers as numbers or strings; "" and null mean absent. */
+/** How a client refuses an answer: INVALID_DATA_FORMAT naming the field (its `invalidData` with `vendorMessage: field`). */
+export type Refuse = (field: string, problem: string) => Error;
+
+/**
+ * A vendor number we store. Vendors send numbers as numbers or strings; null, absent and "" (or blanks) mean
+ * absent → null. Anything else that is not a finite number ("NaN", "1e400", "abc") — or, for energy and capacity
+ * (`nonNegative`), a negative value — would store a wrong value: refused naming `field`.
+ */
+export function readNumber(v: unknown, field: string, refuse: Refuse, opts: { nonNegative?: boolean } = {}): number | null {
+  if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return null;
+  const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
+  if (!Number.isFinite(n)) throw refuse(field, `${JSON.stringify(v) ?? String(v)} is not a number`);
+  if (opts.nonNegative && n < 0) throw refuse(field, `${n} is negative`);
+  return n;
+}
+
+/** Epoch milliseconds as a Date; null stays null, a value outside the Date range (an Invalid Date) is refused. */
+export function readInstant(ms: number | null, field: string, refuse: Refuse): Date | null {
+  if (ms === null) return null;
+  const d = new Date(ms);
+  if (!Number.isFinite(d.getTime())) throw refuse(field, `${ms} is not a time`);
+  return d;
+}
+
+/** A plant-local day YYYY-MM-DD that exists (not 2026-06-31), else refused naming `field`. */
+export function readDay(day: string, field: string, refuse: Refuse): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  const at = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  if (!m || !at || at.getUTCFullYear() !== Number(m[1]) || at.getUTCMonth() + 1 !== Number(m[2]) || at.getUTCDate() !== Number(m[3])) {
+    throw refuse(field, `${JSON.stringify(day)} is not a day`);
+  }
+  return day;
+}
+
+/** Vendors send numbers as numbers or strings; "" and null mean absent (for values we do not store, e.g. a token lifetime). */
 export function num(v: unknown): number | null {
   if (v === null || v === undefined || v === '') return null;
   const n = typeof v === 'number' ? v : Number(v);

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { VendorAdapter, changedSince } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
-import { num } from '../http';
+import { num, readDay, readInstant, readNumber, type Refuse } from '../http';
 import { addDays, dateInZone } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
@@ -45,10 +45,11 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
     const out: PlantInfo[] = [];
     for (let page = 1; ; page++) {
       const data = await this.call(DEYE_PATHS.stations, { page, size: PAGE_SIZE }, DeyeStationList, 'station list');
-      for (const s of data.stationList) {
+      const refuse = this.refuser('station list');
+      data.stationList.forEach((s, i) => {
         const vendorPlantId = String(s.id ?? s.stationId);
-        out.push({ vendorPlantId, name: s.name ?? s.stationName ?? vendorPlantId, timezone: s.regionTimezone ?? null, capacityKwp: num(s.installedCapacity) });
-      }
+        out.push({ vendorPlantId, name: s.name ?? s.stationName ?? vendorPlantId, timezone: s.regionTimezone ?? null, capacityKwp: readNumber(s.installedCapacity, `stationList[${i}].installedCapacity`, refuse, { nonNegative: true }) });
+      });
       if (data.stationList.length < PAGE_SIZE || (typeof data.total === 'number' && out.length >= data.total)) break;
     }
     this.zones = new Map(out.flatMap((p) => (p.timezone ? [[p.vendorPlantId, p.timezone] as const] : [])));
@@ -59,18 +60,22 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
     const op = 'station latest';
     const tz = await this.zoneOf(ref);
     const latest = await this.call(DEYE_PATHS.latest, { stationId: Number(ref.vendorPlantId) }, DeyeStationLatest, op);
-    const power = num(latest.generationPower), updated = num(latest.lastUpdateTime);
-    if (power === null || updated === null) throw invalidData({ brand: this.brand, operation: op }, 'latest lacks generationPower or lastUpdateTime');
+    const refuse = this.refuser(op);
+    const power = readNumber(latest.generationPower, 'generationPower', refuse);
+    if (power === null) throw refuse('generationPower', 'missing');
+    const seconds = readNumber(latest.lastUpdateTime, 'lastUpdateTime', refuse);
+    const updated = readInstant(seconds === null ? null : seconds * 1000, 'lastUpdateTime', refuse);
+    if (updated === null) throw refuse('lastUpdateTime', 'missing');
     // The day the data belongs to is the plant-local day of the vendor's last update (not our clock's): just
     // after midnight, before the plant reports again, "today" is still yesterday's total.
-    const day = dateInZone(new Date(Math.min(updated * 1000, this.now().getTime())), tz);
+    const day = dateInZone(new Date(Math.min(updated.getTime(), this.now().getTime())), tz);
     const [row] = await this.history(ref, day, day);
     return {
       vendorPlantId: ref.vendorPlantId,
       currentPowerW: power,
       todayEnergyKwh: row?.kwh ?? 0,
       totalEnergyKwh: null,
-      lastSeenAt: new Date(updated * 1000),
+      lastSeenAt: updated,
       timezone: tz,
     };
   }
@@ -85,21 +90,22 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
       const body = { stationId: Number(ref.vendorPlantId), startTimestamp: start, endTimestamp: end, page, size: PAGE_SIZE };
       const data = await this.call(DEYE_PATHS.alerts, body, DeyeAlerts, op);
       const items = data.stationAlertItems ?? [];
+      const refuse = this.refuser(op);
       items.forEach((a, i) => {
         const field = (name: string) => `stationAlertItems[${i}].${name}`;
         // assumed: `alertCode` when sent, else the alert's name, which leads with the code ("F56 DC_VoltLow_Fault")
         const code = a.alertCode ?? a.alertName;
         if (code === null || code === undefined || code === '') throw invalidData({ brand: this.brand, operation: op, vendorMessage: field('alertCode') }, `${field('alertCode')} and alertName missing`);
-        const startedAt = num(a.alertStartTime);
-        if (startedAt === null || startedAt <= 0) throw invalidData({ brand: this.brand, operation: op, vendorMessage: field('alertStartTime') }, `${field('alertStartTime')} unreadable: ${String(a.alertStartTime)}`);
-        const endedAt = num(a.alertEndTime);
+        const startedAt = readNumber(a.alertStartTime, field('alertStartTime'), refuse);
+        if (startedAt === null || startedAt <= 0) throw refuse(field('alertStartTime'), `unreadable: ${String(a.alertStartTime)}`);
+        const endedAt = readNumber(a.alertEndTime, field('alertEndTime'), refuse);
         out.push({
           vendorAlarmCode: String(code),
           deviceSn: a.deviceSn || null,
           severity: DEYE_LEVEL_TO_SEVERITY[a.level as keyof typeof DEYE_LEVEL_TO_SEVERITY] ?? 'INFO',
           message: a.alertName ?? `alert ${String(code)}`,
-          raisedAt: new Date(startedAt * 1000),
-          clearedAt: endedAt !== null && endedAt > 0 ? new Date(endedAt * 1000) : null,
+          raisedAt: readInstant(startedAt * 1000, field('alertStartTime'), refuse)!,
+          clearedAt: endedAt !== null && endedAt > 0 ? readInstant(endedAt * 1000, field('alertEndTime'), refuse) : null,
         });
       });
       if (items.length < PAGE_SIZE || (typeof data.total === 'number' && page * PAGE_SIZE >= data.total)) break;
@@ -121,10 +127,19 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
     const body = { stationId: Number(ref.vendorPlantId), granularity: 2, startAt: from, endAt: addDays(to, 1) };
     const data = await this.call(DEYE_PATHS.history, body, DeyeHistory, 'station history');
     const two = (n: number) => String(n).padStart(2, '0');
+    const refuse = this.refuser('station history');
     return data.stationDataItems
-      .map((i) => ({ date: `${i.year}-${two(i.month)}-${two(i.day)}`, kwh: num(i.generationValue) }))
-      .filter((d): d is DailyEnergy => d.kwh !== null && d.date >= from && d.date <= to)
+      .map((item, i) => {
+        const date = readDay(`${item.year}-${two(item.month)}-${two(item.day)}`, `stationDataItems[${i}].year/month/day`, refuse);
+        const inRange = date >= from && date <= to;
+        return { date, kwh: inRange ? readNumber(item.generationValue, `stationDataItems[${i}].generationValue`, refuse, { nonNegative: true }) : null };
+      })
+      .filter((d): d is DailyEnergy => d.kwh !== null)
       .sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  private refuser(operation: string): Refuse {
+    return (field, problem) => invalidData({ brand: this.brand, operation, vendorMessage: field }, `${field}: ${problem}`);
   }
 
   private async zoneOf(ref: PlantRef): Promise<string> {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorCode, isGridtwinError } from '../../../core/errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
-import { num } from '../http';
+import { readDay, readInstant, readNumber, type Refuse } from '../http';
 import { monthsBetween } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type GoodweCredentials,
@@ -71,7 +71,10 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
       // the web portal's body, every filter empty (JuanCunhaa/GoodWe-Challenge backend/src/routes/goodwe.js)
       const body = { powerstation_id: '', key: '', orderby: '', powerstation_type: '', powerstation_status: '', page_index, page_size: PAGE_SIZE, adcode: '', org_id: '', condition: '' };
       const data = await this.call(SEMS_PATHS.stations, body, SemsStationPage, 'station list');
-      for (const s of data.list) out.push({ vendorPlantId: s.powerstation_id, name: s.stationname ?? s.powerstation_id, timezone: null, capacityKwp: num(s.capacity) });
+      const refuse = this.refuser('station list');
+      data.list.forEach((s, i) => {
+        out.push({ vendorPlantId: s.powerstation_id, name: s.stationname ?? s.powerstation_id, timezone: null, capacityKwp: readNumber(s.capacity, `list[${i}].capacity`, refuse, { nonNegative: true }) });
+      });
       // assumed: `record` is the total; without it a short page is the last
       if (data.list.length < PAGE_SIZE || (typeof data.record === 'number' && out.length >= data.record)) return out;
     }
@@ -81,16 +84,17 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     const op = 'monitor detail';
     const tz = timezoneOf(null, ref);
     const d = await this.call(SEMS_PATHS.detail, { powerStationId: ref.vendorPlantId }, SemsMonitorDetail, op);
-    const today = num(d.kpi.power);
-    if (today === null) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'kpi.power' }, 'kpi.power missing');
-    const seen = (d.inverter ?? []).map((i) => lastRefresh(i, tz)).filter((t): t is Date => t !== null);
+    const refuse = this.refuser(op);
+    const today = readNumber(d.kpi.power, 'kpi.power', refuse, { nonNegative: true });
+    if (today === null) throw refuse('kpi.power', 'missing');
+    const seen = (d.inverter ?? []).map((inv, i) => lastRefresh(inv, tz, `inverter[${i}]`, refuse)).filter((t): t is Date => t !== null);
     return {
       vendorPlantId: ref.vendorPlantId,
       // kpi.power / total_power are kWh (they equal the inverter's "daily_generation"/"total_generation" kWh texts
       // in TimSoethout tests/test-data); assumed: kpi.pac is W like the inverter's pac (sems sensor.py)
-      currentPowerW: num(d.kpi.pac),
+      currentPowerW: readNumber(d.kpi.pac, 'kpi.pac', refuse),
       todayEnergyKwh: today,
-      totalEnergyKwh: num(d.kpi.total_power),
+      totalEnergyKwh: readNumber(d.kpi.total_power, 'kpi.total_power', refuse, { nonNegative: true }),
       lastSeenAt: seen.length ? new Date(Math.max(...seen.map((t) => t.getTime()))) : null,
       timezone: tz,
     };
@@ -118,8 +122,8 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
           message: w.warning_name || `warning ${w.warning_code}`,
           raisedAt,
           // recovery_time is read by the public client (Alertas.jsx); assumed: empty while the warning is open,
-          // and in the same plant-local form as happen_time
-          clearedAt: parseSemsTime(w.recovery_time, tz),
+          // and in the same plant-local form as happen_time (anything else present is refused, not read as open)
+          clearedAt: recoveredAt(w.recovery_time, tz, field('recovery_time'), this.refuser(op)),
         });
       });
     });
@@ -136,10 +140,13 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
       if (chart.lines.length === 0) continue;
       const line = generationLine(chart.lines);
       if (!line) throw invalidData({ brand: this.brand, operation: op, vendorMessage: 'lines[].label' }, 'no generation line among lines[].label');
-      for (const p of line.xy ?? []) {
-        const kwh = num(p.y);
-        if (p.x >= range.from && p.x <= range.to && kwh !== null) out.push({ date: p.x, kwh });
-      }
+      const refuse = this.refuser(op);
+      (line.xy ?? []).forEach((p, j) => {
+        const date = readDay(p.x, `lines[].xy[${j}].x`, refuse);
+        if (date < range.from || date > range.to) return;
+        const kwh = readNumber(p.y, `lines[].xy[${j}].y`, refuse, { nonNegative: true });
+        if (kwh !== null) out.push({ date, kwh });
+      });
     }
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }
@@ -226,6 +233,10 @@ export class GoodweAdapter extends VendorAdapter implements SolarAdapter {
     return this.call(path, params, data, operation, true);
   }
 
+  private refuser(operation: string): Refuse {
+    return (field, problem) => invalidData({ brand: this.brand, operation, vendorMessage: field }, `${field}: ${problem}`);
+  }
+
   private failure(operation: string, env: { code: string | number; msg?: string | null }) {
     return { brand: this.brand, operation, vendorCode: String(env.code), vendorMessage: env.msg ?? undefined };
   }
@@ -237,7 +248,16 @@ function tokenHeader(token: object, api: string): string {
 }
 
 /** An inverter's last report: `invert_full.last_time` (epoch ms, UTC) when present, else its plant-local `last_refresh_time`. */
-function lastRefresh(i: { last_refresh_time?: string | null; invert_full?: { last_time?: number | string | null } | null }, tz: string): Date | null {
-  const ms = num(i.invert_full?.last_time);
-  return ms !== null && ms > 0 ? new Date(ms) : parseSemsTime(i.last_refresh_time, tz);
+function lastRefresh(i: { last_refresh_time?: string | null; invert_full?: { last_time?: number | string | null } | null }, tz: string, at: string, refuse: Refuse): Date | null {
+  const field = `${at}.invert_full.last_time`;
+  const ms = readNumber(i.invert_full?.last_time, field, refuse);
+  return ms !== null && ms > 0 ? readInstant(ms, field, refuse) : parseSemsTime(i.last_refresh_time, tz);
+}
+
+/** A warning's recovery: absent or empty while open; a time we cannot read is refused, never taken as "still open". */
+function recoveredAt(value: string | null | undefined, tz: string, field: string, refuse: Refuse): Date | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  const at = parseSemsTime(value, tz);
+  if (!at) throw refuse(field, `unreadable: ${value}`);
+  return at;
 }

@@ -114,7 +114,11 @@ export function parseSemsTime(value: string | null | undefined, timeZone: string
   const m = value ? LOCAL_TIME_RE.exec(value) : null;
   if (!m) return null;
   const [, mo, d, y, h, mi, s] = m;
-  return zonedTimeToInstant(`${y}-${mo}-${d}`, timeZone, Number(h), Number(mi), Number(s));
+  // "13/45/2026 25:61:00" matches the form but names no time: unreadable, not rolled over into another day
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  if (day.getUTCMonth() !== Number(mo) - 1 || day.getUTCDate() !== Number(d) || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
+  const at = zonedTimeToInstant(`${y}-${mo}-${d}`, timeZone, Number(h), Number(mi), Number(s));
+  return Number.isFinite(at.getTime()) ? at : null;
 }
 
 export function formatSemsTime(p: { year: number; month: number; day: number; hour: number; minute: number; second: number }): string {

@@ -3,7 +3,7 @@ import { ErrorCode, GridtwinError, toGridtwinError } from '../../../core/errors'
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
 import { createBatcher } from '../batcher';
 import { VENDOR_CODES, authFailed, invalidData, rateLimited, vendorError } from '../errors';
-import { num } from '../http';
+import { readInstant, readNumber, type Refuse } from '../http';
 import { dateInZone, DAY_MS, MINUTE_MS, monthsBetween, startOfDayInZone } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type HuaweiCredentials, type MultiPlantReads,
@@ -100,7 +100,10 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     for (let pageNo = 1; ; pageNo++) {
       // assumed: `pageSize` (tijs sends `pageNo` only)
       const { data: page } = await this.call(HUAWEI_PATHS.stations, { pageNo, pageSize: 100 }, HuaweiStationPage, 'stations');
-      for (const s of page.list) out.push({ vendorPlantId: s.plantCode, name: s.plantName ?? s.plantCode, timezone: null, capacityKwp: num(s.capacity) });
+      const refuse = this.refuser('stations');
+      page.list.forEach((s, i) => {
+        out.push({ vendorPlantId: s.plantCode, name: s.plantName ?? s.plantCode, timezone: null, capacityKwp: readNumber(s.capacity, `list[${i}].capacity`, refuse, { nonNegative: true }) });
+      });
       if (pageNo >= page.pageCount) return out;
     }
   }
@@ -129,8 +132,9 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
   private async stationList(): Promise<PlantInfo[]> {
     const { data } = await this.call(HUAWEI_PATHS.stationList, {}, HuaweiStationList, 'station list');
     // getStationList reports capacity in MW (reference V6 §6.1.3)
-    return data.map((s) => {
-      const mw = num(s.capacity);
+    const refuse = this.refuser('station list');
+    return data.map((s, i) => {
+      const mw = readNumber(s.capacity, `data[${i}].capacity`, refuse, { nonNegative: true });
       return { vendorPlantId: s.stationCode, name: s.stationName ?? s.stationCode, timezone: null, capacityKwp: mw === null ? null : mw * 1000 };
     });
   }
@@ -161,15 +165,24 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     };
     const { data } = await this.call(HUAWEI_PATHS.alarms, body, HuaweiAlarms, 'alarm list', o);
     const out: PerPlant<VendorAlarm[]> = new Map(refs.map((r) => [r.vendorPlantId, []]));
-    for (const a of data) {
+    const refuse = this.refuser('alarm list');
+    for (const [i, a] of data.entries()) {
       const list = out.get(a.stationCode);
       if (!Array.isArray(list) || (a.status != null && !(HUAWEI_OPEN_ALARM_STATES as readonly number[]).includes(a.status))) continue;
+      // a row that cannot be stored fails its own plant, not the other plants of the call
+      let raisedAt: Date | null;
+      try {
+        raisedAt = readInstant(a.raiseTime, `data[${i}].raiseTime`, refuse);
+      } catch (e) {
+        out.set(a.stationCode, toGridtwinError(e));
+        continue;
+      }
       list.push({
         vendorAlarmCode: String(a.alarmId),
         deviceSn: a.esnCode || null,
         severity: HUAWEI_LEVEL_TO_SEVERITY[a.lev as keyof typeof HUAWEI_LEVEL_TO_SEVERITY] ?? 'INFO',
         message: a.alarmName ?? `alarm ${a.alarmId}`,
-        raisedAt: new Date(a.raiseTime),
+        raisedAt: raisedAt!,
         // the list holds open alarms: a clear shows as absence (feature 'alarmClears' is off)
         clearedAt: null,
       });
@@ -185,13 +198,21 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
     const { data } = await this.call(HUAWEI_PATHS.kpiDay, { stationCodes: codesOf(refs), collectTime }, HuaweiKpiDay, 'station day KPI', o);
     const out: PerPlant<DailyEnergy[]> = new Map(refs.map((r) => [r.vendorPlantId, []]));
     const zones = new Map(refs.map((r) => [r.vendorPlantId, timezoneOf(null, r)]));
-    for (const row of data) {
+    const refuse = this.refuser('station day KPI');
+    for (const [i, row] of data.entries()) {
       const list = out.get(row.stationCode);
       const tz = zones.get(row.stationCode);
       if (!Array.isArray(list) || !tz) continue;
-      const date = dateInZone(new Date(row.collectTime), tz);
-      const kwh = num(row.dataItemMap.inverter_power) ?? num(row.dataItemMap.PVYield);
-      if (date.startsWith(month) && kwh !== null) list.push({ date, kwh });
+      // a row that cannot be stored fails its own plant, not the other plants of the call
+      try {
+        const date = dateInZone(readInstant(row.collectTime, `data[${i}].collectTime`, refuse)!, tz);
+        const field = (name: string) => `data[${i}].dataItemMap.${name}`;
+        const kwh = readNumber(row.dataItemMap.inverter_power, field('inverter_power'), refuse, { nonNegative: true })
+          ?? readNumber(row.dataItemMap.PVYield, field('PVYield'), refuse, { nonNegative: true });
+        if (date.startsWith(month) && kwh !== null) list.push({ date, kwh });
+      } catch (e) {
+        out.set(row.stationCode, toGridtwinError(e));
+      }
     }
     for (const list of out.values()) if (Array.isArray(list)) list.sort((a, b) => a.date.localeCompare(b.date));
     return out;
@@ -199,18 +220,23 @@ export class HuaweiAdapter extends VendorAdapter implements SolarAdapter {
 
   private toSummary(ref: PlantRef, row: RealKpiRow, serverTime: number | null): PlantSummary {
     const m = row.dataItemMap;
-    const today = num(m.day_power);
-    if (today === null) throw invalidData({ brand: this.brand, operation: 'station real KPI', vendorMessage: 'dataItemMap.day_power' }, 'dataItemMap.day_power missing');
+    const refuse = this.refuser('station real KPI');
+    const today = readNumber(m.day_power, 'dataItemMap.day_power', refuse, { nonNegative: true });
+    if (today === null) throw refuse('dataItemMap.day_power', 'missing');
     const disconnected = String(m.real_health_state) === '1';
     return {
       vendorPlantId: ref.vendorPlantId,
       currentPowerW: null,
       todayEnergyKwh: today,
-      totalEnergyKwh: num(m.total_power),
+      totalEnergyKwh: readNumber(m.total_power, 'dataItemMap.total_power', refuse, { nonNegative: true }),
       // station KPIs carry no data timestamp: a connected plant is current as of the server's time
-      lastSeenAt: disconnected || serverTime === null ? null : new Date(serverTime),
+      lastSeenAt: disconnected ? null : readInstant(serverTime, 'params.currentTime', refuse),
       timezone: timezoneOf(null, ref),
     };
+  }
+
+  private refuser(operation: string): Refuse {
+    return (field, problem) => invalidData({ brand: this.brand, operation, vendorMessage: field }, `${field}: ${problem}`);
   }
 
   private notInAnswer(code: string, operation: string): GridtwinError {

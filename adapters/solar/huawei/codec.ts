@@ -9,15 +9,15 @@ export const huaweiEnvelope = <T extends z.ZodType>(data: T) =>
     failCode: z.number(),
     message: z.string().nullable().optional(),
     data: z.union([data, z.null()]).optional(),
-    params: z.object({ currentTime: z.number().optional() }).passthrough().nullable().optional(),
+    params: z.object({ currentTime: z.number().nullable().optional() }).passthrough().nullable().optional(),
   });
 
 /** `/thirdData/stations` (paged; newer accounts). Capacity assumed kWp. */
 export const HuaweiStationPage = z.object({
   list: z.array(z.object({ plantCode: z.string(), plantName: z.string().nullable().optional(), capacity: numeric })),
   pageCount: z.number(),
-  pageNo: z.number().optional(),
-  total: z.number().optional(),
+  pageNo: z.number().nullable().optional(),
+  total: z.number().nullable().optional(),
 });
 
 /** `/thirdData/getStationList` (reference V6 §6.1.3): every plant at once; capacity in MW. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
-import { num } from '../http';
+import { readDay, readInstant, readNumber, type Refuse } from '../http';
 import { dateInZone, HOUR_MS, monthsBetween, startOfDayInZone, zoneOffsetMs } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
@@ -41,8 +41,9 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     const out: PlantInfo[] = [];
     for (let pageNo = 1; ; pageNo++) {
       const data = await this.call(SOLIS_PATHS.stationList, { pageNo, pageSize: PAGE_SIZE }, SolisStationPage, 'station list');
+      const refuse = this.refuser('station list');
       data.page.records.forEach((s, i) => {
-        const capacity = num(s.capacity);
+        const capacity = readNumber(s.capacity, `page.records[${i}].capacity`, refuse, { nonNegative: true });
         // assumed: no unit means kWp
         const factor = CAPACITY_TO_KWP[s.capacityStr ?? 'kWp'];
         if (capacity !== null && factor === undefined) {
@@ -63,24 +64,25 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
   async getPlantSummary(ref: PlantRef): Promise<PlantSummary> {
     const op = 'station detail';
     const d = await this.call(SOLIS_PATHS.stationDetail, { id: ref.vendorPlantId }, SolisStationDetail, op);
-    const refuse = (field: string, problem: string) => invalidData({ brand: this.brand, operation: op, vendorMessage: field }, `${field}: ${problem}`);
-    const scaled = (value: unknown, unitField: string, u: string | null | undefined, table: Record<string, number>, fallback: string) => {
-      const n = num(value);
+    const refuse = this.refuser(op);
+    const scaled = (value: unknown, field: string, unitField: string, u: string | null | undefined, table: Record<string, number>, fallback: string) => {
+      // energy is never negative; power may be (assumed: a plant drawing at night)
+      const n = readNumber(value, field, refuse, { nonNegative: table === ENERGY_TO_KWH });
       if (n === null) return null;
       const f = table[u ?? fallback];
       if (f === undefined) throw refuse(unitField, `unknown unit ${String(u)}`);
       return n * f;
     };
-    const today = scaled(d.dayEnergy, 'dayEnergyStr', d.dayEnergyStr, ENERGY_TO_KWH, 'kWh');
+    const today = scaled(d.dayEnergy, 'dayEnergy', 'dayEnergyStr', d.dayEnergyStr, ENERGY_TO_KWH, 'kWh');
     if (today === null) throw refuse('dayEnergy', 'missing');
-    const power = scaled(d.power, 'powerStr', d.powerStr, POWER_TO_W, 'kW');
-    const ts = num(d.dataTimestamp);
+    const power = scaled(d.power, 'power', 'powerStr', d.powerStr, POWER_TO_W, 'kW');
+    const ts = readNumber(d.dataTimestamp, 'dataTimestamp', refuse);
     return {
       vendorPlantId: ref.vendorPlantId,
       currentPowerW: power === null ? null : Math.round(power),
       todayEnergyKwh: today,
-      totalEnergyKwh: scaled(d.allEnergy, 'allEnergyStr', d.allEnergyStr, ENERGY_TO_KWH, 'kWh'),
-      lastSeenAt: ts === null ? null : new Date(ts),
+      totalEnergyKwh: scaled(d.allEnergy, 'allEnergy', 'allEnergyStr', d.allEnergyStr, ENERGY_TO_KWH, 'kWh'),
+      lastSeenAt: readInstant(ts, 'dataTimestamp', refuse),
       timezone: timezoneOf(d.timeZoneStandardId, ref),
     };
   }
@@ -95,20 +97,21 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     const out: VendorAlarm[] = [];
     for (let pageNo = 1; ; pageNo++) {
       const data = await this.call(SOLIS_PATHS.alarmList, body(pageNo), SolisAlarmPage, 'alarm list');
+      const refuse = this.refuser('alarm list');
       data.records.forEach((a, i) => {
-        const refuse = (field: string) => invalidData({ brand: this.brand, operation: 'alarm list', vendorMessage: `records[${i}].${field}` }, `records[${i}].${field} missing`);
+        const field = (name: string) => `records[${i}].${name}`;
         // without a code or a start the alarm cannot be stored truthfully (dedupe key, first seen)
-        if (a.alarmCode === undefined || a.alarmCode === null || a.alarmCode === '') throw refuse('alarmCode');
-        const begin = num(a.alarmBeginTime);
-        if (begin === null) throw refuse('alarmBeginTime');
-        const end = num(a.alarmEndTime);
+        if (a.alarmCode === undefined || a.alarmCode === null || a.alarmCode === '') throw refuse(field('alarmCode'), 'missing');
+        const begin = readInstant(readNumber(a.alarmBeginTime, field('alarmBeginTime'), refuse), field('alarmBeginTime'), refuse);
+        if (begin === null) throw refuse(field('alarmBeginTime'), 'missing');
+        const end = readNumber(a.alarmEndTime, field('alarmEndTime'), refuse);
         out.push({
           vendorAlarmCode: String(a.alarmCode),
           deviceSn: a.alarmDeviceSn || null,
           severity: SOLIS_LEVEL_TO_SEVERITY[String(a.alarmLevel) as keyof typeof SOLIS_LEVEL_TO_SEVERITY] ?? 'INFO',
           message: a.alarmMsg || `alarm ${a.alarmCode}`,
-          raisedAt: new Date(begin),
-          clearedAt: String(a.state) === '2' && end ? new Date(end) : null,
+          raisedAt: begin,
+          clearedAt: String(a.state) === '2' && end ? readInstant(end, field('alarmEndTime'), refuse) : null,
         });
       });
       const total = data.total ?? null;
@@ -124,10 +127,12 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
       // timeZone is required by the doc (§4.8): the plant's UTC offset in hours at the start of the month
       const timeZone = zoneOffsetMs(startOfDayInZone(`${month}-01`, tz), tz) / HOUR_MS;
       const rows = await this.call(SOLIS_PATHS.stationMonth, { id: ref.vendorPlantId, month, money: 'EUR', timeZone }, SolisMonth, 'station month');
+      const refuse = this.refuser('station month');
       rows.forEach((r, i) => {
-        const kwh = num(r.energy);
-        const date = r.dateStr.slice(0, 10);
-        if (date < range.from || date > range.to || kwh === null) return;
+        const date = readDay(r.dateStr.slice(0, 10), `[${i}].dateStr`, refuse);
+        if (date < range.from || date > range.to) return;
+        const kwh = readNumber(r.energy, `[${i}].energy`, refuse, { nonNegative: true });
+        if (kwh === null) return;
         // an unknown unit would store a wrong value (it was read as kWh); no unit is kWh (assumed)
         const factor = ENERGY_TO_KWH[r.energyStr ?? 'kWh'];
         if (factor === undefined) throw invalidData({ brand: this.brand, operation: 'station month', vendorMessage: `[${i}].energyStr` }, `[${i}].energyStr: unknown unit ${String(r.energyStr)}`);
@@ -137,6 +142,10 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     return out.sort((a, b) => a.date.localeCompare(b.date));
   }
 
+
+  private refuser(operation: string): Refuse {
+    return (field, problem) => invalidData({ brand: this.brand, operation, vendorMessage: field }, `${field}: ${problem}`);
+  }
 
   private call<S extends z.ZodType>(path: string, params: object, data: S, operation: string): Promise<z.infer<S>> {
     return this.pace(operation, () => this.exchange(path, params, data, operation));
@@ -152,7 +161,7 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
     }
     const env = this.http.readJson(res, operation, solisEnvelope(data));
     if (String(env.code) !== '0' || env.success === false) {
-      throw vendorError({ brand: this.brand, operation, vendorCode: String(env.code), vendorMessage: env.msg });
+      throw vendorError({ brand: this.brand, operation, vendorCode: String(env.code), vendorMessage: env.msg ?? undefined });
     }
     if (env.data === undefined || env.data === null) throw invalidData({ brand: this.brand, operation }, 'success without data');
     return env.data as z.infer<S>;

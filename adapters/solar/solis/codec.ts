@@ -4,7 +4,7 @@ import { z } from 'zod';
 const numeric = z.union([z.number(), z.string()]);
 
 export const solisEnvelope = <T extends z.ZodType>(data: T) =>
-  z.object({ success: z.boolean().optional(), code: z.union([z.string(), z.number()]), msg: z.string().optional(), data: data.optional().nullable() });
+  z.object({ success: z.boolean().nullable().optional(), code: z.union([z.string(), z.number()]), msg: z.string().nullable().optional(), data: data.optional().nullable() });
 
 /** V2.0 doc §4.1: only `id` is required; `stationName`, `capacity` and its unit `capacityStr` are optional ("N"). */
 export const SolisStationRow = z.object({
@@ -16,7 +16,7 @@ export const SolisStationRow = z.object({
 });
 
 export const SolisStationPage = z.object({
-  page: z.object({ records: z.array(SolisStationRow), total: z.number(), pages: z.number().optional(), current: z.number().optional() }),
+  page: z.object({ records: z.array(SolisStationRow), total: z.number(), pages: z.number().nullable().optional(), current: z.number().nullable().optional() }),
 });
 
 /** V2.0 doc §4.2: every value field is optional ("N"); which absences we can live with is the client's call. */
