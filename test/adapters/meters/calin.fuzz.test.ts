@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CalinV1Driver, CalinV2Driver, CalinV2Session } from '../../../adapters/meters/calin';
+import { CalinTokenService, CalinV1Driver, CalinV2Driver, CalinV2Session, CalinV2TokenService } from '../../../adapters/meters/calin';
 import { parseV1Data } from '../../../adapters/meters/calin/v1Protocol';
 import { parseV2Row, type V2TaskRow } from '../../../adapters/meters/calin/v2Protocol';
 import type { DriverCommand } from '../../../adapters/meters/types';
@@ -241,5 +241,60 @@ describe('Calin v2 answers under arbitrary input', () => {
   it('a clock read of a day that does not exist ("2026-02-30 00:00:00") is refused (regression)', () => {
     expect(typeof parseV2Row({ name: 'Clock(time)', status: 1, data: '2026-02-30 00:00:00' }, 'READ')).toBe('string');
     expect(getAt(parseV2Row({ name: 'Clock(time)', status: 1, data: '2028-02-29 00:00:00' }, 'READ'), ['date'])).toBe('2028-02-29');
+  });
+});
+
+// ---- token issuers ----
+
+/** POS_Purchase answers `result.token` (origin calin-api-v1/token.ts) or `result` itself (MPM); maintenance calls answer `result`. */
+const TOKEN = '1234 5678 9012 3456 7890';
+const V1_TOKEN_ANSWERS = {
+  TOP_UP: { result_code: 0, reason: 'OK', result: { token: TOKEN } },
+  CLEAR_CREDIT: { result_code: 0, reason: 'OK', result: TOKEN },
+} as const;
+const V2_TOKEN_ANSWER = { code: 0, reason: 'success', result: { token: TOKEN } };
+const tokenReq = (type: 'TOP_UP' | 'CLEAR_CREDIT') => ({ type, meterSerial: METER, kwh: type === 'TOP_UP' ? 5 : undefined, idempotencyKey: `k-${Math.random()}` });
+
+async function issued(run: () => Promise<{ token: string }>): Promise<string | GridtwinError> {
+  try {
+    return (await run()).token;
+  } catch (e) {
+    if (!(e instanceof GridtwinError)) throw new Error(`untyped ${String(e)}`, { cause: e });
+    return e;
+  }
+}
+
+describe('Calin token answers under arbitrary input', () => {
+  const v1 = (answer: unknown) => new CalinTokenService({
+    baseUrl: 'http://calin.invalid', company: 'acme', user: 'pos', password: 'secret', retry: { maxAttempts: 1, initialBackoffMs: 1, timeoutMs: 1_000 },
+    sleep: boundedSleep(), fetch: stubFetch(() => answer),
+  });
+  const v2 = (answer: unknown) => {
+    const session = new CalinV2Session({
+      baseUrl: 'http://calin.invalid', company: 'acme', user: 'admin', password: 'secret', retry: { maxAttempts: 1, initialBackoffMs: 1, timeoutMs: 1_000 },
+      sleep: boundedSleep(), fetch: stubFetch((path) => (path.endsWith('/Login') ? v2Login : answer)),
+    });
+    return new CalinV2TokenService({ session, posPassword: 'pos-secret' });
+  };
+  const twentyDigits = (got: string | GridtwinError) => { if (!(got instanceof GridtwinError)) expect(got).toMatch(/^\d{20}$/); };
+
+  it('the valid answers give the token without its spaces', async () => {
+    for (const type of ['TOP_UP', 'CLEAR_CREDIT'] as const) expect(await issued(() => v1(V1_TOKEN_ANSWERS[type]).generate(tokenReq(type)))).toBe(TOKEN.replace(/ /g, ''));
+    expect(await issued(() => v2(V2_TOKEN_ANSWER).generate(tokenReq('TOP_UP')))).toBe(TOKEN.replace(/ /g, ''));
+  });
+
+  it('v1: one mutation of the answer gives 20 digits or a GridtwinError; extra keys change nothing', async () => {
+    const type = fc.constantFrom('TOP_UP', 'CLEAR_CREDIT') as fc.Arbitrary<'TOP_UP' | 'CLEAR_CREDIT'>;
+    await fc.assert(fc.asyncProperty(type.chain((t) => fc.tuple(fc.constant(t), mutationOf(V1_TOKEN_ANSWERS[t]), withExtraKeys(V1_TOKEN_ANSWERS[t]))), async ([t, m, extra]) => {
+      twentyDigits(await issued(() => v1(m.answer).generate(tokenReq(t))));
+      expect(await issued(() => v1(extra).generate(tokenReq(t)))).toBe(TOKEN.replace(/ /g, ''));
+    }), RUNS);
+  });
+
+  it('v2: one mutation of the answer gives 20 digits or a GridtwinError; extra keys change nothing', async () => {
+    await fc.assert(fc.asyncProperty(mutationOf(V2_TOKEN_ANSWER), withExtraKeys(V2_TOKEN_ANSWER), async (m, extra) => {
+      twentyDigits(await issued(() => v2(m.answer).generate(tokenReq('TOP_UP'))));
+      expect(await issued(() => v2(extra).generate(tokenReq('TOP_UP')))).toBe(TOKEN.replace(/ /g, ''));
+    }), RUNS);
   });
 });
