@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import type { z } from 'zod';
 import { isGridtwinError } from '../../core/errors';
+import { isValidTimeZone } from '../../core/time';
 import {
   DEFAULT_RETRY_AFTER_MS, authFailed, invalidData, networkTimeout, parseRetryAfter, rateLimited, vendorError,
   type VendorFailure,
@@ -117,6 +118,13 @@ export function readInstant(ms: number | null, field: string, refuse: Refuse): D
   const d = new Date(ms);
   if (!Number.isFinite(d.getTime())) throw refuse(field, `${ms} is not a time`);
   return d;
+}
+
+/** A vendor's IANA time zone: absent or "" → null; a name Intl does not know would misdate every day: refused naming `field`. */
+export function readZone(v: string | null | undefined, field: string, refuse: Refuse): string | null {
+  if (v === null || v === undefined || v.trim() === '') return null;
+  if (!isValidTimeZone(v)) throw refuse(field, `${JSON.stringify(v)} is not an IANA time zone`);
+  return v;
 }
 
 /** A plant-local day YYYY-MM-DD that exists (not 2026-06-31), else refused naming `field`. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { VendorAdapter, changedSince } from '../base';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
-import { num, readDay, readInstant, readNumber, type Refuse } from '../http';
+import { num, readDay, readInstant, readNumber, readZone, type Refuse } from '../http';
 import { addDays, dateInZone } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type DeyeCredentials,
@@ -48,7 +48,7 @@ export class DeyeAdapter extends VendorAdapter implements SolarAdapter {
       const refuse = this.refuser('station list');
       data.stationList.forEach((s, i) => {
         const vendorPlantId = String(s.id ?? s.stationId);
-        out.push({ vendorPlantId, name: s.name ?? s.stationName ?? vendorPlantId, timezone: s.regionTimezone ?? null, capacityKwp: readNumber(s.installedCapacity, `stationList[${i}].installedCapacity`, refuse, { nonNegative: true }) });
+        out.push({ vendorPlantId, name: s.name ?? s.stationName ?? vendorPlantId, timezone: readZone(s.regionTimezone, `stationList[${i}].regionTimezone`, refuse), capacityKwp: readNumber(s.installedCapacity, `stationList[${i}].installedCapacity`, refuse, { nonNegative: true }) });
       });
       if (data.stationList.length < PAGE_SIZE || (typeof data.total === 'number' && out.length >= data.total)) break;
     }

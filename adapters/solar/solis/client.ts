@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { VENDOR_CODES, authFailed, invalidData, vendorError } from '../errors';
 import { VendorAdapter, changedSince, timezoneOf } from '../base';
-import { readDay, readInstant, readNumber, type Refuse } from '../http';
+import { readDay, readInstant, readNumber, readZone, type Refuse } from '../http';
 import { dateInZone, HOUR_MS, monthsBetween, startOfDayInZone, zoneOffsetMs } from '../../../core/time';
 import {
   type AdapterCapabilities, type AdapterOptions, type DailyEnergy, type DateRange, type PlantInfo,
@@ -50,7 +50,7 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
           throw invalidData({ brand: this.brand, operation: 'station list', vendorMessage: `page.records[${i}].capacityStr` }, `page.records[${i}].capacityStr: unknown unit ${String(s.capacityStr)}`);
         }
         const vendorPlantId = String(s.id);
-        out.push({ vendorPlantId, name: s.stationName || vendorPlantId, timezone: s.timeZoneStandardId ?? null, capacityKwp: capacity === null ? null : capacity * factor! });
+        out.push({ vendorPlantId, name: s.stationName || vendorPlantId, timezone: readZone(s.timeZoneStandardId, `page.records[${i}].timeZoneStandardId`, refuse), capacityKwp: capacity === null ? null : capacity * factor! });
       });
       if (data.page.records.length < PAGE_SIZE || out.length >= data.page.total) return out;
     }
@@ -83,7 +83,7 @@ export class SolisAdapter extends VendorAdapter implements SolarAdapter {
       todayEnergyKwh: today,
       totalEnergyKwh: scaled(d.allEnergy, 'allEnergy', 'allEnergyStr', d.allEnergyStr, ENERGY_TO_KWH, 'kWh'),
       lastSeenAt: readInstant(ts, 'dataTimestamp', refuse),
-      timezone: timezoneOf(d.timeZoneStandardId, ref),
+      timezone: timezoneOf(readZone(d.timeZoneStandardId, 'timeZoneStandardId', refuse), ref),
     };
   }
 

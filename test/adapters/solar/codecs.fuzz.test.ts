@@ -7,6 +7,7 @@ import { SIMULATOR_CREDENTIALS } from '../../../adapters/solar/simulators';
 import { SolisAdapter, SOLIS_PATHS } from '../../../adapters/solar/solis/client';
 import type { DailyEnergy, PlantInfo, PlantSummary, SolarAdapter, VendorAlarm } from '../../../adapters/solar/types';
 import { ErrorCode, GridtwinError } from '../../../core/errors';
+import { isValidTimeZone } from '../../../core/time';
 import { dropAt, isRealDate, mutationOf, setAt, withExtraKeys, type Path } from '../fuzzJson';
 import { stubVendor } from './stubVendor';
 
@@ -35,7 +36,7 @@ interface Scenario {
   /** Paths the value cannot be stored without: dropping one is INVALID_DATA_FORMAT naming the field. */
   required: Path[];
   /** Numbers we store from the target answer: energy/capacity (never negative), other numbers, epoch times. */
-  stored: Array<[Path, 'energy' | 'number' | 'time']>;
+  stored: Array<[Path, 'energy' | 'number' | 'time' | 'zone']>;
 }
 
 const SOLIS_OK = { success: true, code: '0', msg: 'success' };
@@ -49,12 +50,12 @@ const SCENARIOS: Scenario[] = [
     answers: { [SOLIS_PATHS.stationList]: { ...SOLIS_OK, data: { page: { records: [{ id: '1001', stationName: 'Roof', capacity: 5.5, capacityStr: 'kWp', timeZoneStandardId: 'Europe/Berlin' }], total: 1, pages: 1, current: 1 } } } },
     optional: [['data', 'page', 'records', 0, 'stationName'], ['data', 'page', 'records', 0, 'capacity'], ['data', 'page', 'records', 0, 'capacityStr'], ['data', 'page', 'records', 0, 'timeZoneStandardId'], ['data', 'page', 'pages'], ['data', 'page', 'current'], ['msg'], ['success']],
     required: [['data', 'page', 'records', 0, 'id'], ['code']],
-    stored: [[['data', 'page', 'records', 0, 'capacity'], 'energy']] },
+    stored: [[['data', 'page', 'records', 0, 'capacity'], 'energy'], [['data', 'page', 'records', 0, 'timeZoneStandardId'], 'zone']] },
   { brand: 'SOLIS', op: 'summary', target: SOLIS_PATHS.stationDetail,
     answers: { [SOLIS_PATHS.stationDetail]: { ...SOLIS_OK, data: { id: '1001', power: 2.5, powerStr: 'kW', dayEnergy: 12.5, dayEnergyStr: 'kWh', allEnergy: 3.2, allEnergyStr: 'MWh', dataTimestamp: T(11), timeZoneStandardId: 'Europe/Berlin' } } },
     optional: [['data', 'power'], ['data', 'powerStr'], ['data', 'dayEnergyStr'], ['data', 'allEnergy'], ['data', 'allEnergyStr'], ['data', 'dataTimestamp'], ['data', 'timeZoneStandardId'], ['msg']],
     required: [['data', 'dayEnergy'], ['code']],
-    stored: [[['data', 'dayEnergy'], 'energy'], [['data', 'allEnergy'], 'energy'], [['data', 'power'], 'number'], [['data', 'dataTimestamp'], 'time']] },
+    stored: [[['data', 'dayEnergy'], 'energy'], [['data', 'allEnergy'], 'energy'], [['data', 'power'], 'number'], [['data', 'dataTimestamp'], 'time'], [['data', 'timeZoneStandardId'], 'zone']] },
   { brand: 'SOLIS', op: 'alarms', target: SOLIS_PATHS.alarmList,
     answers: { [SOLIS_PATHS.alarmList]: { ...SOLIS_OK, data: { records: [{ id: 'a1', alarmDeviceSn: 'SN1', alarmCode: '1010', alarmLevel: '2', alarmMsg: 'Grid over-voltage', alarmBeginTime: T(8), alarmEndTime: T(9), state: '2' }], total: 1 } } },
     optional: [['data', 'records', 0, 'id'], ['data', 'records', 0, 'alarmDeviceSn'], ['data', 'records', 0, 'alarmLevel'], ['data', 'records', 0, 'alarmMsg'], ['data', 'records', 0, 'alarmEndTime'], ['data', 'records', 0, 'state'], ['data', 'total']],
@@ -134,13 +135,13 @@ const SCENARIOS: Scenario[] = [
     answers: { [DEYE_PATHS.token]: { ...DEYE_OK, accessToken: 'tok', expiresIn: 3600 }, [DEYE_PATHS.stations]: { ...DEYE_OK, total: 1, stationList: [{ id: 11, name: 'Shed', regionTimezone: 'Europe/Berlin', installedCapacity: 5.5 }] } },
     optional: [['total'], ['stationList', 0, 'name'], ['stationList', 0, 'regionTimezone'], ['stationList', 0, 'installedCapacity'], ['msg'], ['requestId']],
     required: [['stationList', 0, 'id'], ['success']],
-    stored: [[['stationList', 0, 'installedCapacity'], 'energy']] },
+    stored: [[['stationList', 0, 'installedCapacity'], 'energy'], [['stationList', 0, 'regionTimezone'], 'zone']] },
   // rows as `{stationId, stationName}` (oraad/ha-deyecloud tests/fixtures/stations.json) beside `{id, name}`
   { brand: 'DEYE', op: 'list', target: `${DEYE_PATHS.stations}#stationId`,
     answers: { [DEYE_PATHS.token]: { ...DEYE_OK, accessToken: 'tok', expiresIn: 3600 }, [`${DEYE_PATHS.stations}#stationId`]: { ...DEYE_OK, stationList: [{ stationId: '11', stationName: 'Shed', installedCapacity: '5.5' }] } },
     optional: [['stationList', 0, 'stationName'], ['stationList', 0, 'installedCapacity']],
     required: [],
-    stored: [[['stationList', 0, 'installedCapacity'], 'energy']] },
+    stored: [[['stationList', 0, 'installedCapacity'], 'energy'], [['stationList', 0, 'regionTimezone'], 'zone']] },
   { brand: 'DEYE', op: 'summary', target: DEYE_PATHS.latest,
     answers: { [DEYE_PATHS.token]: { ...DEYE_OK, accessToken: 'tok', expiresIn: 3600 }, [DEYE_PATHS.latest]: { ...DEYE_OK, generationPower: 2500, lastUpdateTime: T(11) / 1000 },
       [DEYE_PATHS.history]: { ...DEYE_OK, stationDataItems: [{ year: 2026, month: 6, day: 2, generationValue: 12.5 }] } },
@@ -221,12 +222,13 @@ function storableProblems(op: Op, v: Value): string[] {
     check(finite(s.todayEnergyKwh) && s.todayEnergyKwh >= 0, `todayEnergyKwh ${s.todayEnergyKwh}`);
     check(s.totalEnergyKwh === null || (finite(s.totalEnergyKwh) && s.totalEnergyKwh >= 0), `totalEnergyKwh ${s.totalEnergyKwh}`);
     check(s.lastSeenAt === null || realInstant(s.lastSeenAt), `lastSeenAt ${String(s.lastSeenAt)}`);
-    check(typeof s.timezone === 'string' && s.timezone !== '', `timezone ${s.timezone}`);
+    check(typeof s.timezone === 'string' && isValidTimeZone(s.timezone), `timezone ${s.timezone}`);
   }
   if (op === 'list') {
     for (const p of v as PlantInfo[]) {
       check(typeof p.vendorPlantId === 'string' && p.vendorPlantId !== '' && p.vendorPlantId !== 'undefined', `vendorPlantId ${p.vendorPlantId}`);
       check(p.capacityKwp === null || (finite(p.capacityKwp) && p.capacityKwp >= 0), `capacityKwp ${p.capacityKwp}`);
+      check(p.timezone === null || isValidTimeZone(p.timezone), `timezone ${p.timezone}`);
     }
   }
   if (op === 'alarms') {
@@ -277,7 +279,7 @@ for (const brand of ['SOLIS', 'HUAWEI', 'GOODWE', 'DEYE'] as const) {
     });
 
     it('a stored number given NaN-like text or a time outside the Date range, or energy given a negative value, is refused naming the field', async () => {
-      const bad = { energy: ['NaN', 'Infinity', '1e400', 'abc', -1, '-0.5'], number: ['NaN', '-Infinity', '1e400', 'abc'], time: ['NaN', 'abc', 1e20] }; // a time ≤ 0 is "none" where the vendor says so (Deye alertEndTime, SEMS last_time)
+      const bad = { energy: ['NaN', 'Infinity', '1e400', 'abc', -1, '-0.5'], number: ['NaN', '-Infinity', '1e400', 'abc'], time: ['NaN', 'abc', 1e20], zone: ['Mars/Olympus', 'UTC+99'] }; // a time ≤ 0 is "none" where the vendor says so (Deye alertEndTime, SEMS last_time)
       for (const s of scenarios) {
         for (const [path, kind] of s.stored) {
           for (const value of bad[kind]) {
@@ -377,6 +379,19 @@ describe('solar decoder regressions found by the properties', () => {
     const s = scenario('GOODWE', 'alarms');
     await refusedNaming(s, setAt(s.answers[s.target], ['data', 'list', 0, 'warning', 0, 'recovery_time'], '13/45/2026 25:61:00'), 'recovery_time');
     expect(await run(s, setAt(s.answers[s.target], ['data', 'list', 0, 'warning', 0, 'recovery_time'], ''))).toMatchObject([{ clearedAt: null }]);
+  });
+
+  it('Solis and Deye: a vendor time zone that is no IANA zone was stored, and crashed Deye\'s summary (RangeError) when the registry had none', async () => {
+    const solis = scenario('SOLIS', 'summary');
+    await refusedNaming(solis, setAt(solis.answers[solis.target], ['data', 'timeZoneStandardId'], 'Mars/Olympus'), 'timeZoneStandardId');
+    const deye = scenario('DEYE', 'summary', DEYE_PATHS.latest);
+    current = { ...deye.answers, [DEYE_PATHS.stations]: { ...DEYE_OK, total: 1, stationList: [{ id: 11, name: 'Shed', regionTimezone: 'Mars/Olympus' }] } };
+    const adapter = adapterFor('DEYE');
+    try {
+      await expect(adapter.getPlantSummary({ vendorPlantId: '11' })).rejects.toMatchObject({ code: ErrorCode.INVALID_DATA_FORMAT, details: { vendorMessage: 'stationList[0].regionTimezone' } });
+    } finally {
+      await adapter.close();
+    }
   });
 
   it('Deye: a history row dated 2026-06-31 is refused, not stored as a day that does not exist', async () => {
