@@ -105,7 +105,9 @@ export type Refuse = (field: string, problem: string) => Error;
  * (`nonNegative`), a negative value — would store a wrong value: refused naming `field`.
  */
 export function readNumber(v: unknown, field: string, refuse: Refuse, opts: { nonNegative?: boolean } = {}): number | null {
-  if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return null;
+  // "--" is how SEMS writes "no value" (TimSoethout/goodwe-sems-home-assistant tests/test-data/*_getData.json @b24fee88):
+  // absent, like "" — a required field is still refused by its caller as missing
+  if (v === null || v === undefined || (typeof v === 'string' && (v.trim() === '' || v.trim() === '--'))) return null;
   const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
   if (!Number.isFinite(n)) throw refuse(field, `${JSON.stringify(v) ?? String(v)} is not a number`);
   if (opts.nonNegative && n < 0) throw refuse(field, `${n} is negative`);

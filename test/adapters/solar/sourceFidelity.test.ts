@@ -90,6 +90,14 @@ describe('GoodWe SEMS against its public sources', () => {
     expect(s.lastSeenAt?.toISOString()).toBe('2026-01-10T14:52:38.134Z');
   });
 
+  it('"--" is SEMS\'s "no value" (TimSoethout tests/test-data): an optional kpi.pac "--" is null, a required kpi.power "--" is refused as missing', async () => {
+    const kpi = (k: object) => sems(() => ({ info: { powerstation_id: 'ps-1', stationname: 'P' }, kpi: k, inverter: [] }));
+    const { adapter } = await adapterOn('GOODWE', kpi({ pac: '--', power: 30.3, total_power: '--' }));
+    expect(await adapter.getPlantSummary({ vendorPlantId: 'ps-1', timezone: 'UTC' })).toMatchObject({ currentPowerW: null, todayEnergyKwh: 30.3, totalEnergyKwh: null });
+    const { adapter: missing } = await adapterOn('GOODWE', kpi({ pac: 0, power: '--' }));
+    await expect(missing.getPlantSummary({ vendorPlantId: 'ps-1', timezone: 'UTC' })).rejects.toMatchObject({ code: ErrorCode.INVALID_DATA_FORMAT, message: expect.stringContaining('kpi.power') });
+  });
+
   it('warning_level ranks higher as more severe (JuanCunhaa/GoodWe-Challenge Alertas.jsx); recovery_time clears; empty recovery_time is open', async () => {
     const w = (warning_code: string, warning_level: number | null, recovery_time: string) => ({ warning_code, warning_level, happen_time: '06/20/2025 10:00:00', recovery_time, status: recovery_time ? 1 : 0 });
     const { adapter } = await adapterOn('GOODWE', sems(() => ({ list: [{ sn: 'SN1', sn_name: 'Inverter', warning: [w('a', 3, ''), w('b', 2, ''), w('c', 1, '06/20/2025 11:00:00'), w('d', null, '')] }] })));
