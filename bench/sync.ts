@@ -22,6 +22,7 @@ import { silentLogger } from '../core/logger';
 import { createMetrics } from '../core/metrics';
 import { startNode } from '../gateway/node';
 import { emliteRepo, openDatabase, type Database } from '../persistence';
+import { pgbenchTps } from './lib/pgcost';
 import { onMessage, runMain } from './lib/report';
 
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -137,6 +138,9 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 async function main(): Promise<void> {
   const loadAtStart = os.loadavg()[0]!.toFixed(1);
   console.log(`bench:sync on ${machine()}, load average ${loadAtStart}`);
+  // the machine's own limit, measured in this run (its speed moves between days)
+  const tps = await pgbenchTps(10);
+  console.log(`pgbench -N -c 8 -j 2 -T 10: ${tps.toFixed(0)} tps (same run)`);
   const sims = fork(fileURLToPath(import.meta.url), ['--mediators'], { stdio: 'inherit' });
   const perMediator = Math.ceil((METERS + BASELINE_METERS) / MEDIATORS);
   const { addresses } = (await ask(sims, { type: 'start', perMediator }, 'started')) as unknown as { addresses: string[] };
@@ -198,7 +202,7 @@ One ESCO sweep of ${sweepTotal.toLocaleString('en')} simulated Emlite meters, Sy
 | actor sweep, warm (hardware known: ${(Number(warmStats.calls) / sweepTotal).toFixed(2)} calls per meter) | ${sweepTotal} | ${secs(warmMs)} | ${(warmMs / sweepTotal).toFixed(2)} ms | ${secs(ideal)} | ${(warmMs / ideal).toFixed(2)} | ${(baseExtrapolated / warmMs).toFixed(1)} × |
 | baseline, ${BASELINE_WORKERS} workers (seed design) | ${baseTotal} measured → ${sweepTotal} extrapolated | ${secs(base.wallMs)} measured → ${secs(baseExtrapolated)} extrapolated | ${(base.wallMs / baseTotal).toFixed(2)} ms | ${secs((sweepTotal * CALLS_PER_METER * LATENCY_MS) / BASELINE_WORKERS)} (15 in flight) | ${(baseExtrapolated / ideal).toFixed(1)} (vs the ${MEDIATORS * PER_MEDIATOR}-wide bound) | 1 × |
 
-Ideal bound = calls × latency ÷ mediator concurrency: warm ${sweepTotal} × ${CALLS_PER_METER} × ${LATENCY_MS} ms ÷ ${MEDIATORS * PER_MEDIATOR}; the first sweep also reads each meter's hardware once (its calls as counted by the simulators). The baseline, like the first sweep, reads the hardware (the seed design has no stored model). The baseline ran on a measured subset of ${baseTotal} meters and is **extrapolated linearly** to ${sweepTotal} (its 15 workers are the bound: ${BASELINE_WORKERS} × ${LATENCY_MS} ms per call). First sweep: ${st.healthy} healthy / ${st.unhealthy} unhealthy, ${sweepStats.calls} mediator calls; warm sweep: ${warm.healthy} healthy, ${warmStats.calls} calls, at most ${sweepStats.maxActive} exchanges at once on one mediator. Rows after both runs: ${rows?.i} register_import, ${rows?.e} register_export, ${rows?.s} healthy shadows. The machine was shared (1-min load average ${loadAtStart} at start, ${os.loadavg()[0]!.toFixed(1)} at the end); the simulators, PostgreSQL and the node all run on it.`;
+Ideal bound = calls × latency ÷ mediator concurrency: warm ${sweepTotal} × ${CALLS_PER_METER} × ${LATENCY_MS} ms ÷ ${MEDIATORS * PER_MEDIATOR}; the first sweep also reads each meter's hardware once (its calls as counted by the simulators). The baseline, like the first sweep, reads the hardware (the seed design has no stored model). The baseline ran on a measured subset of ${baseTotal} meters and is **extrapolated linearly** to ${sweepTotal} (its 15 workers are the bound: ${BASELINE_WORKERS} × ${LATENCY_MS} ms per call). First sweep: ${st.healthy} healthy / ${st.unhealthy} unhealthy, ${sweepStats.calls} mediator calls; warm sweep: ${warm.healthy} healthy, ${warmStats.calls} calls, at most ${sweepStats.maxActive} exchanges at once on one mediator. Rows after both runs: ${rows?.i} register_import, ${rows?.e} register_export, ${rows?.s} healthy shadows. The machine was shared (1-min load average ${loadAtStart} at start, ${os.loadavg()[0]!.toFixed(1)} at the end); the simulators, PostgreSQL and the node all run on it. The machine's own limit in this run: \`pgbench -N -c 8 -j 2 -T 10\` **${tps.toFixed(0)} tps**; the sweep is latency-bound by design (the ideal bound above), so a wall ÷ ideal above 1 on a day of low tps points at this machine's CPU.`;
   if (!process.env.BENCH_NO_WRITE) writeSection(section);
   console.log(`\n${section}\n`);
 
