@@ -170,6 +170,14 @@ async function stackedBatches(coalescing: boolean) {
   return { commands, wall };
 }
 
+/** The stacked-batches workload without and with coalescing, logged. */
+async function stackedPair() {
+  const without = await stackedBatches(false);
+  const withC = await stackedBatches(true);
+  console.log(`stacked batches: without coalescing ${without.commands} commands in ${without.wall.toFixed(2)} s; with ${withC.commands} in ${withC.wall.toFixed(2)} s`);
+  return { without, withC };
+}
+
 async function main() {
   console.log(`machine: ${machine()}`);
   const rows: string[] = [];
@@ -178,9 +186,7 @@ async function main() {
   const sizes = only ? [arg('meters', 1_000)] : process.argv.includes('--quick') ? [1_000] : [1_000, 100_000];
   if (process.argv.includes('--stacked-only')) {
     // the meter twin's stacked-batches workload alone (no pgbench, no saturation runs)
-    const without = await stackedBatches(false);
-    const withC = await stackedBatches(true);
-    console.log(`stacked batches: without coalescing ${without.commands} commands in ${without.wall.toFixed(2)} s; with ${withC.commands} in ${withC.wall.toFixed(2)} s`);
+    await stackedPair();
     process.exit(0);
   }
   const tps = await pgbenchTps(10);
@@ -204,9 +210,7 @@ async function main() {
   }
   if (process.argv.includes('--quick') || only) process.exit(0);
   const heap = results.heap as { bytesPerActor: number; actors: number };
-  const without = await stackedBatches(false);
-  const withC = await stackedBatches(true);
-  console.log(`stacked batches: without coalescing ${without.commands} commands in ${without.wall.toFixed(2)} s; with ${withC.commands} in ${withC.wall.toFixed(2)} s`);
+  const { without, withC } = await stackedPair();
   writeSection('bench:interactions', `
 \`npm run bench:interactions\` — ${new Date().toISOString().slice(0, 10)} — ${machine()}
 
